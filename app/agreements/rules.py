@@ -347,10 +347,7 @@ def period_containing(terms: Terms, as_of: date) -> Period | None:
     last = final_end(terms)
     if last is not None and as_of > last:
         return None
-    current = None
-    for current in periods(terms, as_of):  # noqa: B007 - the last one yielded is wanted
-        pass
-    return current
+    return list(periods(terms, as_of))[-1]
 
 
 # --- Termination -------------------------------------------------------------------------------
