@@ -1,0 +1,437 @@
+"""Creating, changing and archiving agreements: validation, parties, watchers, audit trail
+and optimistic locking. Pages and the API call these; rules live in ``rules.py``."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from blinker import Namespace
+from flask_babel import gettext as _
+
+from app.agreements import rules
+from app.agreements.models import (
+    AGREEMENT_KINDS,
+    INVOICING,
+    PARTY_ROLES,
+    STAGES,
+    Agreement,
+    AgreementParty,
+    AuditEntry,
+)
+from app.core.errors import ConflictError, ValidationError
+from app.db import utcnow
+from app.extensions import db
+from app.parties.models import Organisation, OrganisationUnit, Person
+
+signals = Namespace()
+#: Sent after an agreement (or anything its dates depend on) changed and was flushed.
+agreement_changed = signals.signal("agreement-changed")
+
+TERM_FIELDS = (
+    "start_date",
+    "end_date",
+    "notice_period_months",
+    "notice_period_days",
+    "notice_must_be_written",
+    "notice_ends_at_month_end",
+    "extension_months",
+    "max_extensions",
+    "continues_open_ended",
+)
+FIELDS = (
+    "kind",
+    "title",
+    "description",
+    "diarienummer",
+    "stage",
+    "board_id",
+    "administration_id",
+    *TERM_FIELDS,
+    "decided_on",
+    "fte",
+    "invoicing",
+    "invoicing_party_id",
+    "reminder_lead_days",
+    "responsible_person_id",
+)
+BOOL_FIELDS = {"notice_must_be_written", "notice_ends_at_month_end", "continues_open_ended"}
+
+
+def terms_of(agreement: Agreement) -> rules.Terms:
+    return rules.Terms(**{f: getattr(agreement, f) for f in TERM_FIELDS})
+
+
+def termination_end(agreement: Agreement) -> date | None:
+    t = agreement.active_termination
+    return t.effective_end_date if t else None
+
+
+def status_of(agreement: Agreement, as_of: date) -> str:
+    if agreement.start_date is None:
+        return "archived" if agreement.stage == "archived" else agreement.stage
+    return rules.lifecycle_status(
+        terms_of(agreement), as_of, agreement.stage, termination_end(agreement)
+    )
+
+
+def dates_of(agreement: Agreement, as_of: date) -> rules.AgreementDates | None:
+    if agreement.start_date is None:
+        return None
+    return rules.agreement_dates(terms_of(agreement), as_of, termination_end(agreement))
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return value
+
+
+def parse_lead_days(value: str | None) -> list[int] | None:
+    """ "180, 90, 30, 7, 0" -> [180, 90, 30, 7, 0]; raises ValueError with a Swedish message."""
+    if not value:
+        return None
+    try:
+        days = sorted(
+            {int(part) for part in value.replace(";", ",").split(",") if part.strip()}, reverse=True
+        )
+    except ValueError:
+        raise ValueError(
+            _("Påminnelsedagar anges som heltal åtskilda med komma, t.ex. 180, 90, 30, 7, 0.")
+        ) from None
+    if not days or any(d < 0 or d > 730 for d in days):
+        raise ValueError(_("Påminnelsedagar måste vara mellan 0 och 730 dagar."))
+    return days
+
+
+def _validate(
+    agreement: Agreement,
+    values: dict[str, Any],
+    parties: list[dict] | None,
+    watcher_ids: list[int] | None,
+) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if values["kind"] not in AGREEMENT_KINDS:
+        errors["kind"] = _("Välj avtalstyp: %(kinds)s.", kinds=", ".join(AGREEMENT_KINDS))
+    if not values["title"]:
+        errors["title"] = _("Ange en rubrik.")
+    elif len(values["title"]) > 300:
+        errors["title"] = _("Rubriken får vara högst 300 tecken.")
+    if values["stage"] not in STAGES:
+        errors["stage"] = _("Okänt skede.")
+    if values["invoicing"] not in INVOICING:
+        errors["invoicing"] = _("Välj fakturering per månad, kvartal eller år.")
+    if values["start_date"] is None:
+        if values["stage"] != "procurement":
+            errors["start_date"] = _("Ange startdatum (bara en upphandling kan sakna det).")
+    else:
+        term_errors = rules.validate_terms(rules.Terms(**{f: values[f] for f in TERM_FIELDS}))
+        errors.update(term_errors)
+    if values["fte"] is not None:
+        try:
+            fte = Decimal(str(values["fte"]))
+            if not fte.is_finite() or fte < 0 or fte > 1000 or fte != fte.quantize(Decimal("0.01")):
+                raise InvalidOperation
+            values["fte"] = fte
+        except (InvalidOperation, ValueError):
+            errors["fte"] = _(
+                "Årsarbetare anges som ett tal, noll eller större, med högst två decimaler."
+            )
+    try:
+        lead = parse_lead_days(values["reminder_lead_days"])
+        values["reminder_lead_days"] = ",".join(str(d) for d in lead) if lead else None
+    except ValueError as exc:
+        errors["reminder_lead_days"] = str(exc)
+    for field, model, kind in (
+        ("board_id", OrganisationUnit, "namnd"),
+        ("administration_id", OrganisationUnit, "forvaltning"),
+    ):
+        if values[field] is not None:
+            unit = db.session.get(model, values[field])
+            if unit is None or unit.kind != kind:
+                errors[field] = (
+                    _("Enheten %(id)s finns inte.", id=values[field])
+                    if unit is None
+                    else _("Enheten är inte en %(kind)s.", kind=kind)
+                )
+    if (
+        values["responsible_person_id"] is not None
+        and db.session.get(Person, values["responsible_person_id"]) is None
+    ):
+        errors["responsible_person_id"] = _(
+            "Personen %(id)s finns inte.", id=values["responsible_person_id"]
+        )
+    if (
+        values["invoicing_party_id"] is not None
+        and db.session.get(Organisation, values["invoicing_party_id"]) is None
+    ):
+        errors["invoicing_party_id"] = _(
+            "Organisationen %(id)s finns inte.", id=values["invoicing_party_id"]
+        )
+    if values["diarienummer"]:
+        clash = db.session.execute(
+            db.select(Agreement.id).where(
+                Agreement.diarienummer == values["diarienummer"],
+                Agreement.board_id.is_(None)
+                if values["board_id"] is None
+                else Agreement.board_id == values["board_id"],
+                Agreement.id != (agreement.id or -1),
+            )
+        ).first()
+        if clash:
+            errors["diarienummer"] = _(
+                "Diarienumret %(dnr)s används redan av ett annat avtal hos samma nämnd.",
+                dnr=values["diarienummer"],
+            )
+    if parties is not None:
+        seen = set()
+        for i, party in enumerate(parties):
+            org_id, role = party.get("organisation_id"), party.get("role")
+            if role not in PARTY_ROLES:
+                errors[f"parties.{i}.role"] = _(
+                    "Okänd roll %(role)s. Välj en av: %(roles)s.",
+                    role=role,
+                    roles=", ".join(PARTY_ROLES),
+                )
+            if not isinstance(org_id, int) or db.session.get(Organisation, org_id) is None:
+                errors[f"parties.{i}.organisation_id"] = _(
+                    "Parten %(id)s finns inte bland organisationerna.", id=org_id
+                )
+            if (org_id, role) in seen:
+                errors[f"parties.{i}"] = _("Samma part står två gånger med samma roll.")
+            seen.add((org_id, role))
+    if watcher_ids:
+        found = set(
+            db.session.execute(db.select(Person.id).where(Person.id.in_(watcher_ids))).scalars()
+        )
+        missing = [str(i) for i in watcher_ids if i not in found]
+        if missing:
+            errors["watcher_ids"] = _("Personerna %(ids)s finns inte.", ids=", ".join(missing))
+    return errors
+
+
+def _describe(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    return str(value)
+
+
+def _audit(
+    agreement: Agreement,
+    user,
+    action: str,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+) -> None:
+    db.session.add(
+        AuditEntry(
+            agreement=agreement,
+            user_id=getattr(user, "id", None),
+            action=action,
+            field=field,
+            old_value=_describe(old),
+            new_value=_describe(new),
+        )
+    )
+
+
+def record_audit(
+    agreement: Agreement,
+    user,
+    action: str,
+    field: str | None = None,
+    old: Any = None,
+    new: Any = None,
+) -> None:
+    """Record an audit entry from another service (terminations, obligations, money)."""
+    _audit(agreement, user, action, field, old, new)
+
+
+def _party_summary(parties: list[tuple[int, str]]) -> str:
+    names = dict(
+        db.session.execute(
+            db.select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_([p[0] for p in parties])
+            )
+        ).all()
+    )
+    return "; ".join(f"{names.get(org_id, org_id)} ({role})" for org_id, role in sorted(parties))
+
+
+def _apply(agreement: Agreement, data: dict[str, Any], user, creating: bool) -> bool:
+    """Validate and set the values; returns whether anything changed."""
+    values = {f: _clean(data[f]) if f in data else getattr(agreement, f) for f in FIELDS}
+    for f in BOOL_FIELDS:
+        values[f] = bool(values[f])
+    if values["stage"] is None:
+        values["stage"] = "decided"
+    if values["invoicing"] is None:
+        values["invoicing"] = "monthly"
+    parties = data.get("parties")
+    watcher_ids = data.get("watcher_ids")
+    errors = _validate(agreement, values, parties, watcher_ids)
+    if errors:
+        raise ValidationError(
+            _("Avtalet kunde inte sparas. Rätta uppgifterna som är markerade."), errors
+        )
+
+    changed = False
+    for field, new in values.items():
+        old = getattr(agreement, field)
+        if old != new:
+            changed = True
+            setattr(agreement, field, new)
+            if not creating:
+                _audit(agreement, user, "updated", field, old, new)
+    if parties is not None:
+        old_set = {(p.organisation_id, p.role) for p in agreement.parties}
+        new_set = {(p["organisation_id"], p["role"]) for p in parties}
+        if old_set != new_set:
+            changed = True
+            for p in list(agreement.parties):
+                if (p.organisation_id, p.role) not in new_set:
+                    agreement.parties.remove(p)
+            for org_id, role in sorted(new_set - old_set):
+                agreement.parties.append(AgreementParty(organisation_id=org_id, role=role))
+            if not creating:
+                _audit(
+                    agreement,
+                    user,
+                    "parties_changed",
+                    "parties",
+                    _party_summary(list(old_set)) or None,
+                    _party_summary(list(new_set)) or None,
+                )
+    if watcher_ids is not None:
+        old_ids = {p.id for p in agreement.watchers}
+        if old_ids != set(watcher_ids):
+            changed = True
+            people = (
+                db.session.execute(db.select(Person).where(Person.id.in_(watcher_ids)))
+                .scalars()
+                .all()
+            )
+            agreement.watchers = list(people)
+            if not creating:
+                _audit(
+                    agreement,
+                    user,
+                    "watchers_changed",
+                    "watchers",
+                    ", ".join(map(str, sorted(old_ids))) or None,
+                    ", ".join(map(str, sorted(watcher_ids))) or None,
+                )
+    return changed
+
+
+def create_agreement(data: dict[str, Any], user, as_of: date) -> Agreement:
+    agreement = Agreement(stage="decided", invoicing="monthly")
+    _apply(agreement, data, user, creating=True)
+    agreement.status = status_of(agreement, as_of)
+    db.session.add(agreement)
+    _audit(agreement, user, "created", None, None, agreement.title)
+    db.session.flush()
+    agreement_changed.send(agreement)
+    return agreement
+
+
+def check_version(agreement: Agreement, expected_version: Any) -> None:
+    """Refuse a change based on an older version (no lost update)."""
+    try:
+        expected = int(expected_version)
+    except (TypeError, ValueError):
+        raise ValidationError(
+            _("Versionen saknas eller är ogiltig."), {"version": _("Ange avtalets version.")}
+        ) from None
+    if expected != agreement.version:
+        raise ConflictError(
+            _(
+                "Avtalet har ändrats av någon annan sedan du öppnade det (din version %(mine)s, aktuell "
+                "version %(current)s). Dina ändringar är inte sparade: öppna avtalet igen och gör om dem.",
+                mine=expected,
+                current=agreement.version,
+            )
+        )
+
+
+def touch(agreement: Agreement) -> None:
+    """Mark the agreement changed: bumps its version (version_id_col) on flush."""
+    agreement.updated_at = utcnow()
+
+
+def update_agreement(
+    agreement: Agreement, data: dict[str, Any], user, expected_version: Any, as_of: date
+) -> Agreement:
+    check_version(agreement, expected_version)
+    if _apply(agreement, data, user, creating=False):
+        touch(agreement)
+    agreement.status = status_of(agreement, as_of)
+    db.session.flush()
+    agreement_changed.send(agreement)
+    return agreement
+
+
+def archive_agreement(agreement: Agreement, user, expected_version: Any, as_of: date) -> Agreement:
+    check_version(agreement, expected_version)
+    if agreement.stage != "archived":
+        _audit(agreement, user, "archived", "stage", agreement.stage, "archived")
+        agreement.stage = "archived"
+        agreement.archived_at = utcnow()
+        agreement.status = status_of(agreement, as_of)
+        touch(agreement)
+        db.session.flush()
+        agreement_changed.send(agreement)
+    return agreement
+
+
+def list_query(
+    q: str | None = None,
+    kind: str | None = None,
+    status: str | None = None,
+    organisation_id: int | None = None,
+    responsible_person_id: int | None = None,
+    board_id: int | None = None,
+    include_archived: bool = False,
+):
+    """The SELECT behind the agreement list (pages and API), eager-loading what lists show."""
+    stmt = db.select(Agreement).options(
+        db.selectinload(Agreement.parties).joinedload(AgreementParty.organisation),
+        db.joinedload(Agreement.responsible_person),
+        db.joinedload(Agreement.board),
+    )
+    if q:
+        like = f"%{q.strip()}%"
+        party_match = (
+            db.select(AgreementParty.agreement_id)
+            .join(Organisation, Organisation.id == AgreementParty.organisation_id)
+            .where(Organisation.name.ilike(like))
+        )
+        stmt = stmt.where(
+            Agreement.title.ilike(like)
+            | Agreement.diarienummer.ilike(like)
+            | Agreement.id.in_(party_match)
+        )
+    if kind:
+        stmt = stmt.where(Agreement.kind == kind)
+    if status:
+        stmt = stmt.where(Agreement.status == status)
+    elif not include_archived:
+        stmt = stmt.where(Agreement.stage != "archived")
+    if organisation_id:
+        stmt = stmt.where(
+            Agreement.id.in_(
+                db.select(AgreementParty.agreement_id).where(
+                    AgreementParty.organisation_id == organisation_id
+                )
+            )
+        )
+    if responsible_person_id:
+        stmt = stmt.where(Agreement.responsible_person_id == responsible_person_id)
+    if board_id:
+        stmt = stmt.where(Agreement.board_id == board_id)
+    return stmt.order_by(Agreement.title, Agreement.id)

@@ -1,0 +1,1 @@
+"""API routes for drafts (see ../shared/API.md)."""

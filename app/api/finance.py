@@ -1,0 +1,1 @@
+"""API routes for finance (see ../shared/API.md)."""

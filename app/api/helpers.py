@@ -1,0 +1,176 @@
+"""Reading JSON input and writing JSON output the API.md way: dates as YYYY-MM-DD, amounts as
+decimal strings, lists with paging, errors with field messages."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from flask import request
+
+from app.core.dates import parse_iso_date
+from app.core.errors import MalformedInput
+from app.extensions import db
+
+
+def json_body(kind: type = dict) -> Any:
+    data = request.get_json(silent=True)
+    if data is None or not isinstance(data, kind):
+        expected = "ett JSON-objekt" if kind is dict else "en JSON-lista"
+        raise MalformedInput(
+            f"Begärans innehåll måste vara {expected} (Content-Type: application/json)."
+        )
+    return data
+
+
+class Reader:
+    """Picks typed fields out of a JSON object, collecting a message per malformed field."""
+
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self.errors: dict[str, str] = {}
+        self.values: dict[str, Any] = {}
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def _take(self, name: str, required: bool) -> Any:
+        if name not in self.data:
+            if required:
+                self.errors[name] = "Fältet krävs."
+            return None
+        return self.data[name]
+
+    def string(self, name: str, required: bool = False, max_length: int = 300) -> str | None:
+        value = self._take(name, required)
+        if value is None:
+            return self._set(name, None)
+        if not isinstance(value, str):
+            self.errors[name] = "Ska vara en textsträng."
+        elif len(value) > max_length:
+            self.errors[name] = f"Högst {max_length} tecken."
+        elif required and not value.strip():
+            self.errors[name] = "Fältet får inte vara tomt."
+        return self._set(name, value)
+
+    def integer(self, name: str, required: bool = False) -> int | None:
+        value = self._take(name, required)
+        if value is None:
+            return self._set(name, None)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.errors[name] = "Ska vara ett heltal."
+        return self._set(name, value)
+
+    def boolean(self, name: str, required: bool = False) -> bool | None:
+        value = self._take(name, required)
+        if value is None:
+            return self._set(name, None)
+        if not isinstance(value, bool):
+            self.errors[name] = "Ska vara true eller false."
+        return self._set(name, value)
+
+    def date(self, name: str, required: bool = False) -> date | None:
+        value = self._take(name, required)
+        if value is None:
+            return self._set(name, None)
+        try:
+            if not isinstance(value, str):
+                raise ValueError("Ska vara ett datum ÅÅÅÅ-MM-DD.")
+            return self._set(name, parse_iso_date(value))
+        except ValueError as exc:
+            self.errors[name] = str(exc)
+            return None
+
+    def decimal(self, name: str, required: bool = False) -> Decimal | None:
+        value = self._take(name, required)
+        if value is None:
+            return self._set(name, None)
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            self.errors[name] = 'Ska vara ett decimaltal som sträng, t.ex. "6.0".'
+            return None
+        try:
+            number = Decimal(str(value).strip().replace(",", "."))
+            if not number.is_finite():
+                raise ArithmeticError
+        except ArithmeticError:
+            self.errors[name] = f"{value!r} är inget tal."
+            return None
+        return self._set(name, number)
+
+    def int_list(self, name: str) -> list[int] | None:
+        value = self._take(name, False)
+        if value is None:
+            return self._set(name, None)
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            self.errors[name] = "Ska vara en lista med id (heltal)."
+        return self._set(name, value)
+
+    def _set(self, name: str, value: Any) -> Any:
+        if name in self.data:
+            self.values[name] = value
+        return value
+
+    def finish(self) -> dict[str, Any]:
+        if self.errors:
+            raise MalformedInput("Några fält kunde inte läsas.", self.errors)
+        return self.values
+
+
+def iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def decimal_str(value: Decimal | None, places: int = 2) -> str | None:
+    """ "4107597.00" for amounts; places=1 gives "6.0" for FTE and percentages."""
+    if value is None:
+        return None
+    return f"{value:.{places}f}"
+
+
+def as_of_arg() -> date:
+    raw = request.args.get("as_of")
+    if not raw:
+        return date.today()
+    try:
+        return parse_iso_date(raw)
+    except ValueError as exc:
+        raise MalformedInput(str(exc), {"as_of": str(exc)}) from None
+
+
+def int_arg(name: str) -> int | None:
+    raw = request.args.get(name)
+    if raw in (None, ""):
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise MalformedInput(
+            f"{name} ska vara ett heltal.", {name: "Ska vara ett heltal."}
+        ) from None
+
+
+def paginated(stmt, serialize) -> dict:
+    page = int_arg("page") or 1
+    per_page = int_arg("per_page") or 50
+    if page < 1 or not 1 <= per_page <= 200:
+        raise MalformedInput("page ska vara 1 eller mer och per_page 1–200.", {"per_page": "1–200"})
+    result = db.paginate(
+        stmt, page=page, per_page=per_page, max_per_page=200, error_out=False, count=True
+    )
+    return {
+        "items": [serialize(row) for row in result.items],
+        "total": result.total,
+        "page": page,
+        "per_page": per_page,
+    }
+
+
+def short_decimal(value: Decimal | None) -> str | None:
+    """FTE and percentages as API.md shows them: "6.0", "2.9", "0.25"."""
+    if value is None:
+        return None
+    text = format(value.normalize(), "f")
+    return text if "." in text else text + ".0"

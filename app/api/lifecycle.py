@@ -1,0 +1,1 @@
+"""API routes for lifecycle (see ../shared/API.md)."""

@@ -1,0 +1,64 @@
+"""``flask users …``: create users, print API tokens, make the first admin."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask.cli import AppGroup
+
+from app.auth.models import ROLES, User
+from app.auth.services import create_user, generate_password, issue_token
+from app.core.errors import ValidationError
+from app.extensions import db
+
+users_cli = AppGroup("users", help="Manage users and API tokens.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="reader", show_default=True)
+@click.option("--name", default="", help="Full name shown in the app.")
+@click.option("--email", default=None)
+def create(username: str, role: str, name: str, email: str | None) -> None:
+    """Create a user; the password is read from standard input or asked for."""
+    if sys.stdin.isatty():
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        user = create_user(username, role, password, name=name, email=email)
+    except ValidationError as exc:
+        db.session.rollback()
+        raise click.ClickException("; ".join(exc.fields.values()) or exc.message) from exc
+    db.session.commit()
+    click.echo(f"Created {user.username} ({user.role}).")
+
+
+@users_cli.command("token")
+@click.argument("username")
+def token(username: str) -> None:
+    """Print a new API token for USERNAME (the last line of the output)."""
+    user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"No user named {username}.")
+    value = issue_token(user)
+    db.session.commit()
+    click.echo(f"New token for {user.username} ({user.role}); it is shown only once:")
+    click.echo(value)
+
+
+@users_cli.command("ensure-admin")
+@click.option("--username", default="admin", show_default=True)
+def ensure_admin(username: str) -> None:
+    """Create a first admin when there are no users, printing its password once."""
+    if db.session.execute(db.select(User.id).limit(1)).first():
+        click.echo("Users exist already; no admin created.")
+        return
+    password = generate_password()
+    create_user(username, "admin", password, name="Administratör")
+    db.session.commit()
+    click.echo("=" * 60)
+    click.echo(f"First admin created. Log in as '{username}' with password: {password}")
+    click.echo("This password is shown only once; change it under your profile.")
+    click.echo("=" * 60)

@@ -1,0 +1,61 @@
+"""Creating users and issuing API tokens; shared by the CLI and the admin pages."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+from flask_babel import gettext as _
+
+from app.auth.models import ROLES, ApiToken, User, hash_token
+from app.core.errors import ValidationError
+from app.db import utcnow
+from app.extensions import db
+
+
+def create_user(
+    username: str, role: str, password: str, name: str = "", email: str | None = None
+) -> User:
+    username = (username or "").strip()
+    errors = {}
+    if not username:
+        errors["username"] = _("Ange ett användarnamn.")
+    elif db.session.execute(db.select(User.id).filter_by(username=username)).first():
+        errors["username"] = _("Användarnamnet %(name)s finns redan.", name=username)
+    if role not in ROLES:
+        errors["role"] = _(
+            "Okänd roll %(role)s. Välj en av: %(roles)s.", role=role, roles=", ".join(ROLES)
+        )
+    if len(password or "") < 10:
+        errors["password"] = _("Lösenordet måste ha minst 10 tecken.")
+    if errors:
+        raise ValidationError(_("Användaren kunde inte skapas."), errors)
+    user = User(username=username, role=role, name=name or username, email=email)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def issue_token(user: User) -> str:
+    row, token = ApiToken.issue(user)
+    db.session.add(row)
+    db.session.flush()
+    return token
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.execute(
+        db.select(ApiToken).filter_by(token_hash=hash_token(token), revoked_at=None)
+    ).scalar_one_or_none()
+    if row is None or not row.user.active:
+        return None
+    now: datetime = utcnow()
+    # Avoid a write per request: note the use at most once a minute.
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        row.last_used_at = now
+    return row.user

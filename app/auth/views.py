@@ -1,0 +1,137 @@
+"""Login and logout, the user's own profile, and user administration."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import permission_required
+from app.auth.forms import ROLE_LABELS, LoginForm, ProfileForm, RoleForm, UserForm
+from app.auth.models import User
+from app.auth.services import create_user, issue_token
+from app.core.errors import ValidationError
+from app.core.forms import apply_errors
+from app.extensions import db, limiter
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("deadlines.dashboard"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = db.session.execute(
+            db.select(User).filter_by(username=form.username.data.strip())
+        ).scalar_one_or_none()
+        if user is None or not user.active or not user.check_password(form.password.data):
+            flash(_("Fel användarnamn eller lösenord."), "danger")
+        else:
+            session.clear()
+            login_user(user, remember=form.remember.data)
+            target = request.args.get("next", "")
+            # Only ever redirect within the app.
+            if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
+                target = url_for("deadlines.dashboard")
+            return redirect(target)
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("Du är utloggad."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    form = ProfileForm(locale=current_user.locale or "sv")
+    if form.validate_on_submit():
+        if form.new_password.data:
+            if not current_user.check_password(form.current_password.data or ""):
+                form.current_password.errors.append(_("Nuvarande lösenord stämmer inte."))
+                return render_template("auth/profile.html", form=form), 422
+            current_user.set_password(form.new_password.data)
+        current_user.locale = form.locale.data
+        session["lang"] = form.locale.data
+        db.session.commit()
+        flash(_("Dina inställningar är sparade."), "success")
+        return redirect(url_for("auth.profile"))
+    return render_template("auth/profile.html", form=form)
+
+
+@bp.route("/admin/users", methods=["GET"])
+@permission_required("admin")
+def users():
+    rows = db.session.execute(db.select(User).order_by(User.username)).scalars().all()
+    return render_template("auth/users.html", users=rows, form=UserForm(), role_labels=ROLE_LABELS)
+
+
+@bp.route("/admin/users", methods=["POST"])
+@permission_required("admin")
+def create():
+    form = UserForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                form.username.data,
+                form.role.data,
+                form.password.data,
+                form.name.data,
+                form.email.data or None,
+            )
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Användaren %(name)s är skapad.", name=user.username), "success")
+            return redirect(url_for("auth.users"))
+    rows = db.session.execute(db.select(User).order_by(User.username)).scalars().all()
+    return render_template("auth/users.html", users=rows, form=form, role_labels=ROLE_LABELS), 422
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["POST"])
+@permission_required("admin")
+def update(user_id: int):
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
+    if form.validate_on_submit():
+        if user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
+            flash(_("Du kan inte ta bort din egen administratörsroll."), "danger")
+        else:
+            user.role = form.role.data
+            user.active = form.active.data
+            db.session.commit()
+            flash(_("Användaren %(name)s är uppdaterad.", name=user.username), "success")
+    return redirect(url_for("auth.users"))
+
+
+@bp.route("/admin/users/<int:user_id>/token", methods=["POST"])
+@permission_required("admin")
+def token(user_id: int):
+    user = db.get_or_404(User, user_id)
+    value = issue_token(user)
+    db.session.commit()
+    return render_template("auth/token.html", user=user, token=value)

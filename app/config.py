@@ -1,0 +1,67 @@
+"""Configuration defaults.
+
+``instance/config.py`` and environment variables override these: ``DATABASE_URL`` and
+``SECRET_KEY`` directly, and any key as ``FLASK_<KEY>`` (``FLASK_MAIL_SERVER`` …).
+"""
+
+from datetime import timedelta
+
+
+class DefaultConfig:
+    # No SECRET_KEY here on purpose: create_app refuses to start outside debug/testing without one.
+    SQLALCHEMY_DATABASE_URI: str | None = None  # default: SQLite file in instance/
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_RECORD_QUERIES = False
+
+    BABEL_DEFAULT_LOCALE = "sv"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Stockholm"
+    LANGUAGES = ("sv", "en")
+
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    WTF_CSRF_TIME_LIMIT = None  # a form may stay open over a long meeting
+
+    # Login throttling (Flask-Limiter); use a shared store such as Redis with several workers.
+    RATELIMIT_STORAGE_URI = "memory://"
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    RATELIMIT_HEADERS_ENABLED = True
+
+    # Attachments are stored under instance/attachments with their checksum.
+    MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+    ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+    ATTACHMENT_ALLOWED_TYPES = {
+        ".pdf": "application/pdf",
+        ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ".odt": "application/vnd.oasis.opendocument.text",
+        ".png": "image/png",
+        ".jpg": "image/jpeg",
+        ".jpeg": "image/jpeg",
+        ".txt": "text/plain",
+    }
+    ATTACHMENT_DIR: str | None = None  # default: instance/attachments
+
+    # Mail (reminders). No MAIL_SERVER: mail goes to the log and the in-app inbox only.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_DEFAULT_SENDER = "avtalskollen@localhost"
+    MAIL_TIMEOUT = 10
+
+    # Where links in e-mails and calendar events point.
+    PUBLIC_BASE_URL = "http://127.0.0.1:5000"
+
+    # Reminders
+    REMINDER_LEAD_DAYS = (180, 90, 30, 7, 0)
+    SCHEDULER_SWEEP_MINUTES = 15
+    SCHEDULER_REFRESH_HOUR = 2
+
+    AGREEMENTS_PER_PAGE = 50
+    BOOTSTRAP_SERVE_LOCAL = True

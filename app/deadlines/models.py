@@ -1,0 +1,49 @@
+"""Deadlines kept in the database, refreshed when an agreement changes and once a day, so the
+dashboard and the reminder sweep read rows instead of recomputing every agreement."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.db import AwareDateTime, one_of, utcnow
+from app.extensions import db
+
+DEADLINE_KINDS = ("last_notice", "term_end", "extension", "obligation_due", "index_missing")
+
+
+class Deadline(db.Model):
+    """One thing that must be done (or will happen) by ``date``.
+
+    ``key`` identifies the deadline across refreshes ("agreement:12:last_notice:2022-06-30"),
+    so the reminder log can refer to it even when the row is rebuilt.
+    """
+
+    __tablename__ = "deadlines"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", DEADLINE_KINDS), name="kind"),
+        Index("ix_deadlines_date_kind", "date", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    agreement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
+    obligation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("obligations.id", ondelete="CASCADE")
+    )
+    # index_missing deadlines name their series and year instead of an agreement.
+    series_code: Mapped[str | None] = mapped_column(String(40))
+    year: Mapped[int | None] = mapped_column(Integer)
+    date: Mapped[date] = mapped_column(Date)  # the contractual date
+    business_day: Mapped[date] = mapped_column(Date)  # the latest business day on or before it
+    title: Mapped[str] = mapped_column(String(300))
+    overdue: Mapped[bool] = mapped_column(default=False)
+    refreshed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+    agreement = relationship("Agreement")
+    obligation = relationship("Obligation")

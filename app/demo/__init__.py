@@ -1,0 +1,1 @@
+"""Demo data: the agreements, parties and facts of the five seed documents."""

@@ -1,0 +1,1 @@
+"""Board decision drafts (tjänsteskrivelse) generated from contracts_templates/."""

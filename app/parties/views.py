@@ -1,0 +1,192 @@
+"""Pages for organisations (with their nämnder and förvaltningar) and people."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from app.auth import permission_required
+from app.core.errors import ValidationError
+from app.core.forms import apply_errors
+from app.extensions import db
+from app.parties import services
+from app.parties.forms import KIND_LABELS, OrganisationForm, PersonForm, UnitForm
+from app.parties.models import Organisation, OrganisationUnit, Person
+
+bp = Blueprint("parties", __name__)
+
+
+@bp.app_context_processor
+def inject_kind_labels():
+    return {"organisation_kind_labels": KIND_LABELS}
+
+
+@bp.route("/organisations")
+def organisations():
+    q = request.args.get("q", "").strip()
+    stmt = db.select(Organisation).order_by(Organisation.name)
+    if q:
+        stmt = stmt.where(Organisation.name.ilike(f"%{q}%"))
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("parties/organisations.html", page=page, q=q)
+
+
+@bp.route("/organisations/new", methods=["GET", "POST"])
+@permission_required("edit_parties")
+def new_organisation():
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        try:
+            org = services.create_organisation(_form_data(form))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Organisationen %(name)s är sparad.", name=org.name), "success")
+            return redirect(url_for("parties.organisation", org_id=org.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("parties/organisation_form.html", form=form, org=None), status
+
+
+@bp.route("/organisations/<int:org_id>")
+def organisation(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    from app.agreements.models import Agreement, AgreementParty
+
+    agreements = (
+        db.session.execute(
+            db.select(Agreement)
+            .join(AgreementParty)
+            .where(AgreementParty.organisation_id == org.id)
+            .distinct()
+            .order_by(Agreement.title)
+        )
+        .scalars()
+        .all()
+    )
+    people = (
+        db.session.execute(
+            db.select(Person).filter_by(organisation_id=org.id).order_by(Person.name)
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "parties/organisation.html",
+        org=org,
+        agreements=agreements,
+        people=people,
+        unit_form=UnitForm(),
+    )
+
+
+@bp.route("/organisations/<int:org_id>/edit", methods=["GET", "POST"])
+@permission_required("edit_parties")
+def edit_organisation(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    form = OrganisationForm(obj=org)
+    if form.validate_on_submit():
+        try:
+            services.update_organisation(org, _form_data(form))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Organisationen %(name)s är sparad.", name=org.name), "success")
+            return redirect(url_for("parties.organisation", org_id=org.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("parties/organisation_form.html", form=form, org=org), status
+
+
+@bp.route("/organisations/<int:org_id>/units", methods=["POST"])
+@permission_required("edit_parties")
+def add_unit(org_id: int):
+    org = db.get_or_404(Organisation, org_id)
+    form = UnitForm()
+    if form.validate_on_submit():
+        try:
+            services.create_unit(org, form.name.data, form.kind.data)
+        except ValidationError as exc:
+            flash(" ".join(exc.fields.values()) or exc.message, "danger")
+        else:
+            db.session.commit()
+            flash(_("%(name)s är tillagd.", name=form.name.data), "success")
+    else:
+        flash(_("Ange enhetens namn."), "danger")
+    return redirect(url_for("parties.organisation", org_id=org.id))
+
+
+@bp.route("/people")
+def people():
+    q = request.args.get("q", "").strip()
+    stmt = db.select(Person).options(db.joinedload(Person.organisation)).order_by(Person.name)
+    if q:
+        stmt = stmt.where(Person.name.ilike(f"%{q}%") | Person.email.ilike(f"%{q}%"))
+    page = db.paginate(stmt, per_page=50, error_out=False)
+    return render_template("parties/people.html", page=page, q=q)
+
+
+def _person_form(person: Person | None = None) -> PersonForm:
+    form = PersonForm(obj=person)
+    orgs = db.session.execute(
+        db.select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    ).all()
+    form.organisation_id.choices = [(0, "–")] + [(o.id, o.name) for o in orgs]
+    if person is not None and request.method == "GET":
+        form.organisation_id.data = person.organisation_id or 0
+    return form
+
+
+def _person_data(form: PersonForm) -> dict:
+    data = {k: getattr(form, k).data for k in ("name", "title", "email", "phone")}
+    data["organisation_id"] = form.organisation_id.data or None
+    return data
+
+
+@bp.route("/people/new", methods=["GET", "POST"])
+@permission_required("edit_parties")
+def new_person():
+    form = _person_form()
+    if form.validate_on_submit():
+        try:
+            person = services.create_person(_person_data(form))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(name)s är sparad.", name=person.name), "success")
+            return redirect(url_for("parties.people"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("parties/person_form.html", form=form, person=None), status
+
+
+@bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
+@permission_required("edit_parties")
+def edit_person(person_id: int):
+    person = db.get_or_404(Person, person_id)
+    form = _person_form(person)
+    if form.validate_on_submit():
+        try:
+            services.update_person(person, _person_data(form))
+        except ValidationError as exc:
+            apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("%(name)s är sparad.", name=person.name), "success")
+            return redirect(url_for("parties.people"))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("parties/person_form.html", form=form, person=person), status
+
+
+def _form_data(form: OrganisationForm) -> dict:
+    return {k: getattr(form, k).data for k in services.ORG_FIELDS}
+
+
+def unit_choices(kind: str) -> list[tuple[int, str]]:
+    rows = db.session.execute(
+        db.select(OrganisationUnit)
+        .filter_by(kind=kind)
+        .options(db.joinedload(OrganisationUnit.organisation))
+        .order_by(OrganisationUnit.name)
+    ).scalars()
+    return [(u.id, f"{u.name} ({u.organisation.name})") for u in rows]

@@ -1,0 +1,5 @@
+"""``flask reminders …`` commands."""
+
+from flask.cli import AppGroup
+
+reminders_cli = AppGroup("reminders", help="reminders commands.")
