@@ -34,7 +34,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from app import extensions as ext
 
     ext.db.init_app(app)
-    ext.migrate.init_app(app, ext.db, directory=str(Path(app.root_path).parent / "migrations"))
+    ext.migrate.init_app(
+        app,
+        ext.db,
+        directory=str(Path(app.root_path).parent / "migrations"),
+        render_as_batch=True,  # SQLite needs batch mode to alter tables
+        compare_type=True,
+    )
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
 
