@@ -1,0 +1,251 @@
+"""Reminder e-mail: composing the Swedish message (plain text and HTML) and one SMTP session
+per sweep (smtplib, no extra package).
+
+``Mailer`` opens its connection lazily on the first message and reuses it for the whole
+delivery run; ``close()`` ends it. Without ``MAIL_SERVER`` it writes each message to the log
+instead (the in-app inbox still gets the reminder).
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from datetime import date
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from html import escape
+
+from email_validator import EmailNotValidError, validate_email
+from flask import current_app
+
+log = logging.getLogger("app.reminders.mail")
+
+# What to do, per kind of deadline.
+ACTIONS = {
+    "last_notice": "Ta ställning till om avtalet ska sägas upp. Uppsägningen ska ha kommit fram "
+    "senast denna dag; annars förlängs avtalet eller löper vidare.",
+    "term_end": "Avtalsperioden tar slut. Se till att ett nytt avtal, en förlängning eller en "
+    "avveckling är beslutad i tid.",
+    "extension": "Avtalet förlängs automatiskt denna dag om det inte har sagts upp.",
+    "obligation_due": "En skyldighet enligt avtalet ska vara uppfylld. Registrera när den är "
+    "uppfylld i Avtalskollen.",
+    "index_missing": "Indexvärdet för året saknas. Ekonomi behöver föra in det så att "
+    "ersättningen kan räknas fram.",
+}
+KIND_LABELS = {
+    "last_notice": "Sista dag för uppsägning",
+    "term_end": "Avtalsperioden slutar",
+    "extension": "Automatisk förlängning",
+    "obligation_due": "Skyldighet förfaller",
+    "index_missing": "Indexvärde saknas",
+}
+
+
+class PermanentMailError(Exception):
+    """The message can never be delivered as addressed (bad address, recipient refused)."""
+
+
+class TransientMailError(Exception):
+    """The server could not be reached or refused for now: try again later."""
+
+
+@dataclass
+class Item:
+    """One reminder to put into a message."""
+
+    kind: str
+    title: str
+    deadline_date: date
+    business_day: date
+    days_left: int
+    late: bool
+    link: str
+
+
+def valid_address(address: str | None) -> str | None:
+    """The normalised address, or None when it is not a deliverable e-mail address."""
+    if not address:
+        return None
+    try:
+        return validate_email(address.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        return None
+
+
+def _when(item: Item) -> str:
+    if item.days_left > 1:
+        return f"om {item.days_left} dagar"
+    if item.days_left == 1:
+        return "i morgon"
+    if item.days_left == 0:
+        return "i dag"
+    return f"för {-item.days_left} dagar sedan"
+
+
+def _item_text(item: Item) -> str:
+    lines = [
+        f"{KIND_LABELS.get(item.kind, item.kind)}: {item.title}",
+        f"Datum: {item.deadline_date.isoformat()} ({_when(item)})",
+    ]
+    if item.business_day != item.deadline_date:
+        lines.append(
+            f"Sista bankdag på eller före datumet: {item.business_day.isoformat()} "
+            "(dagen handlingen säkert har kommit fram)"
+        )
+    lines.append(f"Att göra: {ACTIONS.get(item.kind, '')}")
+    if item.late:
+        lines.append("(Påminnelsen skickas i efterhand: den kunde inte skickas i tid.)")
+    lines.append(f"Öppna: {item.link}")
+    return "\n".join(lines)
+
+
+def _item_html(item: Item) -> str:
+    extra = ""
+    if item.business_day != item.deadline_date:
+        extra = (
+            f"<br>Sista bankdag på eller före datumet: "
+            f"<strong>{item.business_day.isoformat()}</strong>"
+        )
+    late = "<p><em>Påminnelsen skickas i efterhand.</em></p>" if item.late else ""
+    return (
+        f"<h3>{escape(KIND_LABELS.get(item.kind, item.kind))}: {escape(item.title)}</h3>"
+        f"<p>Datum: <strong>{item.deadline_date.isoformat()}</strong> ({escape(_when(item))})"
+        f"{extra}</p><p>Att göra: {escape(ACTIONS.get(item.kind, ''))}</p>{late}"
+        f'<p><a href="{escape(item.link, quote=True)}">Öppna i Avtalskollen</a></p>'
+    )
+
+
+def compose(to: str, items: list[Item], name: str | None = None) -> EmailMessage:
+    """A message with a plain-text and an HTML part; several items make a digest."""
+    if len(items) == 1:
+        item = items[0]
+        subject = f"Påminnelse: {KIND_LABELS.get(item.kind, item.kind)} {item.deadline_date} – {item.title}"
+    else:
+        subject = f"Avtalskollen: {len(items)} påminnelser"
+    greeting = f"Hej {name}!" if name else "Hej!"
+    intro = "Det här är en påminnelse från Avtalskollen."
+    text = "\n\n".join([greeting, intro, *(_item_text(i) for i in items)])
+    text += "\n\n-- \nAvtalskollen. Du kan ändra dina påminnelser under Min profil."
+    html = (
+        f"<html><body><p>{escape(greeting)}</p><p>{escape(intro)}</p>"
+        + "".join(_item_html(i) for i in items)
+        + "<hr><p><small>Avtalskollen. Du kan ändra dina påminnelser under Min profil."
+        "</small></p></body></html>"
+    )
+    msg = EmailMessage()
+    msg["Subject"] = subject[:250].replace("\n", " ")
+    msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
+    msg["To"] = to
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = make_msgid(domain="avtalskollen")
+    msg.set_content(text)
+    msg.add_alternative(html, subtype="html")
+    return msg
+
+
+class Mailer:
+    """One SMTP connection for a whole delivery run (or the log, without MAIL_SERVER)."""
+
+    def __init__(self) -> None:
+        cfg = current_app.config
+        self.server = cfg.get("MAIL_SERVER")
+        self.port = int(cfg.get("MAIL_PORT") or 25)
+        self.use_tls = _flag(cfg.get("MAIL_USE_TLS"))
+        self.use_ssl = _flag(cfg.get("MAIL_USE_SSL"))
+        self.username = cfg.get("MAIL_USERNAME")
+        self.password = cfg.get("MAIL_PASSWORD")
+        self.timeout = float(cfg.get("MAIL_TIMEOUT") or 10)
+        self.sender = cfg["MAIL_DEFAULT_SENDER"]
+        self._smtp: smtplib.SMTP | None = None
+        self.connections = 0
+
+    @property
+    def via(self) -> str:
+        return "smtp" if self.server else "log"
+
+    def _connect(self) -> smtplib.SMTP:
+        try:
+            if self.use_ssl:
+                smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                    self.server,
+                    self.port,
+                    timeout=self.timeout,
+                    context=ssl.create_default_context(),
+                )
+            else:
+                smtp = smtplib.SMTP(self.server, self.port, timeout=self.timeout)
+                if self.use_tls:
+                    smtp.starttls(context=ssl.create_default_context())
+            if self.username:
+                smtp.login(self.username, self.password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise TransientMailError(f"SMTP-inloggningen misslyckades: {exc}") from exc
+        except (OSError, smtplib.SMTPException) as exc:
+            raise TransientMailError(f"SMTP-servern kan inte nås: {exc}") from exc
+        self.connections += 1
+        return smtp
+
+    def send(self, msg: EmailMessage) -> None:
+        """Send one message; raises PermanentMailError or TransientMailError."""
+        if not self.server:
+            log.info("Mail (ingen SMTP-server konfigurerad) till %s:\n%s", msg["To"], msg)
+            return
+        for attempt in (1, 2):
+            if self._smtp is None:
+                self._smtp = self._connect()
+            try:
+                refused = self._smtp.send_message(msg, from_addr=self.sender)
+            except smtplib.SMTPRecipientsRefused as exc:
+                codes = [code for code, _msg in exc.recipients.values()]
+                detail = "; ".join(f"{c} {m!r}" for c, m in exc.recipients.values())
+                if codes and all(c >= 500 for c in codes):
+                    raise PermanentMailError(f"Mottagaren avvisades: {detail}") from exc
+                raise TransientMailError(f"Mottagaren avvisades tillfälligt: {detail}") from exc
+            except smtplib.SMTPResponseException as exc:
+                self._reset_after_error()
+                if exc.smtp_code >= 500 and not isinstance(exc, smtplib.SMTPServerDisconnected):
+                    raise PermanentMailError(f"Servern avvisade brevet: {exc}") from exc
+                raise TransientMailError(f"Servern avvisade brevet tillfälligt: {exc}") from exc
+            except (smtplib.SMTPServerDisconnected, OSError) as exc:
+                # The connection dropped (idle timeout, server restart): reconnect once.
+                self._drop()
+                if attempt == 2:
+                    raise TransientMailError(f"Förbindelsen till SMTP-servern bröts: {exc}") from exc
+                continue
+            except smtplib.SMTPException as exc:
+                self._reset_after_error()
+                raise TransientMailError(f"SMTP-fel: {exc}") from exc
+            if refused:
+                raise PermanentMailError(f"Mottagaren avvisades: {refused}")
+            return
+
+    def _reset_after_error(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.rset()
+            except (smtplib.SMTPException, OSError):
+                self._drop()
+
+    def _drop(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.close()
+            except OSError:
+                pass
+        self._smtp = None
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass
+            self._drop()
+
+
+def _flag(value) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
