@@ -1,1 +1,364 @@
-"""API routes for finance (see ../shared/API.md)."""
+"""API routes for index series, grant rates and money per agreement (see API.md, "Index series
+and grants" and "Money"). Amounts are strings "4107597.00", percentages "2.9", factors exact
+decimal strings."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import jsonify, request
+
+from app.agreements.models import Agreement
+from app.api import bp
+from app.api.helpers import decimal_str, int_arg, json_body, short_decimal
+from app.api.openapi import doc
+from app.auth import actor, permission_required
+from app.core.errors import MalformedInput
+from app.extensions import db
+from app.finance import services
+from app.finance.rules import YearResult
+from app.indexation import services as indexation
+from app.indexation.models import IndexSeries
+
+
+def _amount(value: Decimal | None) -> str | None:
+    return decimal_str(value, 2)
+
+
+def _factor(value: Decimal | None) -> str | None:
+    return None if value is None else format(value.normalize(), "f")
+
+
+def _series_json(series: IndexSeries) -> dict:
+    return {
+        "code": series.code,
+        "name": series.name,
+        "description": series.description,
+        "years": [
+            {"year": v.year, "percent": short_decimal(v.percent), "status": v.status}
+            for v in series.values
+        ],
+        "history": [
+            {
+                "year": c.year,
+                "old_percent": short_decimal(c.old_percent),
+                "old_status": c.old_status,
+                "new_percent": short_decimal(c.new_percent),
+                "new_status": c.new_status,
+                "user": c.user.username if c.user else None,
+                "at": c.at.isoformat(),
+            }
+            for c in series.changes
+        ],
+    }
+
+
+def year_json(result: YearResult) -> dict:
+    return {
+        "year": result.year,
+        "total": _amount(result.total),
+        "preliminary": result.preliminary,
+        "missing": [m.message for m in result.missing],
+        "items": [
+            {
+                "label": i.label,
+                "amount": _amount(i.amount),
+                "factor": _factor(i.factor),
+                "preliminary": i.preliminary,
+            }
+            for i in result.items
+        ],
+        "statsbidrag": _amount(result.statsbidrag),
+        "net": _amount(result.net),
+        "shares": [{"organisation_id": k, "amount": _amount(a)} for k, a in result.shares],
+    }
+
+
+def _str_field(data: dict, name: str, required: bool = True) -> str | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise MalformedInput(f"Fältet {name} krävs.", {name: "Fältet krävs."})
+        return None
+    if not isinstance(value, str | int) or isinstance(value, bool):
+        raise MalformedInput(
+            f'{name} ska vara en sträng, t.ex. "2.9".', {name: "Ska vara en textsträng."}
+        )
+    return str(value)
+
+
+@bp.route("/index-series", methods=["POST"])
+@permission_required("edit_index")
+@doc(
+    "Create an index series",
+    body={
+        "type": "object",
+        "properties": {
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+        },
+        "required": ["code", "name"],
+    },
+    tag="finance",
+)
+def create_index_series():
+    data = json_body()
+    for name in ("code", "name", "description"):
+        if name in data and data[name] is not None and not isinstance(data[name], str):
+            raise MalformedInput(f"{name} ska vara en sträng.", {name: "Ska vara en textsträng."})
+    series = indexation.create_series(
+        data.get("code") or "", data.get("name") or "", data.get("description"), actor()
+    )
+    db.session.commit()
+    return jsonify(_series_json(series)), 201
+
+
+@bp.route("/index-series/<code>", methods=["GET"])
+@doc("One index series with its years and the history of changes", tag="finance")
+def get_index_series(code: str):
+    return jsonify(_series_json(indexation.get_series(code)))
+
+
+@bp.route("/index-series/<code>/years/<int:year>", methods=["PUT"])
+@permission_required("edit_index")
+@doc(
+    "Enter or change a year's value (percent as a string, status preliminary or final)",
+    body={
+        "type": "object",
+        "properties": {
+            "percent": {"type": "string"},
+            "status": {"type": "string", "enum": ["preliminary", "final"]},
+        },
+        "required": ["percent", "status"],
+    },
+    tag="finance",
+)
+def put_index_value(code: str, year: int):
+    series = indexation.get_series(code)
+    data = json_body()
+    percent = _str_field(data, "percent")
+    status = _str_field(data, "status")
+    value = indexation.set_value(series, year, percent, status, actor())
+    db.session.commit()
+    return jsonify(
+        {
+            "code": series.code,
+            "year": value.year,
+            "percent": short_decimal(value.percent),
+            "status": value.status,
+        }
+    )
+
+
+@bp.route("/grant-rates/<int:year>", methods=["PUT"])
+@permission_required("edit_index")
+@doc(
+    "Set the statsbidrag per full-time ombud for a year",
+    body={"type": "object", "properties": {"amount_per_fte": {"type": "string"}}},
+    tag="finance",
+)
+def put_grant_rate(year: int):
+    data = json_body()
+    amount = _str_field(data, "amount_per_fte")
+    rate = services.set_grant_rate(year, amount, actor())
+    db.session.commit()
+    return jsonify({"year": rate.year, "amount_per_fte": _amount(rate.amount_per_fte)})
+
+
+@bp.route("/grant-rates", methods=["GET"])
+@doc("Statsbidrag per full-time ombud, per year", tag="finance")
+def list_grant_rates():
+    return jsonify(
+        {
+            "items": [
+                {"year": r.year, "amount_per_fte": _amount(r.amount_per_fte)}
+                for r in services.all_grant_rates()
+            ]
+        }
+    )
+
+
+def _item_json(item) -> dict:
+    return {
+        "id": item.id,
+        "label": item.label,
+        "amount": _amount(item.amount),
+        "price_level_year": item.price_level_year,
+        "index_series": item.series.code if item.series else None,
+        "first_adjusted_year": item.first_adjusted_year,
+        "rounding": item.rounding,
+        "fte_basis": short_decimal(item.fte_basis),
+    }
+
+
+@bp.route("/agreements/<int:agreement_id>/compensation-items", methods=["POST"])
+@permission_required("edit_compensation")
+@doc(
+    "Add a compensation line (amount in kronor as a string; index_series a code or null)",
+    body={
+        "type": "object",
+        "properties": {
+            "label": {"type": "string"},
+            "amount": {"type": "string"},
+            "price_level_year": {"type": "integer"},
+            "index_series": {"type": "string", "nullable": True},
+            "first_adjusted_year": {"type": "integer"},
+            "rounding": {"type": "string", "enum": ["final", "yearly"]},
+            "fte_basis": {"type": "string"},
+        },
+        "required": ["label", "amount", "price_level_year"],
+    },
+    tag="finance",
+)
+def add_compensation_item(agreement_id: int):
+    agreement = db.get_or_404(Agreement, agreement_id)
+    data = json_body()
+    if isinstance(data.get("amount"), float):
+        raise MalformedInput(
+            'amount ska vara en sträng, t.ex. "4107597.00".', {"amount": "Ska vara en sträng."}
+        )
+    for name in ("price_level_year", "first_adjusted_year"):
+        v = data.get(name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, int)):
+            raise MalformedInput(f"{name} ska vara ett heltal.", {name: "Ska vara ett heltal."})
+    item = services.add_item(agreement, data, actor())
+    db.session.commit()
+    return jsonify(_item_json(item)), 201
+
+
+@bp.route("/agreements/<int:agreement_id>/compensation-items", methods=["GET"])
+@doc("The agreement's compensation lines", tag="finance")
+def list_compensation_items(agreement_id: int):
+    agreement = db.get_or_404(Agreement, agreement_id)
+    return jsonify({"items": [_item_json(i) for i in services.items_of(agreement)]})
+
+
+@bp.route("/agreements/<int:agreement_id>/cost-shares", methods=["PUT"])
+@permission_required("edit_compensation")
+@doc(
+    'Replace the cost shares: [{organisation_id, share}], share "0.25" or "1/3", adding up to '
+    "exactly 1; they split the net cost (after statsbidrag)",
+    body={
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {"organisation_id": {"type": "integer"}, "share": {"type": "string"}},
+        },
+    },
+    tag="finance",
+)
+def put_cost_shares(agreement_id: int):
+    agreement = db.get_or_404(Agreement, agreement_id)
+    entries = json_body(list)
+    if not all(isinstance(e, dict) for e in entries):
+        raise MalformedInput("Varje andel ska vara ett objekt {organisation_id, share}.")
+    rows = services.set_cost_shares(agreement, entries, actor(), method="fraction")
+    db.session.commit()
+    return jsonify(
+        {
+            "items": [
+                {
+                    "organisation_id": r.organisation_id,
+                    "share": f"{r.numerator}/{r.denominator}",
+                }
+                for r in rows
+            ]
+        }
+    )
+
+
+def _year_arg(name: str, default: int | None = None) -> int:
+    value = int_arg(name)
+    if value is None:
+        if default is None:
+            raise MalformedInput(f"Ange ?{name}=ÅÅÅÅ.", {name: "Krävs."})
+        return default
+    return value
+
+
+@bp.route("/agreements/<int:agreement_id>/compensation", methods=["GET"])
+@doc(
+    "Indexed compensation, statsbidrag, net cost and each party's share per year",
+    query={"from_year": "first year", "to_year": "last year (default: from_year)"},
+    tag="finance",
+)
+def get_compensation(agreement_id: int):
+    agreement = db.get_or_404(Agreement, agreement_id)
+    from_year = _year_arg("from_year")
+    to_year = _year_arg("to_year", from_year)
+    years = services.compensation_years(agreement, from_year, to_year)
+    return jsonify({"agreement_id": agreement.id, "years": [year_json(r) for r in years]})
+
+
+@bp.route("/agreements/<int:agreement_id>/instalments", methods=["GET"])
+@doc(
+    "The year's invoices. annual = the total compensation for the year (before statsbidrag: "
+    "the invoicing party invoices the whole compensation, the grant is applied for separately), "
+    "split by the agreement's invoicing frequency (monthly 1/12, quarterly, yearly; the last "
+    "period takes the remainder). With cost shares, parties[] gives each party's share of the "
+    "net cost split the same way (the invoice from invoicing_party_id to each party).",
+    query={"year": "the year"},
+    tag="finance",
+)
+def get_instalments(agreement_id: int):
+    agreement = db.get_or_404(Agreement, agreement_id)
+    plan = services.instalment_plan(agreement, _year_arg("year"))
+    return jsonify(
+        {
+            "year": plan["year"],
+            "frequency": plan["frequency"],
+            "invoicing_party_id": agreement.invoicing_party_id,
+            "annual": _amount(plan["annual"]),
+            "preliminary": plan["preliminary"],
+            "missing": plan["missing"],
+            "instalments": [
+                {"period": p["period"], "amount": _amount(p["amount"])} for p in plan["instalments"]
+            ],
+            "parties": [
+                {
+                    "organisation_id": party["organisation_id"],
+                    "annual": _amount(party["annual"]),
+                    "instalments": [
+                        {"period": p["period"], "amount": _amount(p["amount"])}
+                        for p in party["instalments"]
+                    ],
+                }
+                for party in plan["parties"]
+            ],
+        }
+    )
+
+
+@bp.route("/finance/compensation", methods=["GET"])
+@doc(
+    "Every (non-archived) agreement's total compensation for a year, and the sum (agreements "
+    "with a missing value are listed with total null and left out of the sum)",
+    query={"year": "the year", "kind": "agreement kind", "board_id": "board"},
+    tag="finance",
+)
+def finance_compensation():
+    year = _year_arg("year")
+    rows = services.year_results(
+        year, kind=request.args.get("kind") or None, board_id=int_arg("board_id")
+    )
+    total = sum((r.result.total for r in rows if r.result.total is not None), Decimal(0))
+    return jsonify(
+        {
+            "year": year,
+            "items": [
+                {
+                    "agreement_id": r.agreement.id,
+                    "title": r.agreement.title,
+                    "total": _amount(r.result.total),
+                    "statsbidrag": _amount(r.result.statsbidrag),
+                    "net": _amount(r.result.net),
+                    "preliminary": r.result.preliminary,
+                    "missing": [m.message for m in r.result.missing],
+                }
+                for r in rows
+            ],
+            "total": _amount(total),
+            "complete": all(r.result.total is not None for r in rows),
+        }
+    )

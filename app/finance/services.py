@@ -1,0 +1,846 @@
+"""Money per agreement: compensation lines, cost shares, statsbidrag rates, the yearly
+computation (through :mod:`app.finance.rules`), instalments, the overview across agreements,
+settlements when a final index value replaces a preliminary one, and index_missing deadlines.
+
+Reads load whole sets in a few bulk queries and compute in Python: one agreement's table or
+one year across every agreement costs a constant number of queries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.agreements.models import Agreement, AgreementParty
+from app.agreements.services import record_audit, touch
+from app.core.errors import ValidationError
+from app.core.money import format_sek, fraction_to_ore, parse_amount, parse_share
+from app.extensions import db
+from app.finance import rules
+from app.finance.models import CompensationItem, CostShare, GrantRate
+from app.finance.rules import CompensationLine, YearResult
+from app.indexation import services as indexation
+from app.indexation.models import IndexSeries, IndexValue
+from app.parties.models import Organisation
+
+_MAX_FRACTION_PART = 2**62
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class AgreementMoney:
+    """Everything the rules need about one agreement's money."""
+
+    lines: list[CompensationLine] = field(default_factory=list)
+    shares: list[tuple[int, Fraction]] = field(default_factory=list)
+    series_ids: set[int] = field(default_factory=set)
+
+
+def _line_of(item: CompensationItem, code_by_id: dict[int, str]) -> CompensationLine:
+    return CompensationLine(
+        label=item.label,
+        amount=item.amount,
+        price_level_year=item.price_level_year,
+        series_code=code_by_id.get(item.series_id) if item.series_id else None,
+        first_adjusted_year=item.first_adjusted_year,
+        rounding=item.rounding,
+    )
+
+
+def load_money(agreement_ids: Iterable[int] | None = None) -> dict[int, AgreementMoney]:
+    """agreement id → its lines and shares, in three queries (all agreements when None)."""
+    ids = None if agreement_ids is None else list(agreement_ids)
+    code_by_id = dict(db.session.execute(db.select(IndexSeries.id, IndexSeries.code)).all())
+    items_stmt = db.select(CompensationItem).order_by(
+        CompensationItem.agreement_id, CompensationItem.position, CompensationItem.id
+    )
+    shares_stmt = db.select(
+        CostShare.agreement_id,
+        CostShare.organisation_id,
+        CostShare.numerator,
+        CostShare.denominator,
+    ).order_by(CostShare.agreement_id, CostShare.id)
+    if ids is not None:
+        items_stmt = items_stmt.where(CompensationItem.agreement_id.in_(ids))
+        shares_stmt = shares_stmt.where(CostShare.agreement_id.in_(ids))
+    result: dict[int, AgreementMoney] = defaultdict(AgreementMoney)
+    for item in db.session.execute(items_stmt).scalars():
+        money = result[item.agreement_id]
+        money.lines.append(_line_of(item, code_by_id))
+        if item.series_id:
+            money.series_ids.add(item.series_id)
+    for agreement_id, org_id, num, den in db.session.execute(shares_stmt):
+        result[agreement_id].shares.append((org_id, Fraction(int(num), int(den))))
+    return result
+
+
+def grant_rates() -> dict[int, Decimal]:
+    return dict(db.session.execute(db.select(GrantRate.year, GrantRate.amount_per_fte)).all())
+
+
+def items_of(agreement: Agreement) -> list[CompensationItem]:
+    return list(
+        db.session.execute(
+            db.select(CompensationItem)
+            .options(db.joinedload(CompensationItem.series))
+            .where(CompensationItem.agreement_id == agreement.id)
+            .order_by(CompensationItem.position, CompensationItem.id)
+        ).scalars()
+    )
+
+
+def shares_of(agreement: Agreement) -> list[CostShare]:
+    return list(
+        db.session.execute(
+            db.select(CostShare)
+            .options(db.joinedload(CostShare.organisation))
+            .where(CostShare.agreement_id == agreement.id)
+            .order_by(CostShare.id)
+        ).scalars()
+    )
+
+
+def party_names(agreement: Agreement) -> dict[int, str]:
+    """organisation id → name, for every party of the agreement (the keys of ``shares``)."""
+    rows = db.session.execute(
+        db.select(Organisation.id, Organisation.name)
+        .join(AgreementParty, AgreementParty.organisation_id == Organisation.id)
+        .where(AgreementParty.agreement_id == agreement.id)
+        .order_by(AgreementParty.id)
+    ).all()
+    return {org_id: name for org_id, name in rows}
+
+
+# --------------------------------------------------------------------------------------------
+# Computation
+# --------------------------------------------------------------------------------------------
+
+
+def _year_range(from_year: int, to_year: int) -> None:
+    errors = {}
+    for name, y in (("from_year", from_year), ("to_year", to_year)):
+        if not rules.MIN_YEAR <= y <= rules.MAX_YEAR:
+            errors[name] = _(
+                "Året måste vara mellan %(a)s och %(b)s.", a=rules.MIN_YEAR, b=rules.MAX_YEAR
+            )
+    if not errors and from_year > to_year:
+        errors["to_year"] = _("Till-året måste vara samma som eller efter från-året.")
+    if not errors and to_year - from_year >= rules.MAX_YEARS_PER_CALL:
+        errors["to_year"] = _("Högst %(n)s år åt gången.", n=rules.MAX_YEARS_PER_CALL)
+    if errors:
+        raise ValidationError(_("Ogiltigt årsintervall."), errors)
+
+
+def compensation_years(agreement: Agreement, from_year: int, to_year: int) -> list[YearResult]:
+    """The agreement's compensation, statsbidrag, net cost and shares per year (rules'
+    YearResult), from ``from_year`` to ``to_year`` inclusive. Four queries."""
+    _year_range(from_year, to_year)
+    money = load_money([agreement.id]).get(agreement.id, AgreementMoney())
+    series = indexation.series_points(money.series_ids)
+    return rules.compute_years(
+        money.lines, from_year, to_year, series, agreement.fte, grant_rates(), money.shares
+    )
+
+
+def default_years(agreement: Agreement, as_of: date) -> tuple[int, int]:
+    """The years a page shows by default: from the start (at most ten years) to next year."""
+    end = as_of.year + 1
+    start = agreement.start_date.year if agreement.start_date else as_of.year - 1
+    start = min(start, end)
+    return max(start, end - 9), end
+
+
+def invoiced_amount(result: YearResult) -> Decimal | None:
+    """What the invoicing party invoices for the year: the total compensation (before
+    statsbidrag, which the municipality applies for from Länsstyrelsen itself)."""
+    return result.total
+
+
+def instalment_plan(agreement: Agreement, year: int) -> dict[str, Any]:
+    """The year's invoices: the total compensation split by the agreement's invoicing
+    frequency, and, where cost shares exist, each party's share of the net cost split the same
+    way (the invoice from the invoicing party to each party, as in seed 001)."""
+    (result,) = compensation_years(agreement, year, year)
+    annual = invoiced_amount(result)
+    plan: dict[str, Any] = {
+        "year": year,
+        "frequency": agreement.invoicing,
+        "annual": annual,
+        "instalments": [],
+        "missing": [m.message for m in result.missing],
+        "preliminary": result.preliminary,
+        "parties": [],
+    }
+    if annual is None:
+        return plan
+    plan["instalments"] = _periods(
+        agreement.invoicing, rules.instalments(annual, agreement.invoicing)
+    )
+    for org_id, amount in result.shares:
+        plan["parties"].append(
+            {
+                "organisation_id": org_id,
+                "annual": amount,
+                "instalments": _periods(
+                    agreement.invoicing, rules.instalments(amount, agreement.invoicing)
+                ),
+            }
+        )
+    return plan
+
+
+def _periods(frequency: str, amounts: list[Decimal]) -> list[dict[str, Any]]:
+    if frequency == "monthly":
+        labels = [f"{m:02d}" for m in range(1, 13)]
+    elif frequency == "quarterly":
+        labels = [f"Q{q}" for q in range(1, 5)]
+    else:
+        labels = ["year"]
+    return [{"period": p, "amount": a} for p, a in zip(labels, amounts, strict=True)]
+
+
+# --------------------------------------------------------------------------------------------
+# Compensation lines
+# --------------------------------------------------------------------------------------------
+
+
+def _int_field(value: Any, name: str, errors: dict[str, str], required: bool) -> int | None:
+    if value is None or value == "":
+        if required:
+            errors[name] = _("Ange ett årtal.")
+        return None
+    if isinstance(value, bool):
+        errors[name] = _("Ska vara ett årtal.")
+        return None
+    try:
+        number = int(str(value).strip())
+    except ValueError:
+        errors[name] = _("Ska vara ett årtal.")
+        return None
+    if not rules.MIN_YEAR <= number <= rules.MAX_YEAR:
+        errors[name] = _(
+            "Året måste vara mellan %(a)s och %(b)s.", a=rules.MIN_YEAR, b=rules.MAX_YEAR
+        )
+        return None
+    return number
+
+
+def _fte_value(value: Any, errors: dict[str, str], name: str = "fte_basis") -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, float | bool):
+        errors[name] = _("Ange årsarbetare som text eller Decimal, t.ex. ”6,0”.")
+        return None
+    try:
+        fte = Decimal(str(value).strip().replace(",", "."))
+        if not fte.is_finite() or fte <= 0 or fte > 1000 or fte != fte.quantize(Decimal("0.01")):
+            raise InvalidOperation
+    except InvalidOperation:
+        errors[name] = _("Årsarbetare anges som ett tal större än noll med högst två decimaler.")
+        return None
+    return fte
+
+
+def _read_item(data: dict[str, Any]) -> dict[str, Any]:
+    """Validate a compensation line's fields (all required except fte_basis and
+    first_adjusted_year); raises ValidationError with field messages."""
+    errors: dict[str, str] = {}
+    label = (data.get("label") or "").strip() if isinstance(data.get("label"), str) else ""
+    if not label:
+        errors["label"] = _("Ange en benämning för raden.")
+    elif len(label) > 200:
+        errors["label"] = _("Benämningen får vara högst 200 tecken.")
+    amount = None
+    raw_amount = data.get("amount")
+    if raw_amount is None or raw_amount == "":
+        errors["amount"] = _("Ange ett belopp.")
+    else:
+        try:
+            amount = parse_amount(raw_amount)
+            if amount < 0:
+                errors["amount"] = _("Beloppet får inte vara negativt.")
+        except ValueError as exc:
+            errors["amount"] = str(exc)
+    price_level = _int_field(data.get("price_level_year"), "price_level_year", errors, True)
+    first = _int_field(data.get("first_adjusted_year"), "first_adjusted_year", errors, False)
+    rounding = data.get("rounding") or "final"
+    if rounding not in rules.ROUNDING_MODES:
+        errors["rounding"] = _("Avrundning ska vara final (en gång) eller yearly (varje år).")
+    series_id = None
+    code = data.get("index_series")
+    if isinstance(code, str) and code.strip():
+        series_id = db.session.execute(
+            db.select(IndexSeries.id).where(IndexSeries.code == code.strip())
+        ).scalar_one_or_none()
+        if series_id is None:
+            errors["index_series"] = _("Indexserien %(code)s finns inte.", code=code.strip())
+    elif code not in (None, ""):
+        errors["index_series"] = _("Ange indexseriens kod, eller inget för ett fast belopp.")
+    fte_basis = _fte_value(data.get("fte_basis"), errors)
+    if price_level is not None and first is not None and first <= price_level:
+        errors["first_adjusted_year"] = _(
+            "Första justeringsåret (%(j)s) måste komma efter prisnivååret (%(p)s); beloppet är "
+            "redan i %(p)s års priser.",
+            j=first,
+            p=price_level,
+        )
+    if not errors:
+        line_errors = rules.validate_line(
+            CompensationLine(label, amount, price_level, code, first, rounding)
+        )
+        errors.update(line_errors)
+    if errors:
+        raise ValidationError(_("Ersättningsraden kunde inte sparas. Rätta det markerade."), errors)
+    return {
+        "label": label,
+        "amount": amount,
+        "price_level_year": price_level,
+        "series_id": series_id,
+        "first_adjusted_year": first,
+        "rounding": rounding,
+        "fte_basis": fte_basis,
+    }
+
+
+def _describe_item(item: CompensationItem) -> str:
+    # Audit values are data, not interface text: plain Swedish, no locale lookup (the demo
+    # loader runs outside a request).
+    series = item.series.code if item.series else "fast"
+    text = f"{item.label}: {format_sek(item.amount)} ({item.price_level_year}, {series}"
+    if item.first_adjusted_year:
+        text += f", från {item.first_adjusted_year}"
+    if item.fte_basis:
+        text += f", {item.fte_basis} åa"
+    return text + ")"
+
+
+def add_item(agreement: Agreement, data: dict[str, Any], user) -> CompensationItem:
+    values = _read_item(data)
+    position = (
+        db.session.execute(
+            db.select(db.func.max(CompensationItem.position)).where(
+                CompensationItem.agreement_id == agreement.id
+            )
+        ).scalar()
+        or 0
+    )
+    item = CompensationItem(agreement_id=agreement.id, position=position + 1, **values)
+    db.session.add(item)
+    db.session.flush()
+    db.session.refresh(item, ["series"])
+    record_audit(agreement, user, "compensation_added", "compensation", None, _describe_item(item))
+    touch(agreement)
+    db.session.flush()
+    return item
+
+
+def update_item(item: CompensationItem, data: dict[str, Any], user) -> CompensationItem:
+    values = _read_item(data)
+    before = _describe_item(item)
+    for key, value in values.items():
+        setattr(item, key, value)
+    db.session.flush()
+    db.session.refresh(item, ["series"])
+    after = _describe_item(item)
+    if before != after:
+        record_audit(item.agreement, user, "compensation_changed", "compensation", before, after)
+        touch(item.agreement)
+    db.session.flush()
+    return item
+
+
+def delete_item(item: CompensationItem, user) -> None:
+    agreement = item.agreement
+    record_audit(
+        agreement, user, "compensation_removed", "compensation", _describe_item(item), None
+    )
+    db.session.delete(item)
+    touch(agreement)
+    db.session.flush()
+
+
+def call_off_fte(item: CompensationItem, extra: Any, user) -> CompensationItem:
+    """Call off more årsarbetare at the line's rate per FTE: the amount grows by
+    amount / fte_basis × extra (to öre), the line's FTE basis and the agreement's FTE by extra."""
+    errors: dict[str, str] = {}
+    extra_fte = _fte_value(extra, errors, "fte")
+    if item.fte_basis is None:
+        errors["fte"] = _("Raden har inget antal årsarbetare att räkna från.")
+    if errors or extra_fte is None:
+        errors.setdefault("fte", _("Ange antal årsarbetare att avropa."))
+        raise ValidationError(_("Avropet kunde inte sparas."), errors)
+    agreement = item.agreement
+    before = _describe_item(item)
+    added = fraction_to_ore(Fraction(item.amount) / Fraction(item.fte_basis) * Fraction(extra_fte))
+    item.amount = item.amount + added
+    item.fte_basis = item.fte_basis + extra_fte
+    old_fte = agreement.fte
+    agreement.fte = (agreement.fte or Decimal(0)) + extra_fte
+    record_audit(agreement, user, "fte_called_off", "compensation", before, _describe_item(item))
+    record_audit(agreement, user, "updated", "fte", old_fte, agreement.fte)
+    touch(agreement)
+    db.session.flush()
+    return item
+
+
+# --------------------------------------------------------------------------------------------
+# Cost shares
+# --------------------------------------------------------------------------------------------
+
+
+def _fmt_fraction(q: Fraction) -> str:
+    return str(q.numerator) if q.denominator == 1 else f"{q.numerator}/{q.denominator}"
+
+
+def set_cost_shares(
+    agreement: Agreement,
+    entries: Sequence[dict[str, Any]],
+    user,
+    method: str = "fraction",
+    key_label: str | None = None,
+) -> list[CostShare]:
+    """Replace the agreement's cost shares.
+
+    ``method`` "fraction": each entry ``{organisation_id, share}`` with share "0.25" or "1/3";
+    "equal": each entry ``{organisation_id}`` gets 1/n; "key": each entry
+    ``{organisation_id, key_value}`` (population, clients) gets its value over the sum.
+    The shares must add up to exactly 1 and name parties of the agreement, else nothing is saved.
+    """
+    errors: dict[str, str] = {}
+    parties = {p.organisation_id for p in agreement.parties}
+    if method not in ("fraction", "equal", "key"):
+        raise ValidationError(
+            _("Okänd fördelningsmetod."), {"method": _("Välj lika delar, bråk eller nyckel.")}
+        )
+    if not entries:
+        raise ValidationError(_("Ange minst en andel."), {"shares": _("Ange minst en andel.")})
+    org_ids: list[int] = []
+    for i, entry in enumerate(entries):
+        org_id = entry.get("organisation_id")
+        if isinstance(org_id, bool) or not isinstance(org_id, int):
+            errors[f"shares.{i}.organisation_id"] = _("Ange organisationens id (ett heltal).")
+        elif org_id not in parties:
+            errors[f"shares.{i}.organisation_id"] = _(
+                "Organisation %(id)s är inte part i avtalet.", id=org_id
+            )
+        org_ids.append(org_id)
+    if len(set(map(str, org_ids))) != len(org_ids):
+        errors["shares"] = _("Samma part har angetts mer än en gång.")
+    shares: list[tuple[int, Fraction]] = []
+    key_values: dict[int, Decimal] = {}
+    if not errors:
+        if method == "equal":
+            shares = rules.equal_shares(org_ids)
+        elif method == "fraction":
+            for i, entry in enumerate(entries):
+                raw = entry.get("share")
+                if not isinstance(raw, str | int) or isinstance(raw, bool):
+                    errors[f"shares.{i}.share"] = _(
+                        "Ange andelen som text, t.ex. ”0.25” eller ”1/3”."
+                    )
+                    continue
+                try:
+                    shares.append((org_ids[i], parse_share(str(raw))))
+                except ValueError as exc:
+                    errors[f"shares.{i}.share"] = str(exc)
+        else:
+            for i, entry in enumerate(entries):
+                raw = entry.get("key_value")
+                try:
+                    if isinstance(raw, float | bool) or raw is None:
+                        raise ValueError
+                    value = parse_amount(raw)
+                    if value < 0:
+                        raise ValueError
+                    key_values[org_ids[i]] = value
+                except ValueError:
+                    errors[f"shares.{i}.key_value"] = _(
+                        "Ange nyckelns värde (t.ex. invånare) som ett tal, noll eller större."
+                    )
+            if not errors:
+                try:
+                    shares = rules.key_shares(key_values)
+                except ValueError as exc:
+                    errors["shares"] = str(exc)
+    if not errors:
+        message = rules.validate_shares(shares)
+        if message:
+            errors["shares"] = message
+        elif any(
+            q.numerator >= _MAX_FRACTION_PART or q.denominator >= _MAX_FRACTION_PART
+            for _k, q in shares
+        ):
+            errors["shares"] = _("Andelarna har för många decimaler; ange dem som bråk, t.ex. 1/3.")
+    if errors:
+        raise ValidationError(
+            errors.get("shares")
+            or _("Kostnadsfördelningen kunde inte sparas. Rätta det markerade."),
+            errors,
+        )
+    existing = shares_of(agreement)
+    names = party_names(agreement)
+    before = "; ".join(
+        f"{names.get(s.organisation_id, s.organisation_id)} {_fmt_fraction(s.fraction)}"
+        for s in existing
+    )
+    for s in existing:
+        db.session.delete(s)
+    db.session.flush()
+    rows = []
+    for org_id, q in shares:
+        row = CostShare(
+            agreement_id=agreement.id,
+            organisation_id=org_id,
+            numerator=q.numerator,
+            denominator=q.denominator,
+            method=method,
+            key_value=key_values.get(org_id),
+            key_label=(key_label or "").strip()[:100] or None if method == "key" else None,
+        )
+        db.session.add(row)
+        rows.append(row)
+    after = "; ".join(f"{names.get(k, k)} {_fmt_fraction(q)}" for k, q in shares)
+    if before != after:
+        record_audit(agreement, user, "cost_shares_changed", "cost_shares", before or None, after)
+        touch(agreement)
+    db.session.flush()
+    return rows
+
+
+def clear_cost_shares(agreement: Agreement, user) -> None:
+    existing = shares_of(agreement)
+    if not existing:
+        return
+    for s in existing:
+        db.session.delete(s)
+    record_audit(agreement, user, "cost_shares_changed", "cost_shares", "fördelade", None)
+    touch(agreement)
+    db.session.flush()
+
+
+# --------------------------------------------------------------------------------------------
+# Grant rates
+# --------------------------------------------------------------------------------------------
+
+
+def set_grant_rate(year: Any, amount: Any, user=None, note: str | None = None) -> GrantRate:
+    errors: dict[str, str] = {}
+    y = _int_field(year, "year", errors, True)
+    value = None
+    if amount is None or amount == "":
+        errors["amount_per_fte"] = _("Ange statsbidraget per årsarbetare.")
+    else:
+        try:
+            value = parse_amount(amount)
+            if value < 0:
+                errors["amount_per_fte"] = _("Beloppet får inte vara negativt.")
+        except ValueError as exc:
+            errors["amount_per_fte"] = str(exc)
+    if errors:
+        raise ValidationError(_("Statsbidraget kunde inte sparas."), errors)
+    rate = db.session.execute(db.select(GrantRate).where(GrantRate.year == y)).scalar_one_or_none()
+    if rate is None:
+        rate = GrantRate(year=y, amount_per_fte=value)
+        db.session.add(rate)
+    rate.amount_per_fte = value
+    if note is not None:
+        rate.note = note.strip()[:300] or None
+    db.session.flush()
+    return rate
+
+
+def all_grant_rates() -> list[GrantRate]:
+    return list(db.session.execute(db.select(GrantRate).order_by(GrantRate.year)).scalars())
+
+
+# --------------------------------------------------------------------------------------------
+# Overview across agreements
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class OverviewRow:
+    agreement: Agreement
+    result: YearResult
+
+
+@dataclass
+class Overview:
+    year: int
+    rows: list[OverviewRow]
+    total: Decimal
+    statsbidrag: Decimal
+    net: Decimal
+    missing_count: int
+    preliminary_count: int
+    by_board: list[tuple[str, Decimal, Decimal]]
+    by_kind: list[tuple[str, Decimal, Decimal]]
+    by_party: list[tuple[str, Decimal]]
+    unshared_net: Decimal
+
+
+def _agreements_stmt(
+    kind: str | None = None, board_id: int | None = None, organisation_id: int | None = None
+):
+    stmt = (
+        db.select(Agreement)
+        .options(db.joinedload(Agreement.board))
+        .where(Agreement.stage != "archived")
+        .order_by(Agreement.title, Agreement.id)
+    )
+    if kind:
+        stmt = stmt.where(Agreement.kind == kind)
+    if board_id:
+        stmt = stmt.where(Agreement.board_id == board_id)
+    if organisation_id:
+        stmt = stmt.where(
+            Agreement.id.in_(
+                db.select(AgreementParty.agreement_id).where(
+                    AgreementParty.organisation_id == organisation_id
+                )
+            )
+        )
+    return stmt
+
+
+def year_results(
+    year: int,
+    kind: str | None = None,
+    board_id: int | None = None,
+    organisation_id: int | None = None,
+) -> list[OverviewRow]:
+    """Every (non-archived) agreement's YearResult for ``year``, in five queries."""
+    _year_range(year, year)
+    agreements = list(
+        db.session.execute(_agreements_stmt(kind, board_id, organisation_id)).scalars()
+    )
+    ids = {a.id for a in agreements}
+    money = load_money(None if len(ids) > 500 else ids)
+    series = indexation.series_points()
+    rates = grant_rates()
+    empty = AgreementMoney()
+    rows = []
+    for a in agreements:
+        m = money.get(a.id, empty)
+        rows.append(
+            OverviewRow(a, rules.compute_year(m.lines, year, series, a.fte, rates, m.shares))
+        )
+    return rows
+
+
+def overview(
+    year: int,
+    kind: str | None = None,
+    board_id: int | None = None,
+    organisation_id: int | None = None,
+) -> Overview:
+    rows = year_results(year, kind, board_id, organisation_id)
+    total = statsbidrag = net = unshared = Decimal(0)
+    missing = preliminary = 0
+    boards: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    kinds: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    party_sum: dict[int, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        r = row.result
+        if r.missing:
+            missing += 1
+        if r.preliminary:
+            preliminary += 1
+        board = row.agreement.board.name if row.agreement.board else _("(ingen nämnd)")
+        t = r.total or Decimal(0)
+        n = r.net if r.net is not None else Decimal(0)
+        total += t
+        statsbidrag += r.statsbidrag or Decimal(0)
+        net += n
+        boards[board][0] += t
+        boards[board][1] += n
+        kinds[row.agreement.kind][0] += t
+        kinds[row.agreement.kind][1] += n
+        if r.shares:
+            for org_id, amount in r.shares:
+                party_sum[org_id] += amount
+        else:
+            unshared += n
+    names = (
+        dict(
+            db.session.execute(
+                db.select(Organisation.id, Organisation.name).where(
+                    Organisation.id.in_(list(party_sum))
+                )
+            ).all()
+        )
+        if party_sum
+        else {}
+    )
+    return Overview(
+        year=year,
+        rows=rows,
+        total=total,
+        statsbidrag=statsbidrag,
+        net=net,
+        missing_count=missing,
+        preliminary_count=preliminary,
+        by_board=sorted((k, v[0], v[1]) for k, v in boards.items()),
+        by_kind=sorted((k, v[0], v[1]) for k, v in kinds.items()),
+        by_party=sorted(((names.get(k, str(k)), v) for k, v in party_sum.items())),
+        unshared_net=unshared,
+    )
+
+
+def totals_per_year(from_year: int, to_year: int) -> list[tuple[int, Decimal, bool]]:
+    """(year, total compensation over all agreements, whether any value is missing) per year."""
+    _year_range(from_year, to_year)
+    agreements = list(db.session.execute(_agreements_stmt()).scalars())
+    money = load_money()
+    series = indexation.series_points()
+    sums = {y: Decimal(0) for y in range(from_year, to_year + 1)}
+    gaps = {y: False for y in sums}
+    for a in agreements:
+        m = money.get(a.id)
+        if m is None or not m.lines:
+            continue
+        for y in sums:
+            r = rules.compute_year(m.lines, y, series)
+            if r.total is None:
+                gaps[y] = True
+            else:
+                sums[y] += r.total
+    return [(y, sums[y], gaps[y]) for y in sums]
+
+
+# --------------------------------------------------------------------------------------------
+# Settlement
+# --------------------------------------------------------------------------------------------
+
+
+def settlement_years() -> list[int]:
+    """Years whose value in some series went from preliminary to final (newest first)."""
+    years: set[int] = set()
+    for points in indexation.replaced_preliminaries().values():
+        years.update(points)
+    return sorted(years, reverse=True)
+
+
+@dataclass
+class SettlementRow:
+    agreement: Agreement
+    settlement: rules.Settlement
+    names: dict[int, str]
+
+
+def settlements(year: int) -> list[SettlementRow]:
+    """Per agreement whose lines follow a series with a replaced preliminary value up to
+    ``year``: what was invoiced on the preliminary value against the final one."""
+    _year_range(year, year)
+    replaced = indexation.replaced_preliminaries()
+    affected_codes = {code for code, pts in replaced.items() if any(y <= year for y in pts)}
+    if not affected_codes:
+        return []
+    after = indexation.series_points()
+    before = {code: dict(points) for code, points in after.items()}
+    for code, pts in replaced.items():
+        for y, point in pts.items():
+            before.setdefault(code, {})[y] = point
+    money = load_money()
+    ids = [
+        aid
+        for aid, m in money.items()
+        if any(line.series_code in affected_codes for line in m.lines)
+    ]
+    if not ids:
+        return []
+    agreements = list(
+        db.session.execute(
+            db.select(Agreement)
+            .options(db.selectinload(Agreement.parties).joinedload(AgreementParty.organisation))
+            .where(Agreement.id.in_(ids))
+            .order_by(Agreement.title, Agreement.id)
+        ).scalars()
+    )
+    rates = grant_rates()
+    rows = []
+    for a in agreements:
+        m = money[a.id]
+        s = rules.settlement(m.lines, year, before, after, a.fte, rates, m.shares)
+        if s.total_difference == 0 and not s.missing:
+            continue
+        names = {p.organisation_id: p.organisation.name for p in a.parties}
+        rows.append(SettlementRow(a, s, names))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# index_missing deadlines
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndexMissing:
+    """A year whose value finance has not entered for a series active agreements follow."""
+
+    series_code: str
+    year: int
+    date: date
+    agreement_ids: tuple[int, ...]
+
+    @property
+    def key(self) -> str:
+        return f"index:{self.series_code}:{self.year}"
+
+    @property
+    def title(self) -> str:
+        return _("Indexvärde saknas: %(code)s %(year)s", code=self.series_code, year=self.year)
+
+
+def index_missing_deadlines(as_of: date) -> list[IndexMissing]:
+    """For each series followed by a non-archived agreement's line, the as-of year's value
+    (and the previous year's, if still missing) when it is not entered.
+
+    Our choice of date: 31 January of the year the value is for. OPI for a year is published
+    in December of the year before, so by the end of January finance should have entered it
+    before the first monthly invoice of the year is settled. Years before a line's first
+    adjusted year are not needed and not reported.
+    """
+    rows = db.session.execute(
+        db.select(
+            IndexSeries.id,
+            IndexSeries.code,
+            CompensationItem.agreement_id,
+            CompensationItem.first_adjusted_year,
+            CompensationItem.price_level_year,
+        )
+        .join(CompensationItem, CompensationItem.series_id == IndexSeries.id)
+        .join(Agreement, Agreement.id == CompensationItem.agreement_id)
+        .where(Agreement.stage != "archived")
+        .where((Agreement.end_date.is_(None)) | (Agreement.end_date >= date(as_of.year - 1, 1, 1)))
+    ).all()
+    if not rows:
+        return []
+    have = {
+        (sid, y)
+        for sid, y in db.session.execute(db.select(IndexValue.series_id, IndexValue.year)).all()
+    }
+    needed: dict[tuple[str, int], set[int]] = defaultdict(set)
+    for sid, code, agreement_id, first, price_level in rows:
+        first_needed = first if first is not None else price_level + 1
+        for y in (as_of.year - 1, as_of.year):
+            if y >= first_needed and y > price_level and (sid, y) not in have:
+                needed[(code, y)].add(agreement_id)
+    return sorted(
+        (
+            IndexMissing(code, y, date(y, 1, 31), tuple(sorted(ids)))
+            for (code, y), ids in needed.items()
+        ),
+        key=lambda d: (d.date, d.series_code),
+    )
