@@ -262,3 +262,6 @@ def download(attachment_id: int):
         as_attachment=True,
         download_name=attachment.filename,
     )
+
+
+from app.agreements import lifecycle_views  # noqa: E402,F401  (terminations, obligations)

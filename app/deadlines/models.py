@@ -43,6 +43,8 @@ class Deadline(db.Model):
     business_day: Mapped[date] = mapped_column(Date)  # the latest business day on or before it
     title: Mapped[str] = mapped_column(String(300))
     overdue: Mapped[bool] = mapped_column(default=False)
+    # The day the deadlines were computed for (overdue is relative to it).
+    as_of: Mapped[date | None] = mapped_column(Date, index=True)
     refreshed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     agreement = relationship("Agreement")

@@ -1,10 +1,152 @@
-"""The start page: what to watch."""
+"""The start page (what to watch: coming deadlines, filterable) and the timeline of agreements."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, abort, render_template, request
+from flask_babel import lazy_gettext as _l
+
+from app.agreements import rules
+from app.agreements.models import Agreement
+from app.agreements.services import termination_end, terms_of
+from app.agreements.views import as_of_from_request
+from app.deadlines import services
+from app.deadlines.models import DEADLINE_KINDS
+from app.extensions import db
+from app.parties.models import Organisation, Person
+from app.parties.views import unit_choices
 
 bp = Blueprint("deadlines", __name__)
+
+WINDOWS = (30, 90, 365)
+KIND_LABELS = {
+    "last_notice": _l("Sista dag för uppsägning"),
+    "term_end": _l("Avtalet upphör"),
+    "extension": _l("Automatisk förlängning"),
+    "obligation_due": _l("Skyldighet förfaller"),
+    "index_missing": _l("Indexvärde saknas"),
+}
+
+
+@bp.app_context_processor
+def inject_deadline_labels():
+    return {"deadline_kind_labels": KIND_LABELS}
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
 
 
 @bp.route("/")
 def dashboard():
-    return render_template("deadlines/dashboard.html")
+    as_of = as_of_from_request()
+    within = _int_arg("within") or 90
+    if within not in WINDOWS:
+        within = 90
+    filters = {
+        "kinds": [k for k in request.args.getlist("kind") if k in DEADLINE_KINDS],
+        "board_id": _int_arg("board_id"),
+        "organisation_id": _int_arg("organisation_id"),
+        "responsible_person_id": _int_arg("responsible_person_id"),
+    }
+    page = services.list_deadlines(
+        as_of, within_days=within, page=_int_arg("page") or 1, per_page=100, **filters
+    )
+    organisations = db.session.execute(
+        db.select(Organisation.id, Organisation.name).order_by(Organisation.name)
+    ).all()
+    people = db.session.execute(db.select(Person.id, Person.name).order_by(Person.name)).all()
+    return render_template(
+        "deadlines/dashboard.html",
+        as_of=as_of,
+        within=within,
+        windows=WINDOWS,
+        filters=filters,
+        page=page,
+        organisations=organisations,
+        people=people,
+        boards=unit_choices("namnd"),
+    )
+
+
+TIMELINE_PER_PAGE = 40
+
+
+@bp.route("/timeline")
+def timeline():
+    """Agreements over the years as server-rendered SVG bars: periods, notice, the end."""
+    as_of = as_of_from_request()
+    first_year = _int_arg("from_year") or as_of.year - 6
+    last_year = _int_arg("to_year") or as_of.year + 4
+    if not 1900 <= first_year <= last_year <= first_year + 60:
+        abort(400)
+    view_start, view_end = date(first_year, 1, 1), date(last_year, 12, 31)
+    stmt = (
+        db.select(Agreement)
+        .where(Agreement.stage != "archived", Agreement.start_date.is_not(None))
+        .where(Agreement.start_date <= view_end)
+        .options(db.selectinload(Agreement.terminations))
+        .order_by(Agreement.start_date, Agreement.id)
+    )
+    board_id = _int_arg("board_id")
+    if board_id:
+        stmt = stmt.where(Agreement.board_id == board_id)
+    result = db.paginate(
+        stmt, page=_int_arg("page") or 1, per_page=TIMELINE_PER_PAGE, error_out=False
+    )
+    span = (view_end - view_start).days + 1
+
+    def x(day: date) -> float:
+        day = min(max(day, view_start), view_end + timedelta(days=1))
+        return round(100 * (day - view_start).days / span, 3)
+
+    rows = []
+    for agreement in result.items:
+        terms = terms_of(agreement)
+        ends = termination_end(agreement)
+        bars = []
+        for period in rules.periods(terms, view_end):
+            end = period.end or view_end
+            if ends is not None and end > ends:
+                end = ends
+            if period.start > view_end or end < view_start:
+                if ends is not None and period.start > ends:
+                    break
+                continue
+            bars.append(
+                {
+                    "x": x(period.start),
+                    "w": max(x(end + timedelta(days=1)) - x(period.start), 0.2),
+                    "kind": "continuation"
+                    if period.is_continuation
+                    else ("initial" if period.number == 0 else "extension"),
+                    "open": period.end is None and ends is None,
+                    "label": f"{period.start.isoformat()} – "
+                    + (end.isoformat() if (period.end or ends) else "…"),
+                }
+            )
+            if ends is not None and end >= ends:
+                break
+        rows.append(
+            {
+                "agreement": agreement,
+                "bars": bars,
+                "notice": x(ends) if ends and view_start <= ends <= view_end else None,
+            }
+        )
+    years = [{"year": y, "x": x(date(y, 1, 1))} for y in range(first_year, last_year + 1)]
+    today_x = x(as_of) if view_start <= as_of <= view_end else None
+    return render_template(
+        "deadlines/timeline.html",
+        as_of=as_of,
+        rows=rows,
+        years=years,
+        today_x=today_x,
+        page=result,
+        first_year=first_year,
+        last_year=last_year,
+        boards=unit_choices("namnd"),
+        board_id=board_id,
+    )

@@ -1,0 +1,502 @@
+"""Computing, storing and reading deadlines.
+
+One function computes deadlines: ``compute_deadlines(agreements, as_of)``. It runs the
+registered *producers* over a batch of agreements; ``deadlines_for(agreement, as_of)`` asks it
+about one agreement, ``refresh_all`` about every agreement in bulk, and the dashboard and the API
+ask it on the fly when they are asked about another day than the stored refresh.
+
+Producers (the extension point for other packages)
+--------------------------------------------------
+A producer is ``fn(agreements: Sequence[Agreement], as_of: date) -> Iterable[DeadlineData]``,
+registered with ``@register_producer``. It is called with batches of (up to a few hundred)
+agreements whose terminations, obligations and fulfilments are loaded; it must not write and
+should issue at most a constant number of queries per batch (load what it needs for the whole
+batch with one ``IN`` query), so that refreshing 10 000 agreements stays fast. Producers that
+are not about one agreement (an index value nobody has entered yet) register with
+``@register_global_producer``: ``fn(as_of) -> Iterable[DeadlineData]``; their rows carry
+``agreement_id=None``. The finance engineer's ``index_missing`` producer belongs in one of
+these, registered from a module that is imported at start-up (e.g. the package's views).
+
+Every deadline has a stable ``key`` ("agreement:12:last_notice:2022-06-30") that the reminder
+log refers to; it stays the same across refreshes as long as the deadline does.
+
+Window: deadlines from ``as_of - RECENT_DAYS`` (so a reminder sweep that was down can catch up)
+to ``as_of + HORIZON_DAYS``, plus obligations overdue for up to ``OVERDUE_LOOKBACK_DAYS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from itertools import islice
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
+
+from app.agreements import lifecycle, rules
+from app.agreements.models import Agreement, AgreementParty, Obligation
+from app.agreements.services import agreement_changed, status_of, termination_end, terms_of
+from app.core.dates import last_business_day_on_or_before
+from app.db import utcnow
+from app.deadlines.models import DEADLINE_KINDS, Deadline
+from app.extensions import db
+
+__all__ = [
+    "DeadlineData",
+    "DeadlineView",
+    "HORIZON_DAYS",
+    "compute_deadlines",
+    "deadlines_for",
+    "list_deadlines",
+    "refresh_agreement",
+    "refresh_all",
+    "register_global_producer",
+    "register_producer",
+    "stored_as_of",
+]
+
+HORIZON_DAYS = 731
+RECENT_DAYS = 31
+OVERDUE_LOOKBACK_DAYS = 365
+BATCH_SIZE = 500
+
+ONE_DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class DeadlineData:
+    """A deadline as computed, before (or instead of) being stored."""
+
+    key: str
+    kind: str
+    date: date
+    title: str
+    agreement_id: int | None = None
+    obligation_id: int | None = None
+    series_code: str | None = None
+    year: int | None = None
+    overdue: bool = False
+    business_day: date = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.kind not in DEADLINE_KINDS:
+            raise ValueError(f"unknown deadline kind {self.kind!r}")
+        object.__setattr__(self, "business_day", last_business_day_on_or_before(self.date))
+
+    def row(self, as_of: date, now) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "kind": self.kind,
+            "agreement_id": self.agreement_id,
+            "obligation_id": self.obligation_id,
+            "series_code": self.series_code,
+            "year": self.year,
+            "date": self.date,
+            "business_day": self.business_day,
+            "title": self.title[:300],
+            "overdue": self.overdue,
+            "as_of": as_of,
+            "refreshed_at": now,
+        }
+
+
+Producer = Callable[[Sequence[Agreement], date], Iterable[DeadlineData]]
+GlobalProducer = Callable[[date], Iterable[DeadlineData]]
+_producers: list[Producer] = []
+_global_producers: list[GlobalProducer] = []
+
+
+def register_producer(fn: Producer) -> Producer:
+    """Add a producer of deadlines about agreements (see the module docstring)."""
+    if fn not in _producers:
+        _producers.append(fn)
+    return fn
+
+
+def register_global_producer(fn: GlobalProducer) -> GlobalProducer:
+    """Add a producer of deadlines that belong to no agreement (see the module docstring)."""
+    if fn not in _global_producers:
+        _global_producers.append(fn)
+    return fn
+
+
+def _key(agreement_id: int, kind: str, day: date, *extra: Any) -> str:
+    parts = ["agreement", str(agreement_id), kind, *map(str, extra), day.isoformat()]
+    return ":".join(parts)
+
+
+# --- The built-in producers --------------------------------------------------------------------
+
+
+@register_producer
+def lifecycle_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterable[DeadlineData]:
+    """Last days for notice, automatic extensions and term ends (or the end notice fixed)."""
+    first, last = as_of - timedelta(days=RECENT_DAYS), as_of + timedelta(days=HORIZON_DAYS)
+    for agreement in agreements:
+        if agreement.stage != "decided" or agreement.start_date is None:
+            continue
+        terms = terms_of(agreement)
+        ends_by_notice = termination_end(agreement)
+        natural_end = rules.final_end(terms)
+        found: list[DeadlineData] = []
+        for period in rules.periods(terms, last):
+            if ends_by_notice is not None and (period.end is None or period.end >= ends_by_notice):
+                found.append(
+                    DeadlineData(
+                        _key(agreement.id, "term_end", ends_by_notice),
+                        "term_end",
+                        ends_by_notice,
+                        _("Avtalet upphör efter uppsägning: %(title)s", title=agreement.title),
+                        agreement.id,
+                    )
+                )
+                break
+            if period.end is None:
+                break
+            has_next = natural_end is None or period.end < natural_end
+            if ends_by_notice is None:
+                notice_day = rules.last_notice_date(period.end, terms)
+                found.append(
+                    DeadlineData(
+                        _key(agreement.id, "last_notice", notice_day),
+                        "last_notice",
+                        notice_day,
+                        _(
+                            "Sista dag för uppsägning (perioden slutar %(end)s): %(title)s",
+                            end=period.end.isoformat(),
+                            title=agreement.title,
+                        ),
+                        agreement.id,
+                    )
+                )
+            if has_next:
+                starts = period.end + ONE_DAY
+                title = (
+                    _("Förlängs automatiskt: %(title)s", title=agreement.title)
+                    if agreement.extension_months
+                    else _("Övergår till att gälla tills vidare: %(title)s", title=agreement.title)
+                )
+                found.append(
+                    DeadlineData(
+                        _key(agreement.id, "extension", starts),
+                        "extension",
+                        starts,
+                        title,
+                        agreement.id,
+                    )
+                )
+            else:
+                found.append(
+                    DeadlineData(
+                        _key(agreement.id, "term_end", period.end),
+                        "term_end",
+                        period.end,
+                        _("Avtalstiden slutar: %(title)s", title=agreement.title),
+                        agreement.id,
+                    )
+                )
+        yield from (d for d in found if first <= d.date <= last)
+
+
+@register_producer
+def obligation_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterable[DeadlineData]:
+    """Obligations falling due, and those overdue (not met) in the last year."""
+    last = as_of + timedelta(days=HORIZON_DAYS)
+    for agreement in agreements:
+        if agreement.stage != "decided" or agreement.start_date is None:
+            continue
+        terms = terms_of(agreement)
+        ends = termination_end(agreement) or rules.final_end(terms)
+        until = min(last, ends) if ends is not None else last
+        start = max(agreement.start_date, as_of - timedelta(days=OVERDUE_LOOKBACK_DAYS))
+        for obligation in agreement.obligations:
+            if not obligation.active:
+                continue
+            met = {f.due_date for f in obligation.fulfilments}
+            for due in lifecycle.obligation_due_dates(obligation, start, until):
+                if due in met:
+                    continue
+                yield DeadlineData(
+                    _key(agreement.id, "obligation_due", due, obligation.id),
+                    "obligation_due",
+                    due,
+                    f"{obligation.title}: {agreement.title}",
+                    agreement.id,
+                    obligation_id=obligation.id,
+                    overdue=due < as_of,
+                )
+
+
+def compute_deadlines(agreements: Sequence[Agreement], as_of: date) -> list[DeadlineData]:
+    """Every registered producer's deadlines for ``agreements`` as of ``as_of``, soonest first."""
+    found: dict[str, DeadlineData] = {}
+    for producer in _producers:
+        for item in producer(agreements, as_of):
+            found[item.key] = item
+    return sorted(found.values(), key=lambda d: (d.date, d.kind, d.agreement_id or 0, d.key))
+
+
+def deadlines_for(agreement: Agreement, as_of: date) -> list[DeadlineData]:
+    """One agreement's deadlines as of ``as_of`` (no writes)."""
+    return compute_deadlines([agreement], as_of)
+
+
+def global_deadlines(as_of: date) -> list[DeadlineData]:
+    found: dict[str, DeadlineData] = {}
+    for producer in _global_producers:
+        for item in producer(as_of):
+            found[item.key] = item
+    return list(found.values())
+
+
+# --- Storing -----------------------------------------------------------------------------------
+
+
+def _write(items: list[DeadlineData], as_of: date) -> None:
+    if items:
+        now = utcnow()
+        db.session.execute(insert(Deadline), [d.row(as_of, now) for d in items])
+
+
+def refresh_agreement(agreement: Agreement, as_of: date) -> list[DeadlineData]:
+    """Rebuild one agreement's stored deadlines and its cached status (no version bump)."""
+    db.session.execute(
+        delete(Deadline)
+        .where(Deadline.agreement_id == agreement.id)
+        .execution_options(synchronize_session=False)
+    )
+    items = deadlines_for(agreement, as_of)
+    _write(items, as_of)
+    status = status_of(agreement, as_of)
+    if agreement.status != status:
+        db.session.execute(
+            update(Agreement.__table__)
+            .where(Agreement.__table__.c.id == agreement.id)
+            .values(status=status)
+        )
+        set_committed_value(agreement, "status", status)
+    return items
+
+
+def _batches(ids: list[int], size: int) -> Iterable[list[int]]:
+    it = iter(ids)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+def refresh_all(as_of: date, progress: Callable[[int], Any] | None = None) -> int:
+    """Recompute every agreement's deadlines and status as of ``as_of``, in bulk.
+
+    Agreements are read in batches with terminations, obligations and fulfilments eager-loaded;
+    deadlines are replaced with one DELETE and bulk INSERTs, statuses with one executemany
+    UPDATE. ``progress(n)`` is called after each batch with the number of agreements it held.
+    Returns the number of deadlines written. The caller commits.
+    """
+    db.session.flush()
+    ids = list(db.session.execute(db.select(Agreement.id).order_by(Agreement.id)).scalars())
+    db.session.execute(delete(Deadline).execution_options(synchronize_session=False))
+    written = 0
+    status_changes: list[dict[str, Any]] = []
+    for chunk in _batches(ids, BATCH_SIZE):
+        agreements = (
+            db.session.execute(
+                db.select(Agreement)
+                .where(Agreement.id.in_(chunk))
+                .options(
+                    db.selectinload(Agreement.terminations),
+                    db.selectinload(Agreement.obligations).selectinload(Obligation.fulfilments),
+                )
+            )
+            .scalars()
+            .all()
+        )
+        items = compute_deadlines(agreements, as_of)
+        _write(items, as_of)
+        written += len(items)
+        for agreement in agreements:
+            status = status_of(agreement, as_of)
+            if agreement.status != status:
+                status_changes.append({"b_id": agreement.id, "b_status": status})
+        if progress is not None:
+            progress(len(chunk))
+    extra = global_deadlines(as_of)
+    _write(extra, as_of)
+    written += len(extra)
+    if status_changes:
+        table = Agreement.__table__
+        db.session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(status=bindparam("b_status")),
+            status_changes,
+        )
+        # The loaded objects hold the old status; give them the new one without a reload.
+        for change in status_changes:
+            obj = db.session.identity_map.get(identity_key(Agreement, change["b_id"]))
+            if obj is not None:
+                set_committed_value(obj, "status", change["b_status"])
+    return written
+
+
+@agreement_changed.connect
+def _on_agreement_changed(agreement: Agreement, **_extra: Any) -> None:
+    # The edge of the system: the stored rows describe today, as the daily refresh does.
+    refresh_agreement(agreement, date.today())
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+@dataclass
+class DeadlineView:
+    """A computed deadline with its agreement, shaped like a stored ``Deadline`` row."""
+
+    key: str
+    kind: str
+    date: date
+    business_day: date
+    title: str
+    overdue: bool
+    agreement_id: int | None
+    obligation_id: int | None
+    agreement: Agreement | None
+
+
+@dataclass
+class DeadlinePage:
+    items: list[Any]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def prev_num(self) -> int:
+        return self.page - 1
+
+    @property
+    def next_num(self) -> int:
+        return self.page + 1
+
+
+def stored_as_of() -> date | None:
+    """The as-of date of the newest stored deadlines (None before any refresh)."""
+    return db.session.execute(db.select(func.max(Deadline.as_of))).scalar()
+
+
+def _agreement_filters(stmt, board_id, organisation_id, responsible_person_id, agreement_id=None):
+    if agreement_id:
+        stmt = stmt.where(Agreement.id == agreement_id)
+    if board_id:
+        stmt = stmt.where(Agreement.board_id == board_id)
+    if responsible_person_id:
+        stmt = stmt.where(Agreement.responsible_person_id == responsible_person_id)
+    if organisation_id:
+        stmt = stmt.where(
+            Agreement.id.in_(
+                db.select(AgreementParty.agreement_id).where(
+                    AgreementParty.organisation_id == organisation_id
+                )
+            )
+        )
+    return stmt
+
+
+def list_deadlines(
+    as_of: date,
+    within_days: int = 90,
+    kinds: Sequence[str] | None = None,
+    board_id: int | None = None,
+    organisation_id: int | None = None,
+    responsible_person_id: int | None = None,
+    agreement_id: int | None = None,
+    include_overdue: bool = True,
+    page: int = 1,
+    per_page: int = 100,
+) -> DeadlinePage:
+    """Deadlines from ``as_of`` to ``as_of + within_days`` (and overdue obligations), soonest
+    first, one page of them.
+
+    When ``as_of`` is the day of the stored refresh, stored rows are read with one joined query
+    (plus a count); for any other day they are computed on the fly with the same producers.
+    """
+    until = as_of + timedelta(days=within_days)
+    kinds = [k for k in (kinds or []) if k in DEADLINE_KINDS]
+    if stored_as_of() == as_of:
+        window = Deadline.date.between(as_of, until)
+        if include_overdue:
+            window = window | (
+                (Deadline.kind == "obligation_due") & (Deadline.date < as_of) & Deadline.overdue
+            )
+        stmt = (
+            db.select(Deadline)
+            .outerjoin(Deadline.agreement)
+            .options(
+                db.contains_eager(Deadline.agreement).joinedload(Agreement.board),
+                db.contains_eager(Deadline.agreement).joinedload(Agreement.responsible_person),
+            )
+            .where(window)
+        )
+        if kinds:
+            stmt = stmt.where(Deadline.kind.in_(kinds))
+        stmt = _agreement_filters(
+            stmt, board_id, organisation_id, responsible_person_id, agreement_id
+        )
+        stmt = stmt.order_by(Deadline.date, Deadline.kind, Deadline.agreement_id, Deadline.key)
+        result = db.paginate(
+            stmt, page=page, per_page=per_page, max_per_page=500, error_out=False, count=True
+        )
+        return DeadlinePage(list(result.items), result.total or 0, page, per_page)
+
+    stmt = db.select(Agreement).where(Agreement.stage == "decided")
+    stmt = _agreement_filters(
+        stmt, board_id, organisation_id, responsible_person_id, agreement_id
+    ).options(
+        db.selectinload(Agreement.terminations),
+        db.selectinload(Agreement.obligations).selectinload(Obligation.fulfilments),
+        db.joinedload(Agreement.board),
+        db.joinedload(Agreement.responsible_person),
+    )
+    agreements = db.session.execute(stmt).unique().scalars().all()
+    by_id = {a.id: a for a in agreements}
+    items = compute_deadlines(agreements, as_of)
+    if not (board_id or organisation_id or responsible_person_id or agreement_id):
+        items += global_deadlines(as_of)
+        items.sort(key=lambda d: (d.date, d.kind, d.agreement_id or 0, d.key))
+    chosen = [
+        d
+        for d in items
+        if (as_of <= d.date <= until or (include_overdue and d.overdue and d.date < as_of))
+        and (not kinds or d.kind in kinds)
+    ]
+    start = (page - 1) * per_page
+    views = [
+        DeadlineView(
+            d.key,
+            d.kind,
+            d.date,
+            d.business_day,
+            d.title,
+            d.overdue,
+            d.agreement_id,
+            d.obligation_id,
+            by_id.get(d.agreement_id) if d.agreement_id else None,
+        )
+        for d in chosen[start : start + per_page]
+    ]
+    return DeadlinePage(views, len(chosen), page, per_page)
