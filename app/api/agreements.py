@@ -195,6 +195,10 @@ def list_agreements():
         responsible_person_id=int_arg("responsible_person_id"),
         board_id=int_arg("board_id"),
         include_archived=request.args.get("include_archived") == "true",
+    ).options(
+        # agreement_json reads these: load them per page, not per agreement.
+        db.selectinload(Agreement.watchers),
+        db.selectinload(Agreement.terminations),
     )
     return jsonify(paginated(stmt, lambda a: agreement_json(a, as_of)))
 

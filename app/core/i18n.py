@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 
 def select_locale() -> str:
     langs = current_app.config["LANGUAGES"]
-    chosen = request.args.get("lang") if request else None
+    if not has_request_context():  # CLI commands, the scheduler, services called directly
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    chosen = request.args.get("lang")
     if chosen in langs:
         session["lang"] = chosen
         return chosen

@@ -1,0 +1,584 @@
+"""Benchmarks: fill a database with many synthetic agreements, then time pages and services.
+
+    .venv/bin/python bench/run.py [--agreements 10000] [--database-url URL] [--only NAME ...]
+
+Without ``--database-url`` a fresh SQLite file under bench/out/ is used. Each figure is one
+line ``name  median_ms  p95_ms  queries`` (queries: the SQL statements one call issued,
+counted with a ``before_cursor_execute`` listener). Benchmarks are registered by name with
+``@benchmark``; the optional ones run only when the service they time exists.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import inspect
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import event, func, insert, select, text  # noqa: E402
+
+from app import create_app  # noqa: E402
+from app.extensions import db  # noqa: E402
+
+OUT = ROOT / "bench" / "out"
+AS_OF = date(2023, 6, 1)
+PASSWORD = "bench password 123"
+ORG_POOL = 300
+PEOPLE_POOL = 200
+
+
+class Skip(Exception):
+    """The benchmark's service does not exist (yet)."""
+
+
+# --------------------------------------------------------------------------- registry
+
+
+@dataclass
+class Bench:
+    name: str
+    fn: Callable[[Context], Callable[[], Any]]
+    repeat: int
+    optional: bool
+
+
+BENCHMARKS: dict[str, Bench] = {}
+
+
+def benchmark(name: str, repeat: int = 50, optional: bool = False):
+    """Register ``fn(ctx) -> callable``: the callable is what gets timed."""
+
+    def register(fn):
+        BENCHMARKS[name] = Bench(name, fn, repeat, optional)
+        return fn
+
+    return register
+
+
+# --------------------------------------------------------------------------- context
+
+
+@dataclass
+class Context:
+    app: Any
+    n: int
+    agreement_id: int = 0
+    username: str = "bench-admin"
+    token: str = ""
+    _client: Any = None
+    _small: Context | None = None
+    counter: list[int] = field(default_factory=lambda: [0])
+
+    @property
+    def client(self):
+        """A test client logged in as an admin (made once)."""
+        if self._client is None:
+            self._client = self.app.test_client()
+            r = self._client.post("/login", data={"username": self.username, "password": PASSWORD})
+            if r.status_code != 302:
+                raise RuntimeError(f"login failed: {r.status_code}")
+        return self._client
+
+    def get(self, path: str, **kw) -> Callable[[], Any]:
+        client = self.client
+
+        def call():
+            r = client.get(path, **kw)
+            if r.status_code != 200:
+                raise RuntimeError(f"GET {path} gave {r.status_code}")
+            return r
+
+        return call
+
+    def in_app(self, fn: Callable[[], Any]) -> Callable[[], Any]:
+        """Run a service call in its own app context and session, rolled back afterwards."""
+
+        def call():
+            with self.app.app_context():
+                try:
+                    return fn()
+                finally:
+                    db.session.rollback()
+                    db.session.remove()
+
+        return call
+
+    def small(self) -> Context:
+        """A second database with only 10 agreements, for comparing query counts."""
+        if self._small is None:
+            self._small = prepare(10, None, echo=False)
+        return self._small
+
+
+def call_flexibly(fn: Callable, **candidates: Any) -> Any:
+    """Call a service whose exact signature may vary: pass the parameters it names."""
+    kwargs = {}
+    for name, param in inspect.signature(fn).parameters.items():
+        if name in candidates:
+            kwargs[name] = candidates[name]
+        elif param.default is inspect.Parameter.empty and param.kind not in (
+            param.VAR_POSITIONAL,
+            param.VAR_KEYWORD,
+        ):
+            raise Skip(f"{fn.__module__}.{fn.__name__} needs an unknown argument {name!r}")
+    return fn(**kwargs)
+
+
+def optional_import(module: str, name: str):
+    try:
+        mod = __import__(module, fromlist=[name])
+        return getattr(mod, name)
+    except (ImportError, AttributeError) as exc:
+        raise Skip(f"{module}.{name} not available") from exc
+
+
+# --------------------------------------------------------------------------- filling
+
+
+def _progress(label: str, done: int, total: int, echo: bool) -> None:
+    if echo:
+        width = 30
+        filled = int(width * done / max(total, 1))
+        print(f"\r  {label:<24} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}", end="")
+        if done >= total:
+            print()
+
+
+def _chunks(rows: list[dict], size: int = 2000):
+    for i in range(0, len(rows), size):
+        yield i, rows[i : i + size]
+
+
+def _bulk(model, rows: list[dict], label: str, echo: bool) -> None:
+    for i, chunk in _chunks(rows):
+        db.session.execute(insert(model), chunk)
+        _progress(label, i + len(chunk), len(rows), echo)
+    if not rows:
+        _progress(label, 0, 0, echo)
+
+
+def fill(n: int, echo: bool = True) -> tuple[int, str]:
+    """Insert ``n`` synthetic agreements (with parties, money lines and obligations) in bulk;
+    returns the id of a typical agreement and an admin's API token."""
+    from app.agreements import rules
+    from app.agreements.models import AGREEMENT_KINDS, Agreement, AgreementParty, Obligation
+    from app.auth.services import create_user, issue_token
+    from app.db import utcnow
+    from app.parties.models import Organisation, OrganisationUnit, Person
+
+    rnd = random.Random(42)
+    now = utcnow()
+    user = create_user("bench-admin", "admin", PASSWORD, name="Bench")
+    token = issue_token(user)
+
+    orgs = [
+        {"id": i, "name": f"Organisation {i:04d}", "kind": "kommun", "created_at": now}
+        for i in range(1, ORG_POOL + 1)
+    ]
+    _bulk(Organisation, orgs, "organisations", echo)
+    units = [
+        {"id": i, "organisation_id": i, "name": f"Nämnd {i}", "kind": "namnd"} for i in range(1, 21)
+    ]
+    _bulk(OrganisationUnit, units, "units", echo)
+    people = [
+        {
+            "id": i,
+            "name": f"Person {i:04d}",
+            "email": f"person{i}@example.se",
+            "organisation_id": rnd.randint(1, ORG_POOL),
+            "created_at": now,
+        }
+        for i in range(1, PEOPLE_POOL + 1)
+    ]
+    _bulk(Person, people, "people", echo)
+
+    agreements, parties, obligations = [], [], []
+    for i in range(1, n + 1):
+        start = date(rnd.randint(2005, 2024), rnd.choice((1, 4, 7)), 1)
+        open_ended = rnd.random() < 0.3
+        end = None if open_ended else date(start.year + rnd.randint(0, 3), 12, 31)
+        extension = None if open_ended else rnd.choice((None, 12, 24))
+        notice = rnd.choice((3, 6, 12))
+        terms = rules.Terms(
+            start_date=start,
+            end_date=end,
+            notice_period_months=notice,
+            notice_period_days=None,
+            notice_must_be_written=True,
+            notice_ends_at_month_end=False,
+            extension_months=extension,
+            max_extensions=None,
+            continues_open_ended=False,
+        )
+        if rules.validate_terms(terms):  # e.g. notice longer than a short term
+            notice = 1
+            terms = dataclasses.replace(terms, notice_period_months=1)
+        status = rules.lifecycle_status(terms, AS_OF, "decided", None)
+        kind = AGREEMENT_KINDS[i % len(AGREEMENT_KINDS)]
+        agreements.append(
+            {
+                "id": i,
+                "kind": kind,
+                "title": f"Personligt ombud {i:05d} {rnd.choice(['norr', 'söder', 'öst', 'väst'])}",
+                "diarienummer": f"SOC {start.year}/{i}",
+                "stage": "decided",
+                "status": status,
+                "board_id": rnd.randint(1, 20),
+                "start_date": start,
+                "end_date": end,
+                "notice_period_months": notice,
+                "notice_must_be_written": True,
+                "notice_ends_at_month_end": False,
+                "extension_months": extension,
+                "continues_open_ended": False,
+                "fte": Decimal(rnd.randint(1, 8)),
+                "invoicing": "monthly",
+                "responsible_person_id": rnd.randint(1, PEOPLE_POOL),
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        for j, org_id in enumerate(rnd.sample(range(1, ORG_POOL + 1), rnd.randint(2, 4))):
+            parties.append(
+                {
+                    "agreement_id": i,
+                    "organisation_id": org_id,
+                    "role": "bestallare" if j == 0 else ("utforare" if j == 1 else "part"),
+                }
+            )
+        obligations.append(
+            {
+                "agreement_id": i,
+                "title": "Verksamhetsberättelse",
+                "recurrence": "yearly",
+                "due_month": 3,
+                "due_day": 31,
+                "active": True,
+                "created_at": now,
+            }
+        )
+        obligations.append(
+            {
+                "agreement_id": i,
+                "title": "Försäkringsbevis",
+                "recurrence": "yearly",
+                "due_month": 12,
+                "due_day": 24,
+                "relative_to_label": "försäkringen går ut",
+                "days_before": 7,
+                "active": True,
+                "created_at": now,
+            }
+        )
+    _bulk(Agreement, agreements, "agreements", echo)
+    _bulk(AgreementParty, parties, "agreement parties", echo)
+    _bulk(Obligation, obligations, "obligations", echo)
+
+    try:
+        from app.finance.models import CompensationItem
+    except ImportError:
+        CompensationItem = None
+    if CompensationItem is not None:
+        lines = []
+        for i in range(1, n + 1):
+            for k in range(rnd.randint(1, 3)):
+                lines.append(
+                    {
+                        "agreement_id": i,
+                        "label": ("Personal", "Lokal", "Övrigt")[k],
+                        "amount": Decimal(rnd.randint(100_000, 4_000_000)),
+                        "price_level_year": 2019,
+                        "rounding": "final",
+                        "position": k,
+                        "created_at": now,
+                    }
+                )
+        _bulk(CompensationItem, lines, "compensation lines", echo)
+
+    if db.engine.dialect.name == "postgresql":
+        for model in (Organisation, OrganisationUnit, Person, Agreement):
+            table = model.__tablename__
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT MAX(id) FROM {table}))"
+                )
+            )
+    db.session.commit()
+    return max(1, n // 2), token
+
+
+def prepare(n: int, database_url: str | None, echo: bool = True, reset: bool = False) -> Context:
+    OUT.mkdir(parents=True, exist_ok=True)
+    if database_url is None:
+        path = OUT / f"bench-{n}.db"
+        path.unlink(missing_ok=True)
+        database_url = f"sqlite:///{path}"
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "WTF_CSRF_ENABLED": False,
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+            "RATELIMIT_ENABLED": False,
+            "ATTACHMENT_DIR": str(OUT / "attachments"),
+            "MAIL_SERVER": None,
+        }
+    )
+    ctx = Context(app=app, n=n)
+    with app.app_context():
+        if reset:
+            db.drop_all()
+        db.create_all()
+        from app.agreements.models import Agreement
+
+        if db.session.scalar(select(func.count(Agreement.id))):
+            raise SystemExit(
+                f"{database_url} already holds agreements; use an empty database or --reset."
+            )
+        started = time.perf_counter()
+        if echo:
+            print(f"Filling {database_url} with {n} agreements …")
+        ctx.agreement_id, ctx.token = fill(n, echo)
+        if echo:
+            print(f"  filled in {time.perf_counter() - started:.1f} s")
+
+        counter = ctx.counter
+
+        @event.listens_for(db.engine, "before_cursor_execute")
+        def count(*_args, **_kw):
+            counter[0] += 1
+
+    return ctx
+
+
+# --------------------------------------------------------------------------- benchmarks
+
+
+@benchmark("floor_static_css", repeat=200)
+def floor_static(ctx: Context):
+    return ctx.get("/static/css/app.css")
+
+
+@benchmark("login_page", repeat=100)
+def login_page(ctx: Context):
+    client = ctx.app.test_client()  # not logged in
+
+    def call():
+        r = client.get("/login")
+        assert r.status_code == 200
+        return r
+
+    return call
+
+
+@benchmark("dashboard", repeat=50)
+def dashboard(ctx: Context):
+    return ctx.get("/")
+
+
+@benchmark("agreement_list", repeat=50)
+def agreement_list(ctx: Context):
+    return ctx.get("/agreements/")
+
+
+@benchmark("agreement_list_kind", repeat=50)
+def agreement_list_kind(ctx: Context):
+    return ctx.get("/agreements/?kind=samverkansavtal")
+
+
+@benchmark("agreement_list_search", repeat=50)
+def agreement_list_search(ctx: Context):
+    return ctx.get("/agreements/?q=norr")
+
+
+@benchmark("agreement_list_party_search", repeat=30)
+def agreement_list_party_search(ctx: Context):
+    return ctx.get("/agreements/?q=Organisation%200042")
+
+
+@benchmark("agreement_list_10_agreements", repeat=50)
+def agreement_list_small(ctx: Context):
+    """The same list page on a database with 10 agreements: the query count must match."""
+    return ctx.small().get("/agreements/")
+
+
+@benchmark("agreement_detail", repeat=50)
+def agreement_detail(ctx: Context):
+    return ctx.get(f"/agreements/{ctx.agreement_id}")
+
+
+@benchmark("agreement_edit_form", repeat=50)
+def agreement_edit_form(ctx: Context):
+    return ctx.get(f"/agreements/{ctx.agreement_id}/edit")
+
+
+@benchmark("api_agreement_list", repeat=50)
+def api_list(ctx: Context):
+    return ctx.get(
+        "/api/v1/agreements?per_page=50", headers={"Authorization": f"Bearer {ctx.token}"}
+    )
+
+
+@benchmark("api_agreement_list_10_agreements", repeat=50)
+def api_list_small(ctx: Context):
+    small = ctx.small()
+    return small.get(
+        "/api/v1/agreements?per_page=50", headers={"Authorization": f"Bearer {small.token}"}
+    )
+
+
+@benchmark("api_agreement_detail", repeat=50)
+def api_detail(ctx: Context):
+    return ctx.get(
+        f"/api/v1/agreements/{ctx.agreement_id}",
+        headers={"Authorization": f"Bearer {ctx.token}"},
+    )
+
+
+@benchmark("deadlines_refresh_all", repeat=3, optional=True)
+def deadlines_refresh(ctx: Context):
+    refresh_all = optional_import("app.deadlines.services", "refresh_all")
+
+    def run():
+        result = call_flexibly(refresh_all, as_of=AS_OF, today=AS_OF)
+        db.session.commit()
+        return result
+
+    return ctx.in_app(run)
+
+
+@benchmark("reminder_sweep_nothing_due", repeat=20, optional=True)
+def reminder_sweep(ctx: Context):
+    run_sweep = optional_import("app.reminders.services", "run_sweep")
+    # The first sweep may send what is due; time the following ones, with nothing left.
+    now = datetime(AS_OF.year, AS_OF.month, AS_OF.day, 8, 0, tzinfo=UTC)
+    candidates = {"now": now, "as_of": AS_OF, "today": AS_OF, "at": now}
+
+    def run():
+        result = call_flexibly(run_sweep, **candidates)
+        db.session.commit()
+        return result
+
+    ctx.in_app(run)()
+    return ctx.in_app(run)
+
+
+@benchmark("finance_overview_2023", repeat=10, optional=True)
+def finance_overview(ctx: Context):
+    with ctx.app.app_context():
+        rules = {r.rule for r in ctx.app.url_map.iter_rules()}
+    if "/finance/" not in rules:
+        raise Skip("no /finance/ page")
+    return ctx.get("/finance/?year=2023")
+
+
+@benchmark("compensation_ten_years", repeat=30, optional=True)
+def compensation_ten_years(ctx: Context):
+    compensation_years = optional_import("app.finance.services", "compensation_years")
+    from app.agreements.models import Agreement
+
+    def run():
+        agreement = db.session.get(Agreement, ctx.agreement_id)
+        return call_flexibly(
+            compensation_years,
+            agreement=agreement,
+            agreement_id=ctx.agreement_id,
+            from_year=2021,
+            to_year=2030,
+            first_year=2021,
+            last_year=2030,
+            years=range(2021, 2031),
+            as_of=AS_OF,
+        )
+
+    return ctx.in_app(run)
+
+
+@benchmark("render_draft", repeat=10, optional=True)
+def render_draft(ctx: Context):
+    render = optional_import("app.documents.services", "render_draft")
+    from app.agreements.models import Agreement
+
+    def run():
+        agreement = db.session.get(Agreement, ctx.agreement_id)
+        return call_flexibly(
+            render,
+            agreement=agreement,
+            agreement_id=ctx.agreement_id,
+            decision="forlangning",
+            kind="forlangning",
+            as_of=AS_OF,
+        )
+
+    return ctx.in_app(run)
+
+
+# --------------------------------------------------------------------------- running
+
+
+def measure(ctx: Context, bench: Bench, repeat: int | None) -> tuple[float, float, int]:
+    call = bench.fn(ctx)
+    call()  # warm up (template compilation, caches)
+    times, queries = [], []
+    for _ in range(repeat or bench.repeat):
+        before = ctx.counter[0] + (ctx._small.counter[0] if ctx._small else 0)
+        started = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - started) * 1000)
+        queries.append(ctx.counter[0] + (ctx._small.counter[0] if ctx._small else 0) - before)
+    times.sort()
+    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    return statistics.median(times), p95, int(statistics.median(queries))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--agreements", type=int, default=10_000)
+    parser.add_argument("--database-url", default=None, help="default: SQLite file in bench/out/")
+    parser.add_argument("--reset", action="store_true", help="drop and re-create all tables first")
+    parser.add_argument("--only", action="append", default=[], metavar="NAME")
+    parser.add_argument("--repeat", type=int, default=None, help="override each repetition count")
+    parser.add_argument("--list", action="store_true", help="list the benchmark names")
+    args = parser.parse_args(argv)
+    if args.list:
+        for name, bench in BENCHMARKS.items():
+            print(name + ("  (optional)" if bench.optional else ""))
+        return 0
+    unknown = [name for name in args.only if name not in BENCHMARKS]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; see --list")
+
+    ctx = prepare(args.agreements, args.database_url, reset=args.reset)
+    selected = [BENCHMARKS[n] for n in (args.only or BENCHMARKS)]
+    print(f"\n{'name':<34} {'median_ms':>10} {'p95_ms':>9} {'queries':>8}")
+    for bench in selected:
+        try:
+            median, p95, queries = measure(ctx, bench, args.repeat)
+        except Skip as exc:
+            print(f"{bench.name:<34} {'skipped':>10}  ({exc})")
+            continue
+        except Exception as exc:  # report and go on with the others
+            print(f"{bench.name:<34} {'failed':>10}  ({type(exc).__name__}: {exc})")
+            continue
+        print(f"{bench.name:<34} {median:>10.2f} {p95:>9.2f} {queries:>8}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
