@@ -23,7 +23,8 @@ def actor():
 
 def permission_required(permission: str):
     """Refuse the view (403) unless the user's role has ``permission``; marks the view so the
-    route-walking test can prove every change is guarded."""
+    route-walking test can prove every change is guarded. ``"self"``: any logged-in user, for
+    views that change only the user's own data (the profile)."""
 
     def decorator(view):
         @wraps(view)
@@ -31,7 +32,7 @@ def permission_required(permission: str):
             user = actor()
             if not getattr(user, "is_authenticated", False):
                 abort(401)
-            if not user.can(permission):
+            if permission != "self" and not user.can(permission):
                 abort(403)
             return view(*args, **kwargs)
 

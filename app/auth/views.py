@@ -66,6 +66,7 @@ def logout():
 
 @bp.route("/profile", methods=["GET", "POST"])
 @login_required
+@permission_required("self")
 def profile():
     form = ProfileForm(locale=current_user.locale or "sv")
     if form.validate_on_submit():

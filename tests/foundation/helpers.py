@@ -1,0 +1,64 @@
+"""Helpers for the foundation tests: row counts across every table, agreement form data."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import func, select
+
+from app.extensions import db
+
+
+def row_counts() -> dict[str, int]:
+    """The number of rows in every table, to prove a refused request wrote nothing."""
+    db.session.expire_all()
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def agreement_form(agreement=None, **overrides) -> dict:
+    """Form fields as the agreement page posts them (unset selects are "0")."""
+    data = {
+        "kind": "samverkansavtal",
+        "title": "Personligt ombud, samverkansavtal",
+        "diarienummer": "",
+        "description": "",
+        "stage": "decided",
+        "board_id": "0",
+        "administration_id": "0",
+        "responsible_person_id": "0",
+        "invoicing_party_id": "0",
+        "start_date": "2021-01-01",
+        "end_date": "2022-12-31",
+        "notice_period_months": "6",
+        "notice_period_days": "",
+        "extension_months": "",
+        "max_extensions": "",
+        "fte": "",
+        "invoicing": "monthly",
+        "reminder_lead_days": "",
+    }
+    if agreement is not None:
+        for key in ("kind", "title", "stage", "invoicing"):
+            data[key] = getattr(agreement, key)
+        for key in ("diarienummer", "description"):
+            data[key] = getattr(agreement, key) or ""
+        for key in ("board_id", "administration_id", "responsible_person_id", "invoicing_party_id"):
+            data[key] = str(getattr(agreement, key) or 0)
+        for key in ("start_date", "end_date", "decided_on"):
+            value: date | None = getattr(agreement, key)
+            data[key] = value.isoformat() if value else ""
+        for key in ("notice_period_months", "notice_period_days", "extension_months"):
+            value = getattr(agreement, key)
+            data[key] = "" if value is None else str(value)
+        data["fte"] = "" if agreement.fte is None else str(agreement.fte)
+        data["version"] = str(agreement.version)
+        if agreement.notice_must_be_written:
+            data["notice_must_be_written"] = "y"
+        for i, party in enumerate(agreement.parties):
+            data[f"parties-{i}-organisation_id"] = str(party.organisation_id)
+            data[f"parties-{i}-role"] = party.role
+    data.update(overrides)
+    return data
