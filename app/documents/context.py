@@ -529,12 +529,15 @@ def build_context(
         )
     if agreement.decided_on:
         history.append(f"Avtalet beslutades {iso(agreement.decided_on)}.")
-    if agreement.start_date and facts.get("period_end") and agreement.end_date:
-        if agreement.extension_months and facts["period_end"] > agreement.end_date:
-            history.append(
-                f"Avtalet har förlängts automatiskt; nuvarande period löper till och med "
-                f"{period_end}."
-            )
+    if (
+        agreement.end_date
+        and agreement.extension_months
+        and facts.get("period_end")
+        and facts["period_end"] > agreement.end_date
+    ):
+        history.append(
+            f"Avtalet har förlängts automatiskt; nuvarande period löper till och med {period_end}."
+        )
     for when, code in earlier_drafts or []:
         if when <= as_of:
             history.append(

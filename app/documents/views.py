@@ -1,5 +1,181 @@
-"""Pages of the documents package."""
+"""Pages of the documents package: the draft form with its HTML preview, downloads of kept
+drafts, and the template page (variables, shipped and uploaded templates)."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from app.agreements.models import Agreement
+from app.agreements.views import as_of_from_request
+from app.auth import permission_required
+from app.core.errors import DomainError, ValidationError
+from app.core.forms import apply_errors
+from app.documents import services
+from app.documents.context import (
+    DECISION_LABELS,
+    DECISIONS,
+    TEXT_FIELDS,
+    VARIABLES,
+    default_texts,
+)
+from app.documents.forms import DraftForm, ResetTemplateForm, TemplateUploadForm
+from app.documents.models import CustomTemplate, GeneratedDraft
+from app.extensions import db
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
+
+
+@bp.app_context_processor
+def inject_drafts():
+    # The agreement page's partial lists the drafts through this (one query, when it renders).
+    return {"documents_drafts_for": services.drafts_for, "decision_labels": DECISION_LABELS}
+
+
+def _agreement(agreement_id: int) -> Agreement:
+    return db.get_or_404(Agreement, agreement_id)
+
+
+def _render_form(agreement: Agreement, form: DraftForm, context, error: str | None, status=200):
+    return (
+        render_template(
+            "documents/draft_form.html",
+            agreement=agreement,
+            form=form,
+            context=context,
+            error=error,
+            text_fields=TEXT_FIELDS,
+        ),
+        status,
+    )
+
+
+@bp.route("/agreements/<int:agreement_id>/drafts/new")
+def new_draft(agreement_id: int):
+    agreement = _agreement(agreement_id)
+    as_of = as_of_from_request()
+    decision = request.args.get("decision", "forlangning")
+    if decision not in DECISIONS:
+        abort(404)
+    form = DraftForm(formdata=None, decision=decision, as_of=as_of)
+    try:
+        context = services.preview_context(agreement, decision, as_of)
+    except DomainError as exc:
+        return _render_form(agreement, form, None, exc.message, 422)
+    for name, value in default_texts(context).items():
+        getattr(form, name).data = value
+    return _render_form(agreement, form, context, None)
+
+
+@bp.route("/agreements/<int:agreement_id>/drafts", methods=["POST"])
+@permission_required("edit_agreements")
+def create_draft(agreement_id: int):
+    agreement = _agreement(agreement_id)
+    form = DraftForm()
+    if not form.validate():
+        return _render_form(agreement, form, None, _("Rätta uppgifterna som är markerade."), 400)
+    texts = {name: getattr(form, name).data or "" for name in TEXT_FIELDS}
+    if not texts["verksamhet"].strip():
+        texts["verksamhet"] = None
+    try:
+        if form.generate.data:
+            _data, draft = services.render_draft(
+                agreement, form.decision.data, form.as_of.data, texts, current_user
+            )
+            db.session.commit()
+            flash(_("Förslaget är skapat och sparat."), "success")
+            return redirect(url_for("documents.download", draft_id=draft.id))
+        context = services.preview_context(agreement, form.decision.data, form.as_of.data, texts)
+    except ValidationError as exc:
+        db.session.rollback()
+        apply_errors(form, exc)
+        return _render_form(agreement, form, None, exc.message, 422)
+    return _render_form(agreement, form, context, None)
+
+
+@bp.route("/drafts/<int:draft_id>.docx")
+def download(draft_id: int):
+    draft = db.get_or_404(GeneratedDraft, draft_id)
+    data = services.draft_bytes(draft)
+    return send_file(
+        io.BytesIO(data),
+        mimetype=services.DOCX_MIMETYPE,
+        as_attachment=True,
+        download_name=draft.filename,
+    )
+
+
+@bp.route("/drafts/<int:draft_id>")
+def show(draft_id: int):
+    draft = db.get_or_404(GeneratedDraft, draft_id)
+    return render_template("documents/draft.html", draft=draft, context=draft.snapshot)
+
+
+@bp.route("/templates")
+def templates():
+    return _templates_page()
+
+
+def _templates_page(error: str | None = None, status: int = 200):
+    customs = (
+        db.session.execute(
+            db.select(CustomTemplate)
+            .options(db.joinedload(CustomTemplate.uploaded_by))
+            .order_by(CustomTemplate.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    return render_template(
+        "documents/templates.html",
+        variables=VARIABLES,
+        decisions=DECISIONS,
+        customs=customs,
+        active={d: services.active_template(d) for d in DECISIONS},
+        upload_form=TemplateUploadForm(formdata=None),
+        reset_form=ResetTemplateForm(formdata=None),
+        error=error,
+    ), status
+
+
+@bp.route("/templates/<decision>.docx")
+def template_file(decision: str):
+    if decision not in DECISIONS:
+        abort(404)
+    template = services.active_template(decision)
+    return send_file(
+        io.BytesIO(template.data),
+        mimetype=services.DOCX_MIMETYPE,
+        as_attachment=True,
+        download_name=f"{decision}.docx",
+    )
+
+
+@bp.route("/templates/<decision>", methods=["POST"])
+@permission_required("admin")
+def upload_template(decision: str):
+    if decision not in DECISIONS:
+        abort(404)
+    form = TemplateUploadForm()
+    try:
+        services.save_custom_template(decision, form.file.data, current_user)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _templates_page(exc.message, 422)
+    db.session.commit()
+    flash(_("Mallen är uppladdad och används från och med nu."), "success")
+    return redirect(url_for("documents.templates"))
+
+
+@bp.route("/templates/<decision>/reset", methods=["POST"])
+@permission_required("admin")
+def reset_template(decision: str):
+    if decision not in DECISIONS:
+        abort(404)
+    services.deactivate_custom_templates(decision)
+    db.session.commit()
+    flash(_("Standardmallen används igen."), "success")
+    return redirect(url_for("documents.templates"))

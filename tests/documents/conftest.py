@@ -41,3 +41,63 @@ def seed000(db, factory):
         )
 
     return make
+
+
+@pytest.fixture
+def with_money(db):
+    """Compensation indexed with an OPI-like series, statsbidrag for 4.5 FTE, equal shares."""
+    from app.finance import services as finance
+    from app.indexation import services as indexation
+
+    def add(agreement, fte="4.5"):
+        series = indexation.create_series("OPI-TEST", "OPI (test)")
+        for year, percent, status in (
+            (2020, "3.0", "final"),
+            (2021, "1.5", "final"),
+            (2022, "1.9", "preliminary"),
+        ):
+            indexation.set_value(series, year, percent, status)
+        finance.add_item(
+            agreement,
+            {
+                "label": "Personligt ombud, 4,5 årsarbetare",
+                "amount": "3600000",
+                "price_level_year": 2019,
+                "index_series": "OPI-TEST",
+            },
+            None,
+        )
+        finance.add_item(
+            agreement,
+            {"label": "Lokal", "amount": "263426", "price_level_year": 2019, "index_series": None},
+            None,
+        )
+        for year in (2021, 2022):
+            finance.set_grant_rate(year, "402638")
+        agreement.fte = fte
+        finance.set_cost_shares(
+            agreement,
+            [{"organisation_id": p.organisation_id} for p in agreement.parties],
+            None,
+            method="equal",
+        )
+        db.session.commit()
+        return agreement
+
+    return add
+
+
+def document_text(data: bytes) -> str:
+    """Every paragraph of a .docx (body, tables, page headers) as one text, via python-docx."""
+    import io
+
+    from docx import Document
+
+    doc = Document(io.BytesIO(data))
+    parts = [p.text for p in doc.paragraphs]
+    for table in doc.tables:
+        for row in table.rows:
+            parts.append(" | ".join(cell.text for cell in row.cells))
+    for section in doc.sections:
+        parts.extend(p.text for p in section.header.paragraphs)
+    return "\n".join(parts)
