@@ -12,7 +12,9 @@ reminders_cli = AppGroup("reminders", help="Påminnelser: körning och schemalä
 
 
 @reminders_cli.command("run")
-@click.option("--as-of", "as_of", default=None, help="Dag att köra för (ÅÅÅÅ-MM-DD); i dag om tomt.")
+@click.option(
+    "--as-of", "as_of", default=None, help="Dag att köra för (ÅÅÅÅ-MM-DD); i dag om tomt."
+)
 def run_command(as_of: str | None) -> None:
     """Run one reminder sweep: plan what is due and deliver what is pending."""
     from app.reminders.services import local_today, run_sweep

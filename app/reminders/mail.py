@@ -212,7 +212,9 @@ class Mailer:
                 # The connection dropped (idle timeout, server restart): reconnect once.
                 self._drop()
                 if attempt == 2:
-                    raise TransientMailError(f"Förbindelsen till SMTP-servern bröts: {exc}") from exc
+                    raise TransientMailError(
+                        f"Förbindelsen till SMTP-servern bröts: {exc}"
+                    ) from exc
                 continue
             except smtplib.SMTPException as exc:
                 self._reset_after_error()

@@ -121,9 +121,7 @@ class ReminderPreference(db.Model):
     __tablename__ = "reminder_preferences"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), unique=True
-    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
     kinds: Mapped[str | None] = mapped_column(String(200))  # comma-separated; None: all
     digest: Mapped[bool] = mapped_column(default=False)
     email_enabled: Mapped[bool] = mapped_column(default=True)
@@ -144,9 +142,7 @@ class CalendarToken(db.Model):
     __tablename__ = "calendar_tokens"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[int] = mapped_column(
-        ForeignKey("people.id", ondelete="CASCADE"), unique=True
-    )
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), unique=True)
     token: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(AwareDateTime())

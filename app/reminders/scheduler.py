@@ -95,7 +95,10 @@ def run_scheduler(app: Flask) -> None:
         scheduler.shutdown(wait=False)
 
     signal.signal(signal.SIGTERM, stop)
-    log.info("Schemaläggaren startar: påminnelser var %s:e minut", app.config.get("SCHEDULER_SWEEP_MINUTES"))
+    log.info(
+        "Schemaläggaren startar: påminnelser var %s:e minut",
+        app.config.get("SCHEDULER_SWEEP_MINUTES"),
+    )
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

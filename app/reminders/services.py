@@ -291,9 +291,7 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
     grace = int(_cfg("REMINDER_CATCHUP_DAYS", 7))
 
     rows = db.session.execute(
-        db.select(
-            Deadline, Agreement.reminder_lead_days, Agreement.responsible_person_id
-        )
+        db.select(Deadline, Agreement.reminder_lead_days, Agreement.responsible_person_id)
         .outerjoin(Agreement, Agreement.id == Deadline.agreement_id)
         .where(
             Deadline.business_day <= as_of + timedelta(days=max_lead),
@@ -396,7 +394,7 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
                             "business_day": deadline.business_day,
                             "due_on": due_on,
                             "planned_for": as_of,
-                            "late": due_on < as_of,
+                            "late": status == "pending" and due_on < as_of,
                             "digest": rec.digest and channel == "email",
                             "status": status,
                             "attempts": 0,
@@ -503,10 +501,15 @@ def deliver_pending(now: datetime | None = None, batch: int = 200) -> DeliveryRe
             _token, rows = _claim(now, batch)
             if not rows:
                 break
+            # Deadlines still standing (the agreement neither deleted nor archived).
             existing = set(
                 db.session.execute(
-                    db.select(Deadline.key).where(
-                        Deadline.key.in_({r.deadline_key for r in rows})
+                    db.select(Deadline.key)
+                    .outerjoin(Agreement, Agreement.id == Deadline.agreement_id)
+                    .where(
+                        Deadline.key.in_({r.deadline_key for r in rows}),
+                        or_(Deadline.agreement_id.is_(None), Agreement.id.is_not(None)),
+                        Agreement.archived_at.is_(None),
                     )
                 ).scalars()
             )
