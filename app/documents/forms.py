@@ -3,18 +3,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import DateField, StringField, SubmitField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
-from app.documents.context import DECISION_LABELS, DECISIONS, MAX_TEXT_LENGTH, TEXT_LABELS
+from app.documents.context import DECISIONS, MAX_TEXT_LENGTH, TEXT_LABELS
 
 
 class DraftForm(FlaskForm):
-    decision = SelectField(
-        _l("Beslut"),
-        choices=[(d, DECISION_LABELS[d]) for d in DECISIONS],
-        validators=[DataRequired()],
-    )
+    # A plain field (the page renders the choice itself from DECISION_LABELS).
+    decision = StringField(_l("Beslut"), validators=[DataRequired(), AnyOf(DECISIONS)])
     as_of = DateField(_l("Per dag"), validators=[DataRequired()])
     verksamhet = TextAreaField(TEXT_LABELS["verksamhet"], validators=[Optional(), Length(max=300)])
     arendet = TextAreaField(TEXT_LABELS["arendet"], validators=[Length(max=MAX_TEXT_LENGTH)])

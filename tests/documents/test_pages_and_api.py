@@ -1,0 +1,252 @@
+"""The draft form with its preview, downloads, the agreement page's list of drafts, the
+template page with uploads, and the API endpoint."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+from docx import Document
+
+from app.documents.context import VARIABLES
+from app.documents.models import CustomTemplate, GeneratedDraft
+from tests.documents.conftest import document_text
+
+
+def _docx(*paragraphs: str) -> bytes:
+    doc = Document()
+    for text in paragraphs:
+        doc.add_paragraph(text)
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def test_form_prefills_the_facts_and_previews_the_decision(seed000, client, login):
+    login("editor")
+    agreement = seed000()
+
+    response = client.get(
+        f"/documents/agreements/{agreement.id}/drafts/new?decision=forlangning&as_of=2020-03-01"
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "sägs inte upp varvid det förlängs i två år till och med 2022-12-31" in page
+    assert "Samråd har skett med Åtvidabergs kommun" in page  # an editable default
+    assert 'name="samrad"' in page
+
+
+def test_preview_shows_edited_text_escaped(seed000, client, login, db):
+    login("editor")
+    agreement = seed000()
+
+    response = client.post(
+        f"/documents/agreements/{agreement.id}/drafts",
+        data={
+            "decision": "forlangning",
+            "as_of": "2020-03-01",
+            "arendet": "<script>x</script> & co",
+            "preview": "1",
+        },
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "&lt;script&gt;x&lt;/script&gt; &amp; co" in page
+    assert db.session.execute(db.select(GeneratedDraft)).first() is None
+
+
+def test_generate_keeps_the_draft_and_downloads_it(seed000, client, login, db):
+    user = login("editor")
+    agreement = seed000()
+
+    response = client.post(
+        f"/documents/agreements/{agreement.id}/drafts",
+        data={
+            "decision": "uppsagning",
+            "as_of": "2020-03-01",
+            "arendet": "Eget ärende",
+            "generate": "1",
+        },
+    )
+
+    assert response.status_code == 302
+    draft = db.session.execute(db.select(GeneratedDraft)).scalar_one()
+    assert draft.created_by_id == user.id
+    download = client.get(response.headers["Location"])
+    assert download.status_code == 200
+    assert download.mimetype.endswith("wordprocessingml.document")
+    text = document_text(download.data)
+    assert "Eget ärende" in text and "sägs upp att upphöra 2020-12-31." in text
+
+    detail = client.get(f"/agreements/{agreement.id}?as_of=2020-03-01").get_data(as_text=True)
+    assert f"/documents/drafts/{draft.id}.docx" in detail
+    assert "drafts/new?decision=forlangning" in detail
+
+
+def test_a_decision_that_does_not_fit_shows_why_on_the_form(seed000, client, login):
+    login("editor")
+    agreement = seed000(extension_months=None)
+
+    response = client.get(
+        f"/documents/agreements/{agreement.id}/drafts/new?decision=forlangning&as_of=2020-03-01"
+    )
+
+    assert response.status_code == 422
+    assert "ingen förlängningsregel" in response.get_data(as_text=True)
+
+
+def test_readers_may_look_but_not_generate(seed000, client, login, db):
+    login("reader")
+    agreement = seed000()
+
+    look = client.get(
+        f"/documents/agreements/{agreement.id}/drafts/new?decision=uppsagning&as_of=2020-03-01"
+    )
+    post = client.post(
+        f"/documents/agreements/{agreement.id}/drafts",
+        data={"decision": "uppsagning", "as_of": "2020-03-01", "generate": "1"},
+    )
+
+    assert look.status_code == 200
+    assert post.status_code == 403
+    assert db.session.execute(db.select(GeneratedDraft)).first() is None
+
+
+def test_template_page_documents_every_variable(client, login):
+    login("reader")
+
+    page = client.get("/documents/templates").get_data(as_text=True)
+
+    for name in VARIABLES:
+        assert "{{ " + name + " }}" in page
+
+
+def test_admin_uploads_a_template_that_is_then_used(seed000, client, login, db):
+    login("admin")
+    agreement = seed000()
+    upload = _docx(
+        "EGEN MALL {{ namnd }}",
+        "{%p for punkt in beslutspunkter %}",
+        "{{ punkt }}",
+        "{%p endfor %}",
+    )
+
+    response = client.post(
+        "/documents/templates/forlangning",
+        data={"file": (io.BytesIO(upload), "egen.docx")},
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 302
+    custom = db.session.execute(db.select(CustomTemplate)).scalar_one()
+    assert custom.active
+    from app.documents.services import render_draft
+
+    data, draft = render_draft(agreement, "forlangning", date(2020, 3, 1), None, None)
+    assert "EGEN MALL Social- och omsorgsnämnden" in document_text(data)
+    assert draft.custom_template_id == custom.id
+
+    client.post("/documents/templates/forlangning/reset")
+    data, draft = render_draft(agreement, "forlangning", date(2020, 3, 1), None, None)
+    assert "EGEN MALL" not in document_text(data)
+    assert draft.template_name == "forlangning.docx"
+
+
+def test_a_template_with_unknown_variables_is_refused_with_the_list(client, login, db):
+    login("admin")
+    upload = _docx("{{ namnd }} {{ okand_sak }} {{ annan }}")
+
+    response = client.post(
+        "/documents/templates/uppsagning",
+        data={"file": (io.BytesIO(upload), "fel.docx")},
+        content_type="multipart/form-data",
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "okand_sak" in page and "annan" in page
+    assert db.session.execute(db.select(CustomTemplate)).first() is None
+
+
+def test_a_template_whose_tags_do_not_parse_or_is_no_docx_is_refused(client, login, db):
+    login("admin")
+    for content, words in (
+        (_docx("{{ namnd "), "taggar kan inte tolkas"),
+        (_docx("{% if namnd %} utan slut"), "taggar kan inte tolkas"),
+        (b"inte ett zip", "Word-dokument"),
+    ):
+        response = client.post(
+            "/documents/templates/nytt_avtal",
+            data={"file": (io.BytesIO(content), "mall.docx")},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 422
+        assert words in response.get_data(as_text=True)
+    assert db.session.execute(db.select(CustomTemplate)).first() is None
+
+
+def test_editors_cannot_upload_templates(client, login):
+    login("editor")
+
+    response = client.post(
+        "/documents/templates/nytt_avtal",
+        data={"file": (io.BytesIO(_docx("{{ namnd }}")), "mall.docx")},
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 403
+
+
+def test_api_returns_the_draft_as_docx_and_records_it(seed000, api, db):
+    client = api("editor")
+    agreement = seed000()
+
+    response = client.get(f"/agreements/{agreement.id}/drafts/forlangning.docx?as_of=2020-03-01")
+
+    assert response.status_code == 200
+    assert response.mimetype.endswith("wordprocessingml.document")
+    assert "till och med 2022-12-31" in document_text(response.data)
+    draft = db.session.get(GeneratedDraft, int(response.headers["X-Draft-Id"]))
+    assert draft.as_of == date(2020, 3, 1) and draft.created_by_id == client.user.id
+
+
+def test_api_unknown_agreement_is_404(api):
+    response = api("editor").get("/agreements/999999/drafts/forlangning.docx")
+
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "not_found"
+
+
+def test_api_refuses_a_decision_that_does_not_fit_or_lacks_data(seed000, api, db):
+    client = api("editor")
+    ended = seed000(max_extensions=0)
+
+    unfit = client.get(f"/agreements/{ended.id}/drafts/uppsagning.docx?as_of=2012-01-01")
+    unknown = client.get(f"/agreements/{ended.id}/drafts/avveckling.docx")
+
+    assert unfit.status_code == 422
+    assert unfit.get_json()["error"]["code"] == "decision_does_not_fit"
+    assert "redan upphört" in unfit.get_json()["error"]["message"]
+    assert unknown.status_code == 422
+    assert "decision" in unknown.get_json()["error"]["fields"]
+
+
+def test_api_names_missing_data(db, factory, api):
+    agreement = factory.agreement()  # no nämnd, no diarienummer, no official
+
+    response = api("editor").get(
+        f"/agreements/{agreement.id}/drafts/uppsagning.docx?as_of=2021-06-01"
+    )
+
+    body = response.get_json()
+    assert response.status_code == 422
+    assert body["error"]["code"] == "missing_data"
+    assert {"diarienummer", "board_id", "responsible_person_id"} <= set(body["error"]["fields"])
+
+
+def test_api_readers_cannot_generate(seed000, api):
+    response = api("reader").get(f"/agreements/{seed000().id}/drafts/forlangning.docx")
+
+    assert response.status_code == 403
