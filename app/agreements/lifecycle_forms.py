@@ -12,14 +12,15 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 RECURRENCE_CHOICES = [
-    ("yearly", _l("Varje år")),
-    ("semiannual", _l("Varje halvår")),
-    ("quarterly", _l("Varje kvartal")),
-    ("monthly", _l("Varje månad")),
-    ("once", _l("En gång")),
+    SelectChoice("yearly", _l("Varje år")),
+    SelectChoice("semiannual", _l("Varje halvår")),
+    SelectChoice("quarterly", _l("Varje kvartal")),
+    SelectChoice("monthly", _l("Varje månad")),
+    SelectChoice("once", _l("En gång")),
 ]
 
 
