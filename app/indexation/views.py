@@ -1,10 +1,101 @@
-"""Index series pages."""
+"""Index series pages: the list, one series with its years and history, entering a year's
+value (preliminary or final), and the statsbidrag rates per year."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from app.auth import actor, permission_required
+from app.core.errors import ValidationError
+from app.core.forms import apply_errors
+from app.core.money import format_percent
+from app.extensions import db
+from app.finance import services as finance
+from app.indexation import services
+from app.indexation.forms import GrantRateForm, SeriesForm, ValueForm
 
 bp = Blueprint("indexation", __name__, url_prefix="/index")
 
 
+@bp.app_template_filter("pct")
+def pct(value: Decimal | None) -> str:
+    """A stored percentage the Swedish way, without trailing zeros: 2.900 → "2,9 %"."""
+    return "–" if value is None else format_percent(value.normalize())
+
+
 @bp.route("/")
 def index():
-    return render_template("indexation/index.html")
+    return render_template("indexation/index.html", series=services.all_series(), form=SeriesForm())
+
+
+@bp.route("/new", methods=["POST"])
+@permission_required("edit_index")
+def create():
+    form = SeriesForm()
+    if form.validate_on_submit():
+        try:
+            series = services.create_series(
+                form.code.data, form.name.data, form.description.data, actor()
+            )
+            db.session.commit()
+            flash(_("Indexserien är skapad."), "success")
+            return redirect(url_for("indexation.series", code=series.code))
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+    return render_template("indexation/index.html", series=services.all_series(), form=form), 422
+
+
+@bp.route("/series/<code>", methods=["GET"])
+def series(code: str):
+    s = services.get_series(code)
+    return render_template("indexation/series.html", series=s, form=ValueForm())
+
+
+@bp.route("/series/<code>", methods=["POST"])
+@permission_required("edit_index")
+def set_value(code: str):
+    s = services.get_series(code)
+    form = ValueForm()
+    if form.validate_on_submit():
+        try:
+            services.set_value(
+                s, form.year.data, form.percent.data, form.status.data, actor(), form.note.data
+            )
+            db.session.commit()
+            flash(_("Värdet är sparat."), "success")
+            return redirect(url_for("indexation.series", code=s.code))
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+    return render_template("indexation/series.html", series=s, form=form), 422
+
+
+@bp.route("/grants", methods=["GET"])
+def grants():
+    return render_template(
+        "indexation/grants.html", rates=finance.all_grant_rates(), form=GrantRateForm()
+    )
+
+
+@bp.route("/grants", methods=["POST"])
+@permission_required("edit_index")
+def save_grant():
+    form = GrantRateForm()
+    if form.validate_on_submit():
+        try:
+            finance.set_grant_rate(
+                form.year.data, form.amount_per_fte.data, actor(), form.note.data
+            )
+            db.session.commit()
+            flash(_("Statsbidraget är sparat."), "success")
+            return redirect(url_for("indexation.grants"))
+        except ValidationError as exc:
+            db.session.rollback()
+            apply_errors(form, exc)
+    return render_template(
+        "indexation/grants.html", rates=finance.all_grant_rates(), form=form
+    ), 422

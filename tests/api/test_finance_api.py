@@ -80,7 +80,12 @@ def test_missing_index_year_is_named_instead_of_a_number(api, seed003):
 def test_preliminary_value_marks_the_year_preliminary(api, seed003):
     finance = api("finance")
     _add_seed003_lines(finance, seed003.id)
-    assert finance.put("/index-series/OPI/years/2024", {"percent": "2.9", "status": "preliminary"}).status_code == 200
+    assert (
+        finance.put(
+            "/index-series/OPI/years/2024", {"percent": "2.9", "status": "preliminary"}
+        ).status_code
+        == 200
+    )
     r = finance.get(f"/agreements/{seed003.id}/compensation?from_year=2024")
     assert r.json["years"][0]["preliminary"] is True
     assert r.json["years"][0]["total"] is not None
@@ -106,7 +111,12 @@ def test_create_series_and_enter_values(api, db):
     assert finance.post("/index-series", {"code": "LUND-PK", "name": "igen"}).status_code == 422
     r = finance.put("/index-series/LUND-PK/years/2024", {"percent": "2,5", "status": "final"})
     assert r.json == {"code": "LUND-PK", "year": 2024, "percent": "2.5", "status": "final"}
-    assert finance.put("/index-series/NOPE/years/2024", {"percent": "1", "status": "final"}).status_code == 404
+    assert (
+        finance.put(
+            "/index-series/NOPE/years/2024", {"percent": "1", "status": "final"}
+        ).status_code
+        == 404
+    )
 
 
 @pytest.mark.parametrize(
@@ -129,7 +139,10 @@ def test_bad_index_values_are_refused_and_nothing_saved(api, opi, body):
 
 def test_index_and_grant_writes_need_edit_index(api, opi):
     editor = api("editor")
-    assert editor.put("/index-series/OPI/years/2024", {"percent": "1", "status": "final"}).status_code == 403
+    assert (
+        editor.put("/index-series/OPI/years/2024", {"percent": "1", "status": "final"}).status_code
+        == 403
+    )
     assert editor.put("/grant-rates/2024", {"amount_per_fte": "450000"}).status_code == 403
     assert editor.post("/index-series", {"code": "X", "name": "X"}).status_code == 403
 
@@ -256,7 +269,10 @@ def test_shares_not_adding_to_one_are_refused(api, seed001):
 def test_share_for_a_non_party_is_refused(api, seed001, factory):
     agreement, orgs = seed001
     stranger = factory.organisation("Botkyrka kommun")
-    body = [{"organisation_id": orgs[0].id, "share": "1/2"}, {"organisation_id": stranger.id, "share": "1/2"}]
+    body = [
+        {"organisation_id": orgs[0].id, "share": "1/2"},
+        {"organisation_id": stranger.id, "share": "1/2"},
+    ]
     r = api("finance").put(f"/agreements/{agreement.id}/cost-shares", body)
     assert r.status_code == 422
     assert "inte part" in str(r.json["error"]["fields"])

@@ -1,0 +1,61 @@
+"""Server-rendered inline SVG charts (no JavaScript, nothing from the internet)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from markupsafe import Markup, escape
+
+from app.core.money import format_sek
+
+
+def bar_chart(
+    bars: list[tuple[str, Decimal, bool]],
+    title: str,
+    width: int = 640,
+    height: int = 240,
+    incomplete_note: str = "",
+) -> Markup:
+    """Vertical bars, one per (label, value, incomplete); an incomplete bar is hatched grey and
+    its tooltip says so. Values are scaled to the largest bar."""
+    top, bottom, left = 24, 28, 8
+    plot_h = height - top - bottom
+    n = max(len(bars), 1)
+    slot = (width - left * 2) / n
+    bar_w = slot * 0.6
+    peak = max((v for _l, v, _i in bars), default=Decimal(0)) or Decimal(1)
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" class="bar-chart" '
+        f'viewBox="0 0 {width} {height}" width="100%" aria-label="{escape(title)}">',
+        f"<title>{escape(title)}</title>",
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - left}" y2="{top + plot_h}" '
+        'stroke="#999" stroke-width="1"/>',
+    ]
+    for i, (label, value, incomplete) in enumerate(bars):
+        h = float(value / peak) * plot_h if value > 0 else 0.0
+        x = left + i * slot + (slot - bar_w) / 2
+        y = top + plot_h - h
+        fill = "#b9c2cc" if incomplete else "#0d6efd"
+        tip = f"{label}: {format_sek(value)}" + (f" ({incomplete_note})" if incomplete else "")
+        parts.append(
+            f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{fill}">'
+            f"<title>{escape(tip)}</title></rect>"
+        )
+        parts.append(
+            f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" font-size="11" text-anchor="middle">'
+            f"{escape(_short(value))}</text>"
+        )
+        parts.append(
+            f'<text x="{x + bar_w / 2:.1f}" y="{height - 8}" font-size="12" '
+            f'text-anchor="middle">{escape(label)}</text>'
+        )
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def _short(value: Decimal) -> str:
+    if abs(value) >= 1_000_000:
+        return f"{(value / 1_000_000):.1f}".replace(".", ",") + "\xa0Mkr"
+    if abs(value) >= 1_000:
+        return f"{(value / 1_000):.0f}" + "\xa0tkr"
+    return format_sek(value)

@@ -1,0 +1,37 @@
+"""Index forms: a new series, a year's value (preliminary or final), a statsbidrag rate."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class SeriesForm(FlaskForm):
+    code = StringField(_l("Kod"), validators=[DataRequired(), Length(max=40)])
+    name = StringField(_l("Namn"), validators=[DataRequired(), Length(max=200)])
+    description = TextAreaField(_l("Beskrivning"), validators=[Optional(), Length(max=2000)])
+    submit = SubmitField(_l("Skapa serie"))
+
+
+class ValueForm(FlaskForm):
+    year = IntegerField(_l("År"), validators=[DataRequired()])
+    percent = StringField(_l("Förändring (%)"), validators=[DataRequired()])
+    status = SelectField(
+        _l("Status"),
+        choices=[
+            SelectChoice("preliminary", _l("Preliminärt")),
+            SelectChoice("final", _l("Slutligt")),
+        ],
+    )
+    note = StringField(_l("Källa/anteckning"), validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("Spara värde"))
+
+
+class GrantRateForm(FlaskForm):
+    year = IntegerField(_l("År"), validators=[DataRequired()])
+    amount_per_fte = StringField(
+        _l("Statsbidrag per årsarbetare (kr)"), validators=[DataRequired()]
+    )
+    note = StringField(_l("Källa/anteckning"), validators=[Optional(), Length(max=300)])
+    submit = SubmitField(_l("Spara"))

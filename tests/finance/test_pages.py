@@ -1,0 +1,276 @@
+"""Finance and index pages: the agreement's table, forms, overview, exports, settlement."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from openpyxl import load_workbook
+
+from app.finance import services
+from app.indexation.services import ensure_default_series
+
+
+@pytest.fixture
+def seed003(factory, db):
+    ensure_default_series()
+    db.session.commit()
+    linkoping = factory.organisation("Linköpings kommun")
+    leanlink = factory.organisation("Leanlink", kind="foretag")
+    agreement = factory.agreement(
+        parties_=[(linkoping, "bestallare"), (leanlink, "utforare")],
+        kind="verksamhetsuppdrag",
+        title="PO Leanlink",
+        end_date=None,
+        notice_period_months=12,
+        fte=Decimal("6"),
+    )
+    for label, amount in (("PO 6 årsarbetare", "4107597"), ("Lokaler", "263426")):
+        services.add_item(
+            agreement,
+            {
+                "label": label,
+                "amount": amount,
+                "price_level_year": 2019,
+                "index_series": "OPI",
+                "first_adjusted_year": 2021,
+                "fte_basis": "6" if label.startswith("PO") else None,
+            },
+            None,
+        )
+    db.session.commit()
+    return agreement
+
+
+def test_agreement_page_shows_years_with_factor_chain(client, login, seed003):
+    login("reader")
+    r = client.get(f"/agreements/{seed003.id}?as_of=2023-06-01")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert 'id="finance"' in html
+    assert "4\xa0870\xa0709\xa0kr" in html  # 2023 total
+    r = client.get(f"/finance/agreements/{seed003.id}?from_year=2020&to_year=2024")
+    html = r.get_data(as_text=True)
+    assert "faktor 1.04545" in html
+    assert "Indexvärde saknas: OPI 2024." in html
+    assert "<details" in html
+
+
+def test_add_line_through_the_form_and_refuse_a_negative_amount(client, login, seed003, db):
+    login("finance")
+    r = client.post(
+        f"/finance/agreements/{seed003.id}/items",
+        data={
+            "new-label": "Extra",
+            "new-amount": "-5",
+            "new-price_level_year": "2019",
+            "new-rounding": "final",
+        },
+    )
+    assert r.status_code == 422
+    assert "negativt" in r.get_data(as_text=True)
+    assert len(services.items_of(seed003)) == 2
+    r = client.post(
+        f"/finance/agreements/{seed003.id}/items",
+        data={
+            "new-label": "Extra",
+            "new-amount": "10 000",
+            "new-price_level_year": "2019",
+            "new-rounding": "final",
+            "new-index_series": "",
+        },
+    )
+    assert r.status_code == 302
+    assert len(services.items_of(seed003)) == 3
+
+
+def test_reader_cannot_add_lines(client, login, seed003):
+    login("reader")
+    r = client.post(f"/finance/agreements/{seed003.id}/items", data={"new-label": "x"})
+    assert r.status_code == 403
+
+
+def test_edit_and_delete_line_record_audit_and_bump_version(client, login, seed003, db):
+    login("editor")
+    version = seed003.version
+    item = services.items_of(seed003)[1]
+    r = client.post(
+        f"/finance/items/{item.id}/edit",
+        data={
+            "label": "Lokaler",
+            "amount": "270000",
+            "price_level_year": "2019",
+            "index_series": "OPI",
+            "first_adjusted_year": "2021",
+            "rounding": "final",
+        },
+    )
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert services.items_of(seed003)[1].amount == Decimal("270000.00")
+    r = client.post(f"/finance/items/{item.id}/delete")
+    assert r.status_code == 302
+    db.session.expire_all()
+    assert len(services.items_of(seed003)) == 1
+    assert seed003.version > version
+    actions = [e.action for e in seed003.audit_entries]
+    assert "compensation_changed" in actions and "compensation_removed" in actions
+
+
+def test_call_off_adds_fte_at_the_same_rate(client, login, seed003, db):
+    login("finance")
+    item = services.items_of(seed003)[0]
+    r = client.post(f"/finance/items/{item.id}/call-off", data={"calloff-fte": "1"})
+    assert r.status_code == 302
+    db.session.expire_all()
+    item = services.items_of(seed003)[0]
+    assert item.amount == Decimal("4792196.50")  # 4 107 597 / 6 × 7
+    assert item.fte_basis == Decimal("7.00")
+    assert seed003.fte == Decimal("7.00")
+
+
+def test_cost_shares_form_equal_fraction_key_and_refusal(client, login, seed003, db):
+    login("finance")
+    ids = [p.organisation_id for p in seed003.parties]
+    r = client.post(
+        f"/finance/agreements/{seed003.id}/shares",
+        data={"method": "fraction", f"share_{ids[0]}": "1/3", f"share_{ids[1]}": "0.5"},
+    )
+    assert r.status_code == 422
+    assert "5/6" in r.get_data(as_text=True)
+    assert services.shares_of(seed003) == []
+    r = client.post(
+        f"/finance/agreements/{seed003.id}/shares",
+        data={
+            "method": "key",
+            "key_label": "invånare",
+            f"key_{ids[0]}": "165000",
+            f"key_{ids[1]}": "11000",
+        },
+    )
+    assert r.status_code == 302
+    shares = {s.organisation_id: s.fraction for s in services.shares_of(seed003)}
+    assert shares[ids[0]] == Decimal(165000) / 176000 or shares[ids[0]].denominator == 16
+    r = client.post(
+        f"/finance/agreements/{seed003.id}/shares",
+        data={"method": "equal", f"include_{ids[0]}": "1", f"include_{ids[1]}": "1"},
+    )
+    assert r.status_code == 302
+    assert [s.fraction for s in services.shares_of(seed003)] == [
+        1 / __import__("fractions").Fraction(2)
+    ] * 2
+
+
+def test_index_pages_enter_value_and_show_history(client, login, seed003, db):
+    login("finance")
+    assert client.get("/index/").status_code == 200
+    r = client.post("/index/series/OPI", data={"year": "2024", "percent": "abc", "status": "final"})
+    assert r.status_code == 422
+    r = client.post(
+        "/index/series/OPI", data={"year": "2024", "percent": "2,9", "status": "preliminary"}
+    )
+    assert r.status_code == 302
+    html = client.get("/index/series/OPI").get_data(as_text=True)
+    assert "2,9\xa0%" in html and "3,5\xa0%" in html and "4,6\xa0%" in html
+    r = client.post("/index/grants", data={"year": "2021", "amount_per_fte": "402638"})
+    assert r.status_code == 302
+    assert "402\xa0638\xa0kr" in client.get("/index/grants").get_data(as_text=True)
+
+
+def test_editor_cannot_enter_index_values(client, login, seed003):
+    login("editor")
+    r = client.post("/index/series/OPI", data={"year": "2024", "percent": "2", "status": "final"})
+    assert r.status_code == 403
+
+
+def test_overview_groups_totals_and_draws_a_chart(client, login, seed003):
+    login("reader")
+    r = client.get("/finance/?year=2023")
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "<svg" in html and "http://" not in html.replace(
+        'xmlns="http://www.w3.org/2000/svg"', ""
+    )
+    assert "4\xa0870\xa0709\xa0kr" in html
+    assert "Per nämnd" in html and "Per avtalstyp" in html
+
+
+def test_excel_export_holds_numbers_with_kronor_format(client, login, seed003):
+    login("reader")
+    r = client.get("/finance/export.xlsx?year=2023")
+    assert r.status_code == 200
+    ws = load_workbook(io.BytesIO(r.data)).active
+    header = [c.value for c in ws[1]]
+    col = header.index("Ersättning") + 1
+    cell = ws.cell(row=2, column=col)
+    assert isinstance(cell.value, int | float) and not isinstance(cell.value, bool)
+    assert cell.value == 4870709
+    assert cell.number_format == '# ##0 "kr"'
+
+
+def test_csv_export_is_semicolon_separated_utf8_with_bom(client, login, seed003):
+    login("reader")
+    r = client.get("/finance/export.csv?year=2023")
+    assert r.data.startswith("\ufeff".encode())
+    text = r.data.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("Avtal-id;Avtal;")
+    assert "4870709,00" in text
+
+
+def test_export_of_an_empty_selection_is_refused(client, login, seed003):
+    login("reader")
+    r = client.get("/finance/export.xlsx?year=2023&kind=iop")
+    assert r.status_code == 422
+    assert "inga avtal" in r.get_data(as_text=True)
+
+
+def test_settlement_after_opi_2023_went_from_3_5_to_4_6(client, login, seed003, db):
+    rows = services.settlements(2023)
+    assert len(rows) == 1
+    s = rows[0].settlement
+    # On 3.5 %: 4 371 023 × 1.04545 × 1.019 × 1.035 = 4 819 487 (rounded per line).
+    assert s.total_before == Decimal("4819487")
+    assert s.total_after == Decimal("4870709")
+    assert s.total_difference == Decimal("51222")
+    login("reader")
+    html = client.get("/finance/settlement?year=2023").get_data(as_text=True)
+    assert "51\xa0222\xa0kr" in html
+
+
+def test_settlement_per_party_adds_up(seed003, db):
+    ids = [p.organisation_id for p in seed003.parties]
+    services.set_cost_shares(
+        seed003,
+        [{"organisation_id": ids[0], "share": "2/3"}, {"organisation_id": ids[1], "share": "1/3"}],
+        None,
+    )
+    services.set_grant_rate(2023, "402638")
+    db.session.commit()
+    s = services.settlements(2023)[0].settlement
+    assert sum(x.difference for x in s.shares) == s.net_difference == Decimal("51222")
+
+
+def test_ten_year_table_uses_a_constant_number_of_queries(seed003, db):
+    from sqlalchemy import event
+
+    count = 0
+
+    def tick(*_a, **_k):
+        nonlocal count
+        count += 1
+
+    event.listen(db.engine, "before_cursor_execute", tick)
+    try:
+        years = services.compensation_years(seed003, 2015, 2024)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", tick)
+    assert len(years) == 10
+    assert count <= 6
+
+
+def test_index_missing_deadline_for_the_coming_year(seed003):
+    found = services.index_missing_deadlines(date(2024, 1, 10))
+    assert [(d.series_code, d.year, d.date) for d in found] == [("OPI", 2024, date(2024, 1, 31))]
+    assert found[0].agreement_ids == (seed003.id,)
