@@ -8,6 +8,7 @@ instead (the in-app inbox still gets the reminder).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import smtplib
 import ssl
@@ -232,18 +233,14 @@ class Mailer:
 
     def _drop(self) -> None:
         if self._smtp is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._smtp.close()
-            except OSError:
-                pass
         self._smtp = None
 
     def close(self) -> None:
         if self._smtp is not None:
-            try:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
                 self._smtp.quit()
-            except (smtplib.SMTPException, OSError):
-                pass
             self._drop()
 
 

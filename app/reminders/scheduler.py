@@ -17,6 +17,7 @@ failing job is logged and the scheduler keeps running; SIGINT/SIGTERM stop it cl
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 from datetime import datetime
@@ -99,7 +100,5 @@ def run_scheduler(app: Flask) -> None:
         "Schemaläggaren startar: påminnelser var %s:e minut",
         app.config.get("SCHEDULER_SWEEP_MINUTES"),
     )
-    try:
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
