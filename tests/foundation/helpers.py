@@ -40,6 +40,10 @@ def agreement_form(agreement=None, **overrides) -> dict:
         "invoicing": "monthly",
         "reminder_lead_days": "",
     }
+    # A browser posts every party row, blank ones with organisation "0" and the first role.
+    for i in range(4):
+        data[f"parties-{i}-organisation_id"] = "0"
+        data[f"parties-{i}-role"] = "bestallare"
     if agreement is not None:
         for key in ("kind", "title", "stage", "invoicing"):
             data[key] = getattr(agreement, key)
