@@ -45,6 +45,7 @@ def _schema(database_url, tmp_path_factory):
     app = create_app(_test_config(database_url, tmp_path_factory.mktemp("instance")))
     with app.app_context():
         _db.create_all()
+        _db.engine.dispose()  # close the pool's connections (ResourceWarning on PostgreSQL)
     return database_url
 
 
@@ -73,6 +74,7 @@ def app(_schema, tmp_path):
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):
                 conn.execute(table.delete())
+        _db.engine.dispose()  # each test's app has its own pool; close it (ResourceWarning)
 
 
 @pytest.fixture
