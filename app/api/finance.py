@@ -332,7 +332,7 @@ def get_instalments(agreement_id: int):
 
 @bp.route("/finance/compensation", methods=["GET"])
 @doc(
-    "Every (non-archived) agreement's total compensation for a year, and the sum (agreements "
+    "Every non-archived agreement running in the year: its total compensation, and the sum (agreements "
     "with a missing value are listed with total null and left out of the sum)",
     query={"year": "the year", "kind": "agreement kind", "board_id": "board"},
     tag="finance",

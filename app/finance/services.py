@@ -614,17 +614,32 @@ def _agreements_stmt(
     return stmt
 
 
+def runs_in_year(agreement: Agreement, year: int) -> bool:
+    """Whether the agreement can be in force some day of ``year``: it has started by then and
+    has not ended for good before it (a term that extends itself or goes on tills vidare is
+    taken as running; a procurement without dates is left out)."""
+    if agreement.start_date is None or agreement.start_date.year > year:
+        return False
+    end = agreement.end_date
+    if end is None or end.year >= year:
+        return True
+    return bool(agreement.extension_months or agreement.continues_open_ended)
+
+
 def year_results(
     year: int,
     kind: str | None = None,
     board_id: int | None = None,
     organisation_id: int | None = None,
 ) -> list[OverviewRow]:
-    """Every (non-archived) agreement's YearResult for ``year``, in five queries."""
+    """Every non-archived agreement running in ``year`` (see :func:`runs_in_year`) with its
+    YearResult, in a few bulk queries."""
     _year_range(year, year)
-    agreements = list(
-        db.session.execute(_agreements_stmt(kind, board_id, organisation_id)).scalars()
-    )
+    agreements = [
+        a
+        for a in db.session.execute(_agreements_stmt(kind, board_id, organisation_id)).scalars()
+        if runs_in_year(a, year)
+    ]
     ids = {a.id for a in agreements}
     money = load_money(None if len(ids) > 500 else ids)
     series = indexation.series_points()
@@ -703,6 +718,7 @@ def totals_per_year(from_year: int, to_year: int) -> list[tuple[int, Decimal, bo
     _year_range(from_year, to_year)
     agreements = list(db.session.execute(_agreements_stmt()).scalars())
     money = load_money()
+    # (a, y) pairs outside the agreement's time are skipped, like in the overview.
     series = indexation.series_points()
     sums = {y: Decimal(0) for y in range(from_year, to_year + 1)}
     gaps = {y: False for y in sums}
@@ -711,6 +727,8 @@ def totals_per_year(from_year: int, to_year: int) -> list[tuple[int, Decimal, bo
         if m is None or not m.lines:
             continue
         for y in sums:
+            if not runs_in_year(a, y):
+                continue
             r = rules.compute_year(m.lines, y, series)
             if r.total is None:
                 gaps[y] = True
@@ -800,17 +818,19 @@ class IndexMissing:
 
     @property
     def title(self) -> str:
-        return _("Indexvärde saknas: %(code)s %(year)s", code=self.series_code, year=self.year)
+        # Stored in the deadlines table, so plain data text (no request locale needed).
+        return f"Indexvärde saknas: {self.series_code} {self.year}"
 
 
 def index_missing_deadlines(as_of: date) -> list[IndexMissing]:
-    """For each series followed by a non-archived agreement's line, the as-of year's value
-    (and the previous year's, if still missing) when it is not entered.
+    """Years whose value finance has not yet entered, for each series that a line of a
+    non-archived agreement follows and needs that year (on or after its first adjusted year,
+    while the agreement runs). Looks at last year, this year and the coming year.
 
     Our choice of date: 31 January of the year the value is for. OPI for a year is published
-    in December of the year before, so by the end of January finance should have entered it
-    before the first monthly invoice of the year is settled. Years before a line's first
-    adjusted year are not needed and not reported.
+    in December of the year before (preliminary), so by the end of January finance should have
+    entered it, before the first invoices of the year are settled. With the default lead times
+    the coming year's value is reminded of from early August.
     """
     rows = db.session.execute(
         db.select(
@@ -819,23 +839,22 @@ def index_missing_deadlines(as_of: date) -> list[IndexMissing]:
             CompensationItem.agreement_id,
             CompensationItem.first_adjusted_year,
             CompensationItem.price_level_year,
+            Agreement.end_date,
         )
         .join(CompensationItem, CompensationItem.series_id == IndexSeries.id)
         .join(Agreement, Agreement.id == CompensationItem.agreement_id)
         .where(Agreement.stage != "archived")
-        .where((Agreement.end_date.is_(None)) | (Agreement.end_date >= date(as_of.year - 1, 1, 1)))
     ).all()
     if not rows:
         return []
-    have = {
-        (sid, y)
-        for sid, y in db.session.execute(db.select(IndexValue.series_id, IndexValue.year)).all()
-    }
+    have = set(db.session.execute(db.select(IndexValue.series_id, IndexValue.year)).all())
     needed: dict[tuple[str, int], set[int]] = defaultdict(set)
-    for sid, code, agreement_id, first, price_level in rows:
+    for sid, code, agreement_id, first, price_level, end_date in rows:
         first_needed = first if first is not None else price_level + 1
-        for y in (as_of.year - 1, as_of.year):
-            if y >= first_needed and y > price_level and (sid, y) not in have:
+        for y in (as_of.year - 1, as_of.year, as_of.year + 1):
+            if end_date is not None and end_date.year < y:
+                continue
+            if y >= first_needed and (sid, y) not in have:
                 needed[(code, y)].add(agreement_id)
     return sorted(
         (

@@ -312,7 +312,7 @@ def test_finance_compensation_lists_every_agreement_and_the_sum(api, seed003, se
     assert r.status_code == 200
     by_id = {i["agreement_id"]: i for i in r.json["items"]}
     assert by_id[seed003.id]["total"] == "4569686.00"
-    assert by_id[seed001[0].id]["total"] == "0.00"
+    assert seed001[0].id not in by_id  # 2019–2020 only: not running in 2021
     assert r.json["total"] == "4569686.00"
 
 

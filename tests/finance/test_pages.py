@@ -272,5 +272,27 @@ def test_ten_year_table_uses_a_constant_number_of_queries(seed003, db):
 
 def test_index_missing_deadline_for_the_coming_year(seed003):
     found = services.index_missing_deadlines(date(2024, 1, 10))
-    assert [(d.series_code, d.year, d.date) for d in found] == [("OPI", 2024, date(2024, 1, 31))]
+    assert [(d.series_code, d.year, d.date) for d in found] == [
+        ("OPI", 2024, date(2024, 1, 31)),
+        ("OPI", 2025, date(2025, 1, 31)),
+    ]
     assert found[0].agreement_ids == (seed003.id,)
+
+
+def test_index_missing_is_registered_as_a_global_deadline_producer(seed003):
+    from app.deadlines.services import global_deadlines
+
+    found = [d for d in global_deadlines(date(2024, 1, 10)) if d.kind == "index_missing"]
+    assert {(d.key, d.series_code, d.year) for d in found} == {
+        ("index:OPI:2024", "OPI", 2024),
+        ("index:OPI:2025", "OPI", 2025),
+    }
+    assert all(d.agreement_id is None for d in found)
+
+
+def test_no_index_missing_once_the_value_is_entered(seed003, db):
+    from app.indexation.services import get_series, set_value
+
+    set_value(get_series("OPI"), 2024, "2.9", "preliminary")
+    found = services.index_missing_deadlines(date(2024, 1, 10))
+    assert [d.year for d in found] == [2025]
