@@ -85,24 +85,26 @@ def _find_agreement(spec: dict, board: OrganisationUnit | None) -> Agreement | N
     return db.session.execute(stmt.limit(1)).scalar_one_or_none()
 
 
-def _obligation(agreement: Agreement, spec: dict, orgs: dict[str, Organisation], echo: Echo):
+def _obligation(
+    agreement: Agreement, spec: dict, orgs: dict[str, Organisation], as_of: date, echo: Echo
+) -> None:
     exists = db.session.execute(
         db.select(Obligation.id).filter_by(agreement_id=agreement.id, title=spec["title"])
     ).first()
     if exists:
         return
-    fields = {k: v for k, v in spec.items() if k != "responsible"}
+    data = {k: v for k, v in spec.items() if k != "responsible"}
     responsible = orgs.get(spec.get("responsible") or "")
-    db.session.add(
-        Obligation(
-            agreement_id=agreement.id,
-            responsible_organisation_id=responsible.id if responsible else None,
-            **fields,
+    data["responsible_organisation_id"] = responsible.id if responsible else None
+    try:
+        from app.agreements.lifecycle import create_obligation
+    except ImportError:  # before the lifecycle services existed: the model directly
+        db.session.add(Obligation(agreement_id=agreement.id, **data))
+        agreement_services.record_audit(
+            agreement, None, "obligation_added", "obligations", None, spec["title"]
         )
-    )
-    agreement_services.record_audit(
-        agreement, None, "obligation_added", "obligations", None, spec["title"]
-    )
+    else:
+        create_obligation(agreement, data, None, as_of)
     echo(f"    + skyldighet {spec['title']}")
 
 
@@ -156,7 +158,7 @@ def _agreement(
     else:
         echo(f"  = avtal {spec['seed']} finns redan: {agreement.title}")
     for obligation in spec.get("obligations", []):
-        _obligation(agreement, obligation, orgs, echo)
+        _obligation(agreement, obligation, orgs, as_of, echo)
     db.session.flush()
     return agreement
 
