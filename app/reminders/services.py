@@ -30,8 +30,10 @@ is sent and its rows are marked ``sent`` and committed right away: claim → sen
 sweep. Rows it had claimed stay ``sending``; after ``REMINDER_CLAIM_TIMEOUT_MINUTES`` (default
 10) any sweep may claim them again and deliver them. Inbox rows are written in the same
 transaction as their mark, so they are never doubled. For mail the only window for a duplicate
-is a kill between the SMTP server's "250 OK" and the commit of the mark (milliseconds); we
-prefer that rare duplicate to a lost reminder.
+is a kill between the SMTP server's "250 OK" and the commit of the mark (milliseconds on
+PostgreSQL, where each mark is committed at once; on SQLite, whose commits are slow fsyncs,
+marks are committed every ``REMINDER_COMMIT_EVERY`` = 50 mails, so a kill can resend at most
+those); we prefer that rare duplicate to a lost reminder.
 
 *Failures.* An unreachable server or a temporary refusal puts the row back to ``pending`` with
 ``next_attempt_at`` growing 5, 10, 20 … minutes up to ``REMINDER_RETRY_MAX_MINUTES`` (6 h);
@@ -404,7 +406,7 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
     if not new_rows:
         return 0, 0
     table = ReminderLog.__table__
-    if db.engine.dialect.name == "postgresql":
+    if _is_postgres():
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -471,6 +473,10 @@ def _claim(now: datetime, batch: int) -> tuple[str, list[ReminderLog]]:
     return token, rows
 
 
+def _is_postgres() -> bool:
+    return db.engine.dialect.name == "postgresql"
+
+
 def _backoff(attempts: int) -> timedelta:
     cap = int(_cfg("REMINDER_RETRY_MAX_MINUTES", 360))
     return timedelta(minutes=min(5 * 2 ** max(attempts - 1, 0), cap))
@@ -530,6 +536,10 @@ def deliver_pending(now: datetime | None = None, batch: int = 200) -> DeliveryRe
                     mail_groups[(row.recipient, group)].append(row)
             db.session.commit()  # cancellations and inbox deliveries, with their marks
 
+            # PostgreSQL: commit each mark right after its send (cheap there). SQLite fsyncs
+            # every commit and is single-process anyway: mark in groups of 50.
+            every = int(_cfg("REMINDER_COMMIT_EVERY", 1 if _is_postgres() else 50))
+            unsaved = 0
             for group_rows in mail_groups.values():
                 first = group_rows[0]
                 try:
@@ -561,7 +571,11 @@ def deliver_pending(now: datetime | None = None, batch: int = 200) -> DeliveryRe
                         r.status, r.sent_at, r.via, r.last_error = "sent", now, mailer.via, None
                         result.sent += 1
                         result.late += r.late
-                db.session.commit()  # mark right after the send: the duplicate window is tiny
+                unsaved += 1
+                if unsaved >= every:
+                    db.session.commit()  # mark right after the send: the duplicate window is tiny
+                    unsaved = 0
+            db.session.commit()
     finally:
         mailer.close()
         if db.session.is_active:
