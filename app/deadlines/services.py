@@ -33,7 +33,7 @@ from itertools import islice
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, func, insert, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -132,74 +132,59 @@ def _key(agreement_id: int, kind: str, day: date, *extra: Any) -> str:
 # --- The built-in producers --------------------------------------------------------------------
 
 
+def _titles() -> dict[str, str]:
+    """The titles' templates, translated once per batch (not once per deadline)."""
+    return {
+        "notice_end": _("Avtalet upphör efter uppsägning: %(title)s"),
+        "last_notice": _("Sista dag för uppsägning (perioden slutar %(end)s): %(title)s"),
+        "extension": _("Förlängs automatiskt: %(title)s"),
+        "continuation": _("Övergår till att gälla tills vidare: %(title)s"),
+        "term_end": _("Avtalstiden slutar: %(title)s"),
+    }
+
+
 @register_producer
 def lifecycle_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterable[DeadlineData]:
     """Last days for notice, automatic extensions and term ends (or the end notice fixed)."""
     first, last = as_of - timedelta(days=RECENT_DAYS), as_of + timedelta(days=HORIZON_DAYS)
+    titles = _titles()
     for agreement in agreements:
         if agreement.stage != "decided" or agreement.start_date is None:
             continue
         terms = terms_of(agreement)
         ends_by_notice = termination_end(agreement)
         natural_end = rules.final_end(terms)
-        found: list[DeadlineData] = []
+        name = {"title": agreement.title}
+
+        def make(kind: str, day: date, title: str, agreement_id: int = agreement.id):
+            if first <= day <= last:
+                yield DeadlineData(_key(agreement_id, kind, day), kind, day, title, agreement_id)
+
         for period in rules.periods(terms, last):
             if ends_by_notice is not None and (period.end is None or period.end >= ends_by_notice):
-                found.append(
-                    DeadlineData(
-                        _key(agreement.id, "term_end", ends_by_notice),
-                        "term_end",
-                        ends_by_notice,
-                        _("Avtalet upphör efter uppsägning: %(title)s", title=agreement.title),
-                        agreement.id,
-                    )
-                )
+                yield from make("term_end", ends_by_notice, titles["notice_end"] % name)
                 break
             if period.end is None:
                 break
-            has_next = natural_end is None or period.end < natural_end
+            # A period that ended long ago (before the window, with its notice before that)
+            # gives nothing.
+            if period.end + ONE_DAY < first:
+                continue
             if ends_by_notice is None:
                 notice_day = rules.last_notice_date(period.end, terms)
-                found.append(
-                    DeadlineData(
-                        _key(agreement.id, "last_notice", notice_day),
-                        "last_notice",
-                        notice_day,
-                        _(
-                            "Sista dag för uppsägning (perioden slutar %(end)s): %(title)s",
-                            end=period.end.isoformat(),
-                            title=agreement.title,
-                        ),
-                        agreement.id,
-                    )
+                yield from make(
+                    "last_notice",
+                    notice_day,
+                    titles["last_notice"] % {**name, "end": period.end.isoformat()},
                 )
-            if has_next:
-                starts = period.end + ONE_DAY
-                title = (
-                    _("Förlängs automatiskt: %(title)s", title=agreement.title)
-                    if agreement.extension_months
-                    else _("Övergår till att gälla tills vidare: %(title)s", title=agreement.title)
-                )
-                found.append(
-                    DeadlineData(
-                        _key(agreement.id, "extension", starts),
-                        "extension",
-                        starts,
-                        title,
-                        agreement.id,
-                    )
+            if natural_end is None or period.end < natural_end:
+                yield from make(
+                    "extension",
+                    period.end + ONE_DAY,
+                    titles["extension" if agreement.extension_months else "continuation"] % name,
                 )
             else:
-                found.append(
-                    DeadlineData(
-                        _key(agreement.id, "term_end", period.end),
-                        "term_end",
-                        period.end,
-                        _("Avtalstiden slutar: %(title)s", title=agreement.title),
-                        agreement.id,
-                    )
-                )
-        yield from (d for d in found if first <= d.date <= last)
+                yield from make("term_end", period.end, titles["term_end"] % name)
 
 
 @register_producer
@@ -259,7 +244,7 @@ def global_deadlines(as_of: date) -> list[DeadlineData]:
 def _write(items: list[DeadlineData], as_of: date) -> None:
     if items:
         now = utcnow()
-        db.session.execute(insert(Deadline), [d.row(as_of, now) for d in items])
+        db.session.execute(Deadline.__table__.insert(), [d.row(as_of, now) for d in items])
 
 
 def refresh_agreement(agreement: Agreement, as_of: date) -> list[DeadlineData]:
