@@ -9,7 +9,10 @@ Producers (the extension point for other packages)
 --------------------------------------------------
 A producer is ``fn(agreements: Sequence[Agreement], as_of: date) -> Iterable[DeadlineData]``,
 registered with ``@register_producer``. It is called with batches of (up to a few hundred)
-agreements whose terminations, obligations and fulfilments are loaded; it must not write and
+agreements: real ``Agreement`` objects from ``deadlines_for``, and ``AgreementFacts`` from
+``refresh_all`` (the same attributes: id, title, stage, status, board_id,
+responsible_person_id, the term fields, ``active_termination``, ``obligations`` with
+``fulfilments``; anything else, load by id for the batch). It must not write and
 should issue at most a constant number of queries per batch (load what it needs for the whole
 batch with one ``IN`` query), so that refreshing 10 000 agreements stays fast. Producers that
 are not about one agreement (an index value nobody has entered yet) register with
@@ -29,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from itertools import islice
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -38,8 +41,20 @@ from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
 from app.agreements import lifecycle, rules
-from app.agreements.models import Agreement, AgreementParty, Obligation
-from app.agreements.services import agreement_changed, status_of, termination_end, terms_of
+from app.agreements.models import (
+    Agreement,
+    AgreementParty,
+    Obligation,
+    ObligationFulfilment,
+    Termination,
+)
+from app.agreements.services import (
+    TERM_FIELDS,
+    agreement_changed,
+    status_of,
+    termination_end,
+    terms_of,
+)
 from app.core.dates import last_business_day_on_or_before
 from app.db import utcnow
 from app.deadlines.models import DEADLINE_KINDS, Deadline
@@ -267,47 +282,99 @@ def refresh_agreement(agreement: Agreement, as_of: date) -> list[DeadlineData]:
     return items
 
 
-def _batches(ids: list[int], size: int) -> Iterable[list[int]]:
-    it = iter(ids)
-    while chunk := list(islice(it, size)):
-        yield chunk
+class AgreementFacts:
+    """What the producers read of an agreement, loaded column by column for a bulk refresh.
+
+    It has the attributes of ``Agreement`` the rules need (the terms, stage, status, title, id)
+    and ``terminations`` (live ones only) and ``obligations`` (with ``fulfilments``) as simple
+    objects, so 10 000 agreements load in a few plain queries instead of as ORM objects.
+    """
+
+    def __init__(self, row) -> None:
+        self.__dict__.update(row._asdict())
+        self.terminations: list[SimpleNamespace] = []
+        self.obligations: list[SimpleNamespace] = []
+
+    @property
+    def active_termination(self):
+        return self.terminations[-1] if self.terminations else None
+
+
+_FACT_COLUMNS = (
+    "id",
+    "title",
+    "stage",
+    "status",
+    "board_id",
+    "responsible_person_id",
+    *TERM_FIELDS,
+)
+
+
+def load_facts() -> list[AgreementFacts]:
+    """Every agreement's facts with four queries, whatever the number of agreements."""
+    columns = [getattr(Agreement, c) for c in _FACT_COLUMNS]
+    facts = {
+        row.id: AgreementFacts(row)
+        for row in db.session.execute(db.select(*columns).order_by(Agreement.id))
+    }
+    for row in db.session.execute(
+        db.select(Termination.agreement_id, Termination.effective_end_date, Termination.id)
+        .where(Termination.withdrawn_at.is_(None))
+        .order_by(Termination.received_date, Termination.id)
+    ):
+        facts[row.agreement_id].terminations.append(
+            SimpleNamespace(effective_end_date=row.effective_end_date, id=row.id)
+        )
+    obligations: dict[int, SimpleNamespace] = {}
+    ob = Obligation
+    for row in db.session.execute(
+        db.select(
+            ob.id,
+            ob.agreement_id,
+            ob.title,
+            ob.recurrence,
+            ob.due_month,
+            ob.due_day,
+            ob.due_date,
+            ob.days_before,
+            ob.active,
+        ).order_by(ob.id)
+    ):
+        item = SimpleNamespace(**row._asdict(), fulfilments=[])
+        obligations[row.id] = item
+        facts[row.agreement_id].obligations.append(item)
+    for row in db.session.execute(
+        db.select(ObligationFulfilment.obligation_id, ObligationFulfilment.due_date)
+    ):
+        obligations[row.obligation_id].fulfilments.append(SimpleNamespace(due_date=row.due_date))
+    return list(facts.values())
 
 
 def refresh_all(as_of: date, progress: Callable[[int], Any] | None = None) -> int:
     """Recompute every agreement's deadlines and status as of ``as_of``, in bulk.
 
-    Agreements are read in batches with terminations, obligations and fulfilments eager-loaded;
-    deadlines are replaced with one DELETE and bulk INSERTs, statuses with one executemany
-    UPDATE. ``progress(n)`` is called after each batch with the number of agreements it held.
-    Returns the number of deadlines written. The caller commits.
+    Agreements are read with a fixed number of queries (``load_facts``) and computed in
+    batches; deadlines are replaced with one DELETE and executemany INSERTs, statuses with one
+    executemany UPDATE (no version bump). ``progress(n)`` is called after each batch with the
+    number of agreements it held. Returns the number of deadlines written. The caller commits.
     """
     db.session.flush()
-    ids = list(db.session.execute(db.select(Agreement.id).order_by(Agreement.id)).scalars())
+    facts = load_facts()
     db.session.execute(delete(Deadline).execution_options(synchronize_session=False))
     written = 0
     status_changes: list[dict[str, Any]] = []
-    for chunk in _batches(ids, BATCH_SIZE):
-        agreements = (
-            db.session.execute(
-                db.select(Agreement)
-                .where(Agreement.id.in_(chunk))
-                .options(
-                    db.selectinload(Agreement.terminations),
-                    db.selectinload(Agreement.obligations).selectinload(Obligation.fulfilments),
-                )
-            )
-            .scalars()
-            .all()
-        )
-        items = compute_deadlines(agreements, as_of)
+    for start in range(0, len(facts), BATCH_SIZE):
+        batch = facts[start : start + BATCH_SIZE]
+        items = compute_deadlines(batch, as_of)  # type: ignore[arg-type]
         _write(items, as_of)
         written += len(items)
-        for agreement in agreements:
-            status = status_of(agreement, as_of)
+        for agreement in batch:
+            status = status_of(agreement, as_of)  # type: ignore[arg-type]
             if agreement.status != status:
                 status_changes.append({"b_id": agreement.id, "b_status": status})
         if progress is not None:
-            progress(len(chunk))
+            progress(len(batch))
     extra = global_deadlines(as_of)
     _write(extra, as_of)
     written += len(extra)
@@ -319,7 +386,7 @@ def refresh_all(as_of: date, progress: Callable[[int], Any] | None = None) -> in
             .values(status=bindparam("b_status")),
             status_changes,
         )
-        # The loaded objects hold the old status; give them the new one without a reload.
+        # Loaded objects hold the old status; give them the new one without a reload.
         for change in status_changes:
             obj = db.session.identity_map.get(identity_key(Agreement, change["b_id"]))
             if obj is not None:
