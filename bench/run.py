@@ -77,6 +77,7 @@ class Context:
     app: Any
     n: int
     agreement_id: int = 0
+    extendable_id: int = 0  # a samverkansavtal that extends itself (for drafts)
     username: str = "bench-admin"
     token: str = ""
     _client: Any = None
@@ -171,9 +172,9 @@ def _bulk(model, rows: list[dict], label: str, echo: bool) -> None:
         _progress(label, 0, 0, echo)
 
 
-def fill(n: int, echo: bool = True) -> tuple[int, str]:
+def fill(n: int, echo: bool = True) -> tuple[int, int, str]:
     """Insert ``n`` synthetic agreements (with parties, money lines and obligations) in bulk;
-    returns the id of a typical agreement and an admin's API token."""
+    returns the id of a typical agreement, of a self-extending one and an admin's API token."""
     from app.agreements import rules
     from app.agreements.models import AGREEMENT_KINDS, Agreement, AgreementParty, Obligation
     from app.auth.services import create_user, issue_token
@@ -207,6 +208,7 @@ def fill(n: int, echo: bool = True) -> tuple[int, str]:
     _bulk(Person, people, "people", echo)
 
     agreements, parties, obligations = [], [], []
+    extendable = 0
     for i in range(1, n + 1):
         start = date(rnd.randint(2005, 2024), rnd.choice((1, 4, 7)), 1)
         open_ended = rnd.random() < 0.3
@@ -229,6 +231,8 @@ def fill(n: int, echo: bool = True) -> tuple[int, str]:
             terms = dataclasses.replace(terms, notice_period_months=1)
         status = rules.lifecycle_status(terms, AS_OF, "decided", None)
         kind = AGREEMENT_KINDS[i % len(AGREEMENT_KINDS)]
+        if not extendable and kind == "samverkansavtal" and extension and status == "extended":
+            extendable = i
         agreements.append(
             {
                 "id": i,
@@ -320,7 +324,7 @@ def fill(n: int, echo: bool = True) -> tuple[int, str]:
                 )
             )
     db.session.commit()
-    return max(1, n // 2), token
+    return max(1, n // 2), extendable or 1, token
 
 
 def prepare(n: int, database_url: str | None, echo: bool = True, reset: bool = False) -> Context:
@@ -356,7 +360,7 @@ def prepare(n: int, database_url: str | None, echo: bool = True, reset: bool = F
         started = time.perf_counter()
         if echo:
             print(f"Filling {database_url} with {n} agreements …")
-        ctx.agreement_id, ctx.token = fill(n, echo)
+        ctx.agreement_id, ctx.extendable_id, ctx.token = fill(n, echo)
         if echo:
             print(f"  filled in {time.perf_counter() - started:.1f} s")
 
@@ -518,7 +522,7 @@ def render_draft(ctx: Context):
     from app.agreements.models import Agreement
 
     def run():
-        agreement = db.session.get(Agreement, ctx.agreement_id)
+        agreement = db.session.get(Agreement, ctx.extendable_id)
         return call_flexibly(
             render,
             agreement=agreement,
@@ -526,6 +530,8 @@ def render_draft(ctx: Context):
             decision="forlangning",
             kind="forlangning",
             as_of=AS_OF,
+            texts=None,
+            user=None,
         )
 
     return ctx.in_app(run)
