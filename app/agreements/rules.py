@@ -323,6 +323,42 @@ def periods(terms: Terms, until: date) -> Iterator[Period]:
         period = _next_period(terms, period)
 
 
+def _first_extension_ending_on_or_after(terms: Terms, day: date) -> int:
+    """The smallest k >= 1 whose k-th extension ends on or after `day`, found by arithmetic
+    rather than by stepping through every period since the start."""
+    assert terms.end_date is not None and terms.extension_months is not None
+    first = terms.end_date + ONE_DAY
+    months = (day.year - first.year) * 12 + (day.month - first.month)
+    k = max(1, months // terms.extension_months)
+    while k > 1 and _extension(terms, k - 1).end >= day:
+        k -= 1
+    while _extension(terms, k).end < day:
+        k += 1
+    return k
+
+
+def periods_from(terms: Terms, day: date, until: date) -> Iterator[Period]:
+    """Yield the periods that end on or after `day` (or never end) and begin on or before
+    `until`: ``periods(terms, until)`` without the ones that ended before `day`, computed
+    directly so that an agreement running since 2008 costs no more than a new one."""
+    _require_valid(terms)
+    period: Period | None
+    if terms.end_date is None or day <= terms.end_date:
+        period = _initial(terms)
+    elif terms.extension_months is not None:
+        k = _first_extension_ending_on_or_after(terms, day)
+        if terms.max_extensions is not None and k > terms.max_extensions:
+            return
+        period = _extension(terms, k)
+    elif terms.continues_open_ended:
+        period = _next_period(terms, _initial(terms))
+    else:
+        return
+    while period is not None and period.start <= until:
+        yield period
+        period = _next_period(terms, period)
+
+
 def final_end(terms: Terms) -> date | None:
     """Return the agreement's natural last day if nobody gives notice; None if it has none."""
     _require_valid(terms)
@@ -347,7 +383,7 @@ def period_containing(terms: Terms, as_of: date) -> Period | None:
     last = final_end(terms)
     if last is not None and as_of > last:
         return None
-    return list(periods(terms, as_of))[-1]
+    return next(periods_from(terms, as_of, as_of))
 
 
 # --- Termination -------------------------------------------------------------------------------

@@ -175,7 +175,8 @@ def lifecycle_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterabl
             if first <= day <= last:
                 yield DeadlineData(_key(agreement_id, kind, day), kind, day, title, agreement_id)
 
-        for period in rules.periods(terms, last):
+        # Periods that ended before the window give nothing: skip them without stepping.
+        for period in rules.periods_from(terms, first - ONE_DAY, last):
             if ends_by_notice is not None and (period.end is None or period.end >= ends_by_notice):
                 yield from make("term_end", ends_by_notice, titles["notice_end"] % name)
                 break
