@@ -32,6 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     _finish_config(app)
 
     from app import extensions as ext
+    from app.db import render_migration_item
 
     ext.db.init_app(app)
     ext.migrate.init_app(
@@ -40,6 +41,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         directory=str(Path(app.root_path).parent / "migrations"),
         render_as_batch=True,  # SQLite needs batch mode to alter tables
         compare_type=True,
+        render_item=render_migration_item,
     )
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)

@@ -46,6 +46,14 @@ class AwareDateTime(TypeDecorator):
         return value
 
 
+def render_migration_item(type_: str, obj, autogen_context):
+    """Alembic autogenerate hook: write our column types as plain SQLAlchemy types, so
+    migrations do not import the application."""
+    if type_ == "type" and isinstance(obj, AwareDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def one_of(column: str, values: tuple[str, ...]) -> str:
     """SQL for a CHECK constraint that ``column`` holds one of ``values``."""
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
