@@ -44,17 +44,29 @@ def live_server(app):
         server.server_close()
 
 
+# Every module that imports these fixtures gets its own copy of ``browser``; they share one
+# Playwright and one Chromium (a second sync_playwright() in the same process would fail).
+_shared: dict = {"users": 0}
+
+
 @pytest.fixture(scope="session")
 def browser():
     """One headless Chromium per test session."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    if _shared["users"] == 0:
+        _shared["playwright"] = sync_playwright().start()
+        _shared["chromium"] = _shared["playwright"].chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+    _shared["users"] += 1
+    try:
+        yield _shared["chromium"]
+    finally:
+        _shared["users"] -= 1
+        if _shared["users"] == 0:
+            _shared.pop("chromium").close()
+            _shared.pop("playwright").stop()
 
 
 @pytest.fixture
