@@ -363,6 +363,14 @@ def prepare(n: int, database_url: str | None, echo: bool = True, reset: bool = F
         ctx.agreement_id, ctx.extendable_id, ctx.token = fill(n, echo)
         if echo:
             print(f"  filled in {time.perf_counter() - started:.1f} s")
+        # As the scheduler's daily refresh would have done: pages read stored deadlines.
+        from app.deadlines.services import refresh_all
+
+        started = time.perf_counter()
+        refresh_all(date.today())
+        db.session.commit()
+        if echo:
+            print(f"  deadlines refreshed in {time.perf_counter() - started:.1f} s")
 
         counter = ctx.counter
 
@@ -462,7 +470,7 @@ def deadlines_refresh(ctx: Context):
     refresh_all = optional_import("app.deadlines.services", "refresh_all")
 
     def run():
-        result = call_flexibly(refresh_all, as_of=AS_OF, today=AS_OF)
+        result = call_flexibly(refresh_all, as_of=date.today(), today=date.today())
         db.session.commit()
         return result
 

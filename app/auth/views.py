@@ -45,7 +45,10 @@ def login():
         if user is None or not user.active or not user.check_password(form.password.data):
             flash(_("Fel användarnamn eller lösenord."), "danger")
         else:
+            lang = session.get("lang")  # a language chosen on the login page survives login
             session.clear()
+            if lang:
+                session["lang"] = lang
             login_user(user, remember=form.remember.data)
             target = request.args.get("next", "")
             # Only ever redirect within the app.

@@ -35,6 +35,8 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy.orm.attributes import set_committed_value
@@ -77,6 +79,8 @@ __all__ = [
 HORIZON_DAYS = 731
 RECENT_DAYS = 31
 OVERDUE_LOOKBACK_DAYS = 365
+# How many days after a refresh its stored rows still answer for (the daily refresh may be late).
+STORED_ROWS_VALID_DAYS = 7
 BATCH_SIZE = 500
 
 ONE_DAY = timedelta(days=1)
@@ -148,7 +152,15 @@ def _key(agreement_id: int, kind: str, day: date, *extra: Any) -> str:
 
 
 def _titles() -> dict[str, str]:
-    """The titles' templates, translated once per batch (not once per deadline)."""
+    """The titles' templates, translated once per batch (not once per deadline).
+
+    Stored titles are shared by everyone, so they are always in the default language, whoever
+    triggered the refresh."""
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return _title_templates()
+
+
+def _title_templates() -> dict[str, str]:
     return {
         "notice_end": _("Avtalet upphör efter uppsägning: %(title)s"),
         "last_notice": _("Sista dag för uppsägning (perioden slutar %(end)s): %(title)s"),
@@ -490,12 +502,18 @@ def list_deadlines(
     """
     until = as_of + timedelta(days=within_days)
     kinds = [k for k in (kinds or []) if k in DEADLINE_KINDS]
-    if stored_as_of() == as_of:
+    stored = stored_as_of()
+    # Stored rows answer for the refresh day and the few days after it (the daily refresh may
+    # be late): they cover the whole window, and overdue is re-read against as_of below.
+    if (
+        stored is not None
+        and stored <= as_of <= stored + timedelta(days=STORED_ROWS_VALID_DAYS)
+        and until <= stored + timedelta(days=HORIZON_DAYS)
+    ):
         window = Deadline.date.between(as_of, until)
         if include_overdue:
-            window = window | (
-                (Deadline.kind == "obligation_due") & (Deadline.date < as_of) & Deadline.overdue
-            )
+            # Stored obligation rows are the unmet ones (meeting one refreshes its agreement).
+            window = window | ((Deadline.kind == "obligation_due") & (Deadline.date < as_of))
         stmt = (
             db.select(Deadline)
             .outerjoin(Deadline.agreement)
@@ -514,7 +532,11 @@ def list_deadlines(
         result = db.paginate(
             stmt, page=page, per_page=per_page, max_per_page=500, error_out=False, count=True
         )
-        return DeadlinePage(list(result.items), result.total or 0, page, per_page)
+        items = list(result.items)
+        for row in items:
+            # Relative to this as_of, without marking the row changed.
+            set_committed_value(row, "overdue", row.kind == "obligation_due" and row.date < as_of)
+        return DeadlinePage(items, result.total or 0, page, per_page)
 
     stmt = db.select(Agreement).where(Agreement.stage == "decided")
     stmt = _agreement_filters(
