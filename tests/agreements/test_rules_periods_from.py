@@ -2,7 +2,7 @@
 
 from datetime import date, timedelta
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from app.agreements import rules
@@ -14,13 +14,15 @@ days = st.dates(min_value=date(2000, 1, 1), max_value=date(2040, 12, 31))
 def terms_with_extensions(draw):
     start = draw(st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)))
     end = start + timedelta(days=draw(st.integers(min_value=60, max_value=1500)))
-    return rules.Terms(
+    terms = rules.Terms(
         start_date=start,
         end_date=end,
         notice_period_months=draw(st.integers(min_value=1, max_value=2)),
         extension_months=draw(st.integers(min_value=1, max_value=36)),
         max_extensions=draw(st.one_of(st.none(), st.integers(min_value=0, max_value=30))),
     )
+    assume(not rules.validate_terms(terms))
+    return terms
 
 
 @given(terms_with_extensions(), days, st.integers(min_value=0, max_value=2000))
