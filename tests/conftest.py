@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from app import create_app
 from app.extensions import db as _db
@@ -60,6 +61,9 @@ def _test_config(database_url: str, instance: Path) -> dict:
         "RATELIMIT_ENABLED": False,
         "ATTACHMENT_DIR": str(instance / "attachments"),
         "MAIL_SERVER": None,
+        # No pooled connections outlive a test: several tests build apps of their own, and a
+        # pooled PostgreSQL connection garbage-collected unclosed is a ResourceWarning.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
     }
 
 

@@ -37,7 +37,14 @@ def empty_database_url(tmp_path):
 
 
 def _app(url: str, tmp_path):
-    return create_app({"TESTING": True, "SECRET_KEY": "t", "SQLALCHEMY_DATABASE_URI": url, "ATTACHMENT_DIR": str(tmp_path)})
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "t",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "ATTACHMENT_DIR": str(tmp_path),
+        }
+    )
 
 
 def test_migrations_have_a_single_head(tmp_path):

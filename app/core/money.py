@@ -74,6 +74,11 @@ def exact_context() -> AbstractContextManager[Context]:
     return localcontext(ctx)
 
 
+# Rounding to kronor or öre needs no local context: quantize takes one (precision large enough
+# for any amount, so only the intended rounding happens).
+_ROUNDING = Context(prec=_EXACT_PRECISION, rounding=ROUND_HALF_UP, traps=[InvalidOperation])
+
+
 def _no_negative_zero(x: Decimal) -> Decimal:
     return x.copy_abs() if x.is_zero() else x
 
@@ -97,17 +102,13 @@ def round_kronor(x: Decimal) -> Decimal:
     ``ROUND_HALF_UP`` in :mod:`decimal` rounds ties away from zero for negative numbers too.
     """
     d = _require_decimal(x)
-    with exact_context() as ctx:
-        ctx.traps[Inexact] = False
-        return _no_negative_zero(d.quantize(ONE_KRONA, rounding=ROUND_HALF_UP))
+    return _no_negative_zero(d.quantize(ONE_KRONA, rounding=ROUND_HALF_UP, context=_ROUNDING))
 
 
 def round_ore(x: Decimal) -> Decimal:
     """Round to öre (two decimals), half away from zero (0.005 → 0.01, −0.005 → −0.01)."""
     d = _require_decimal(x)
-    with exact_context() as ctx:
-        ctx.traps[Inexact] = False
-        return _no_negative_zero(d.quantize(ONE_ORE, rounding=ROUND_HALF_UP))
+    return _no_negative_zero(d.quantize(ONE_ORE, rounding=ROUND_HALF_UP, context=_ROUNDING))
 
 
 def fraction_to_ore(q: Fraction) -> Decimal:

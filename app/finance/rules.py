@@ -30,6 +30,7 @@ from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, Inexact, InvalidOperation
 from fractions import Fraction
+from functools import lru_cache
 from typing import TypeVar
 
 from app.core.money import exact_context, fraction_to_ore, round_kronor
@@ -292,6 +293,14 @@ def _uplift(percent: Decimal) -> Decimal:
     return 1 + _as_decimal(percent, "IndexPoint.percent") / _HUNDRED
 
 
+@lru_cache(maxsize=65536)
+def _checked_line(line: CompensationLine, _amount_type: type) -> tuple[tuple[str, str], ...]:
+    # Lines are frozen: checking each once (not once per year and agreement) keeps the overview
+    # of ten thousand agreements fast. The amount's type is part of the key because 1.0 == 1
+    # == Decimal(1) hash alike, and a float must still be refused.
+    return tuple(validate_line(line).items())
+
+
 def line_for_year(line: CompensationLine, year: int, series: Series | None) -> LineResult:
     """A line's amount in ``year`` (DOMAIN.md, "Indexation").
 
@@ -310,9 +319,9 @@ def line_for_year(line: CompensationLine, year: int, series: Series | None) -> L
     A missing year gives ``amount`` None and lists every missing (series, year); nothing is
     guessed. Any preliminary point used marks the result preliminary.
     """
-    errors = validate_line(line)
+    errors = _checked_line(line, type(line.amount))
     if errors:
-        raise ValueError(" ".join(errors.values()))
+        raise ValueError(" ".join(message for _field, message in errors))
     amount = _as_decimal(line.amount, "CompensationLine.amount")
     j = line.effective_first_adjusted_year
     if line.series_code is None or year < j:
@@ -344,6 +353,60 @@ def line_for_year(line: CompensationLine, year: int, series: Series | None) -> L
     return LineResult(line.label, result, factor, preliminary, [], chain)
 
 
+FactorCache = dict[tuple[str, int, int, int], LineResult]
+
+
+def lines_for_year(
+    lines: Iterable[CompensationLine],
+    year: int,
+    series_by_code: Mapping[str, Series],
+    factor_cache: FactorCache | None = None,
+) -> list[LineResult]:
+    """:func:`line_for_year` for many lines. Lines rounded once that share series, price level
+    and first adjusted year share their factor, chain and missing values, so the factor is
+    worked out once per such group (``factor_cache``, valid for one ``series_by_code``)."""
+    cache: FactorCache = {} if factor_cache is None else factor_cache
+    results = []
+    for line in lines:
+        series = series_by_code.get(line.series_code) if line.series_code else None
+        first_adjusted = None
+        if not _checked_line(line, type(line.amount)):
+            first_adjusted = line.effective_first_adjusted_year
+        if first_adjusted is None:
+            results.append(line_for_year(line, year, series))  # raises: the line is invalid
+            continue
+        if line.series_code is None or year < first_adjusted:
+            # Not (yet) indexed: the amount itself, as line_for_year gives it.
+            results.append(LineResult(line.label, round_kronor(line.amount), Decimal(1), False))
+            continue
+        if line.rounding != "final":
+            results.append(line_for_year(line, year, series))
+            continue
+        key = (line.series_code, line.price_level_year, first_adjusted, year)
+        first = cache.get(key)
+        if first is None:
+            first = cache[key] = line_for_year(line, year, series)
+            results.append(first)
+            continue
+        amount = None
+        if first.factor is not None:
+            with exact_context():
+                amount = round_kronor(
+                    _as_decimal(line.amount, "CompensationLine.amount") * first.factor
+                )
+        results.append(
+            LineResult(
+                line.label,
+                amount,
+                first.factor,
+                first.preliminary,
+                list(first.missing),
+                list(first.chain),
+            )
+        )
+    return results
+
+
 def compute_year(
     lines: Iterable[CompensationLine],
     year: int,
@@ -351,18 +414,15 @@ def compute_year(
     fte: Decimal | int | None = None,
     grant_rates: Mapping[int, Decimal] | None = None,
     shares: Sequence[tuple[K, Fraction]] = (),
+    factor_cache: FactorCache | None = None,
 ) -> YearResult:
     """Compensation, statsbidrag, net cost and each party's share for one year.
 
     ``grant_rates`` maps year → statsbidrag per full-time ombud. ``shares`` are (key, fraction)
     pairs adding up to exactly 1 (else :class:`ValueError`). Statsbidrag is rounded to öre.
+    ``factor_cache`` may be shared by calls with the same series (see :func:`lines_for_year`).
     """
-    items = [
-        line_for_year(
-            line, year, series_by_code.get(line.series_code) if line.series_code else None
-        )
-        for line in lines
-    ]
+    items = lines_for_year(lines, year, series_by_code, factor_cache)
     missing: list[MissingValue | MissingGrant] = []
     for item in items:
         for m in item.missing:
@@ -448,12 +508,20 @@ def validate_shares(shares: Sequence[tuple[Hashable, Fraction]]) -> str | None:
     keys = [k for k, _ in shares]
     if len(set(keys)) != len(keys):
         return "Samma part har angetts mer än en gång."
-    for _, s in shares:
+    values = tuple(s for _, s in shares)
+    return _check_share_values(values, tuple(type(s) for s in values))
+
+
+@lru_cache(maxsize=4096)
+def _check_share_values(values: tuple, _types: tuple[type, ...]) -> str | None:
+    # The same few sets of shares (1/2 + 1/2, 1/3 × 3 …) recur across thousands of agreements;
+    # the types are part of the key since 0.5 == Fraction(1, 2) hash alike.
+    for s in values:
         if not isinstance(s, Fraction | int) or isinstance(s, bool):
             return "Andelarna måste vara exakta bråk (t.ex. 1/3), inte flyttal."
         if s < 0:
             return "En andel får inte vara negativ."
-    total = sum((Fraction(s) for _, s in shares), Fraction(0))
+    total = sum((Fraction(s) for s in values), Fraction(0))
     if total != 1:
         return f"Andelarna summerar till {_fmt_fraction(total)}, inte exakt 1."
     return None

@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Any
 
 from flask_babel import gettext as _
+from sqlalchemy import func
 
 from app.agreements.models import Agreement, AgreementParty
 from app.agreements.services import record_audit, touch
@@ -27,8 +28,8 @@ from app.finance import rules
 from app.finance.models import CompensationItem, CostShare, GrantRate
 from app.finance.rules import CompensationLine, YearResult
 from app.indexation import services as indexation
-from app.indexation.models import IndexSeries, IndexValue
-from app.parties.models import Organisation
+from app.indexation.models import IndexSeries, IndexValue, IndexValueChange
+from app.parties.models import Organisation, OrganisationUnit
 
 _MAX_FRACTION_PART = 2**62
 
@@ -47,7 +48,8 @@ class AgreementMoney:
     series_ids: set[int] = field(default_factory=set)
 
 
-def _line_of(item: CompensationItem, code_by_id: dict[int, str]) -> CompensationLine:
+def _line_of(item, code_by_id: dict[int, str]) -> CompensationLine:
+    """The rules' line for a CompensationItem (or a row with the same columns)."""
     return CompensationLine(
         label=item.label,
         amount=item.amount,
@@ -62,9 +64,16 @@ def load_money(agreement_ids: Iterable[int] | None = None) -> dict[int, Agreemen
     """agreement id → its lines and shares, in three queries (all agreements when None)."""
     ids = None if agreement_ids is None else list(agreement_ids)
     code_by_id = dict(db.session.execute(db.select(IndexSeries.id, IndexSeries.code)).all())
-    items_stmt = db.select(CompensationItem).order_by(
-        CompensationItem.agreement_id, CompensationItem.position, CompensationItem.id
-    )
+    # Plain columns, not ORM objects: the overview loads every line of every agreement.
+    items_stmt = db.select(
+        CompensationItem.agreement_id,
+        CompensationItem.label,
+        CompensationItem.amount,
+        CompensationItem.price_level_year,
+        CompensationItem.series_id,
+        CompensationItem.first_adjusted_year,
+        CompensationItem.rounding,
+    ).order_by(CompensationItem.agreement_id, CompensationItem.position, CompensationItem.id)
     shares_stmt = db.select(
         CostShare.agreement_id,
         CostShare.organisation_id,
@@ -75,13 +84,16 @@ def load_money(agreement_ids: Iterable[int] | None = None) -> dict[int, Agreemen
         items_stmt = items_stmt.where(CompensationItem.agreement_id.in_(ids))
         shares_stmt = shares_stmt.where(CostShare.agreement_id.in_(ids))
     result: dict[int, AgreementMoney] = defaultdict(AgreementMoney)
-    for item in db.session.execute(items_stmt).scalars():
+    for item in db.session.execute(items_stmt):
         money = result[item.agreement_id]
         money.lines.append(_line_of(item, code_by_id))
         if item.series_id:
             money.series_ids.add(item.series_id)
+    fractions: dict[tuple[int, int], Fraction] = {}  # most shares are 1/2, 1/3, 1/4 …
     for agreement_id, org_id, num, den in db.session.execute(shares_stmt):
-        result[agreement_id].shares.append((org_id, Fraction(int(num), int(den))))
+        key = (int(num), int(den))
+        share = fractions.get(key) or fractions.setdefault(key, Fraction(*key))
+        result[agreement_id].shares.append((org_id, share))
     return result
 
 
@@ -571,7 +583,7 @@ def all_grant_rates() -> list[GrantRate]:
 
 @dataclass
 class OverviewRow:
-    agreement: Agreement
+    agreement: AgreementRef
     result: YearResult
 
 
@@ -590,12 +602,45 @@ class Overview:
     unshared_net: Decimal
 
 
-def _agreements_stmt(
+@dataclass(frozen=True)
+class BoardRef:
+    name: str
+
+
+@dataclass(frozen=True)
+class AgreementRef:
+    """What the overview and the chart need of an agreement, read as plain columns (ten
+    thousand ORM objects would cost more than the computation itself)."""
+
+    id: int
+    title: str
+    kind: str
+    diarienummer: str | None
+    fte: Decimal | None
+    start_date: date | None
+    end_date: date | None
+    extension_months: int | None
+    continues_open_ended: bool
+    board: BoardRef | None
+
+
+def _agreements(
     kind: str | None = None, board_id: int | None = None, organisation_id: int | None = None
-):
+) -> list[AgreementRef]:
     stmt = (
-        db.select(Agreement)
-        .options(db.joinedload(Agreement.board))
+        db.select(
+            Agreement.id,
+            Agreement.title,
+            Agreement.kind,
+            Agreement.diarienummer,
+            Agreement.fte,
+            Agreement.start_date,
+            Agreement.end_date,
+            Agreement.extension_months,
+            Agreement.continues_open_ended,
+            OrganisationUnit.name,
+        )
+        .outerjoin(OrganisationUnit, OrganisationUnit.id == Agreement.board_id)
         .where(Agreement.stage != "archived")
         .order_by(Agreement.title, Agreement.id)
     )
@@ -611,10 +656,13 @@ def _agreements_stmt(
                 )
             )
         )
-    return stmt
+    return [
+        AgreementRef(*row[:9], board=BoardRef(row[9]) if row[9] is not None else None)
+        for row in db.session.execute(stmt)
+    ]
 
 
-def runs_in_year(agreement: Agreement, year: int) -> bool:
+def runs_in_year(agreement: Agreement | AgreementRef, year: int) -> bool:
     """Whether the agreement can be in force some day of ``year``: it has started by then and
     has not ended for good before it (a term that extends itself or goes on tills vidare is
     taken as running; a procurement without dates is left out)."""
@@ -626,6 +674,11 @@ def runs_in_year(agreement: Agreement, year: int) -> bool:
     return bool(agreement.extension_months or agreement.continues_open_ended)
 
 
+# Per-process memo of year_results (see money_fingerprint): finance staff open the overview,
+# filter it and export it many times between changes of the data.
+_YEAR_MEMO: dict[tuple, list[OverviewRow]] = {}
+
+
 def year_results(
     year: int,
     kind: str | None = None,
@@ -633,23 +686,36 @@ def year_results(
     organisation_id: int | None = None,
 ) -> list[OverviewRow]:
     """Every non-archived agreement running in ``year`` (see :func:`runs_in_year`) with its
-    YearResult, in a few bulk queries."""
+    YearResult, in a few bulk queries; remembered until the data changes."""
+    key = (year, kind, board_id, organisation_id, str(db.engine.url), money_fingerprint())
+    if key not in _YEAR_MEMO:
+        if len(_YEAR_MEMO) > 16:
+            _YEAR_MEMO.clear()
+        _YEAR_MEMO[key] = _year_results(year, kind, board_id, organisation_id)
+    return _YEAR_MEMO[key]
+
+
+def _year_results(
+    year: int,
+    kind: str | None = None,
+    board_id: int | None = None,
+    organisation_id: int | None = None,
+) -> list[OverviewRow]:
     _year_range(year, year)
-    agreements = [
-        a
-        for a in db.session.execute(_agreements_stmt(kind, board_id, organisation_id)).scalars()
-        if runs_in_year(a, year)
-    ]
+    agreements = [a for a in _agreements(kind, board_id, organisation_id) if runs_in_year(a, year)]
     ids = {a.id for a in agreements}
     money = load_money(None if len(ids) > 500 else ids)
     series = indexation.series_points()
     rates = grant_rates()
     empty = AgreementMoney()
+    factors: rules.FactorCache = {}
     rows = []
     for a in agreements:
         m = money.get(a.id, empty)
         rows.append(
-            OverviewRow(a, rules.compute_year(m.lines, year, series, a.fte, rates, m.shares))
+            OverviewRow(
+                a, rules.compute_year(m.lines, year, series, a.fte, rates, m.shares, factors)
+            )
         )
     return rows
 
@@ -713,13 +779,45 @@ def overview(
     )
 
 
+def money_fingerprint() -> tuple:
+    """Changes whenever anything the yearly figures depend on changes: every change of an
+    agreement's money touches the agreement (updated_at, version); index values keep a change
+    history; grant rates an updated_at. One cheap query."""
+    return db.session.execute(
+        db.select(
+            db.select(func.count(Agreement.id)).scalar_subquery(),
+            db.select(func.max(Agreement.updated_at)).scalar_subquery(),
+            db.select(func.count(IndexValue.id)).scalar_subquery(),
+            db.select(func.max(IndexValueChange.id)).scalar_subquery(),
+            db.select(func.count(GrantRate.id)).scalar_subquery(),
+            db.select(func.max(GrantRate.updated_at)).scalar_subquery(),
+        )
+    ).one()
+
+
+# Per-process memo of the all-agreement totals behind the overview's chart: computing six
+# years over ten thousand agreements takes seconds, and the answer only changes with the data.
+_TOTALS_MEMO: dict[tuple, list[tuple[int, Decimal, bool]]] = {}
+
+
 def totals_per_year(from_year: int, to_year: int) -> list[tuple[int, Decimal, bool]]:
-    """(year, total compensation over all agreements, whether any value is missing) per year."""
+    """(year, total compensation over all agreements, whether any value is missing) per year,
+    remembered until the data changes (:func:`money_fingerprint`)."""
+    key = (from_year, to_year, str(db.engine.url), money_fingerprint())
+    if key not in _TOTALS_MEMO:
+        if len(_TOTALS_MEMO) > 32:
+            _TOTALS_MEMO.clear()
+        _TOTALS_MEMO[key] = _totals_per_year(from_year, to_year)
+    return _TOTALS_MEMO[key]
+
+
+def _totals_per_year(from_year: int, to_year: int) -> list[tuple[int, Decimal, bool]]:
     _year_range(from_year, to_year)
-    agreements = list(db.session.execute(_agreements_stmt()).scalars())
+    agreements = _agreements()
     money = load_money()
     # (a, y) pairs outside the agreement's time are skipped, like in the overview.
     series = indexation.series_points()
+    factors: rules.FactorCache = {}
     sums = {y: Decimal(0) for y in range(from_year, to_year + 1)}
     gaps = {y: False for y in sums}
     for a in agreements:
@@ -729,7 +827,7 @@ def totals_per_year(from_year: int, to_year: int) -> list[tuple[int, Decimal, bo
         for y in sums:
             if not runs_in_year(a, y):
                 continue
-            r = rules.compute_year(m.lines, y, series)
+            r = rules.compute_year(m.lines, y, series, factor_cache=factors)
             if r.total is None:
                 gaps[y] = True
             else:

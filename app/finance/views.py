@@ -321,6 +321,11 @@ def overview():
     year = _year_arg(as_of.year)
     filters = _filters()
     data = services.overview(year, **filters)
+    # Every agreement counts in the totals; the table shows them a page at a time.
+    per_page = 100
+    pages = max(1, -(-len(data.rows) // per_page))
+    page_no = min(max(request.args.get("page", 1, type=int), 1), pages)
+    rows = data.rows[(page_no - 1) * per_page : page_no * per_page]
     per_year = services.totals_per_year(year - 5, year)
     chart = charts.bar_chart(
         [(str(y), total, gap) for y, total, gap in per_year],
@@ -335,6 +340,9 @@ def overview():
     return render_template(
         "finance/overview.html",
         data=data,
+        rows=rows,
+        page_no=page_no,
+        pages=pages,
         year=year,
         as_of=as_of,
         chart=chart,

@@ -56,7 +56,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, func, or_, text, update
 
 from app.agreements.models import Agreement, agreement_watchers
 from app.agreements.services import parse_lead_days
@@ -540,6 +540,7 @@ def deliver_pending(now: datetime | None = None, batch: int = 200) -> DeliveryRe
             # every commit and is single-process anyway: mark in groups of 50.
             every = int(_cfg("REMINDER_COMMIT_EVERY", 1 if _is_postgres() else 50))
             unsaved = 0
+            _relaxed_commits()
             for group_rows in mail_groups.values():
                 first = group_rows[0]
                 try:
@@ -574,6 +575,7 @@ def deliver_pending(now: datetime | None = None, batch: int = 200) -> DeliveryRe
                 unsaved += 1
                 if unsaved >= every:
                     db.session.commit()  # mark right after the send: the duplicate window is tiny
+                    _relaxed_commits()
                     unsaved = 0
             db.session.commit()
     finally:
@@ -584,6 +586,17 @@ def deliver_pending(now: datetime | None = None, batch: int = 200) -> DeliveryRe
         _alert_admins(result.alerts, now)
         db.session.commit()
     return result
+
+
+def _relaxed_commits() -> None:
+    """On PostgreSQL, let the next transaction's commit return before its WAL reaches the disk.
+
+    A mark committed this way survives anything but a crash of the database server itself in
+    the following fraction of a second; then the mail it marks could be sent once more. That
+    rare duplicate is the price of not waiting for a disk flush per mail (which made 1 000
+    mails take minutes instead of seconds)."""
+    if _is_postgres():
+        db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
 def _to_inbox(row: ReminderLog, today: date, now: datetime) -> bool:
