@@ -30,5 +30,5 @@ flask reminders scheduler &
 SCHEDULER_PID=$!
 trap 'kill $SCHEDULER_PID 2>/dev/null || true' EXIT INT TERM
 
-echo "==> Avtalskollen at http://127.0.0.1:5000 (Ctrl-C stops it)"
+echo "==> Avtalskollen at http://127.0.0.1:${PORT:-5000} (Ctrl-C stops it)"
 flask run --host 127.0.0.1 --port "${PORT:-5000}"

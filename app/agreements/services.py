@@ -220,7 +220,7 @@ def _describe(value: Any) -> str | None:
     return str(value)
 
 
-def _audit(
+def record_audit(
     agreement: Agreement,
     user,
     action: str,
@@ -228,6 +228,7 @@ def _audit(
     old: Any = None,
     new: Any = None,
 ) -> None:
+    """Record who changed what on the agreement (used by every service that changes one)."""
     db.session.add(
         AuditEntry(
             agreement=agreement,
@@ -238,18 +239,6 @@ def _audit(
             new_value=_describe(new),
         )
     )
-
-
-def record_audit(
-    agreement: Agreement,
-    user,
-    action: str,
-    field: str | None = None,
-    old: Any = None,
-    new: Any = None,
-) -> None:
-    """Record an audit entry from another service (terminations, obligations, money)."""
-    _audit(agreement, user, action, field, old, new)
 
 
 def _party_summary(parties: list[tuple[int, str]]) -> str:
@@ -287,7 +276,7 @@ def _apply(agreement: Agreement, data: dict[str, Any], user, creating: bool) -> 
             changed = True
             setattr(agreement, field, new)
             if not creating:
-                _audit(agreement, user, "updated", field, old, new)
+                record_audit(agreement, user, "updated", field, old, new)
     if parties is not None:
         old_set = {(p.organisation_id, p.role) for p in agreement.parties}
         new_set = {(p["organisation_id"], p["role"]) for p in parties}
@@ -299,7 +288,7 @@ def _apply(agreement: Agreement, data: dict[str, Any], user, creating: bool) -> 
             for org_id, role in sorted(new_set - old_set):
                 agreement.parties.append(AgreementParty(organisation_id=org_id, role=role))
             if not creating:
-                _audit(
+                record_audit(
                     agreement,
                     user,
                     "parties_changed",
@@ -318,7 +307,7 @@ def _apply(agreement: Agreement, data: dict[str, Any], user, creating: bool) -> 
             )
             agreement.watchers = list(people)
             if not creating:
-                _audit(
+                record_audit(
                     agreement,
                     user,
                     "watchers_changed",
@@ -334,7 +323,7 @@ def create_agreement(data: dict[str, Any], user, as_of: date) -> Agreement:
     _apply(agreement, data, user, creating=True)
     agreement.status = status_of(agreement, as_of)
     db.session.add(agreement)
-    _audit(agreement, user, "created", None, None, agreement.title)
+    record_audit(agreement, user, "created", None, None, agreement.title)
     db.session.flush()
     agreement_changed.send(agreement)
     return agreement
@@ -379,7 +368,7 @@ def update_agreement(
 def archive_agreement(agreement: Agreement, user, expected_version: Any, as_of: date) -> Agreement:
     check_version(agreement, expected_version)
     if agreement.stage != "archived":
-        _audit(agreement, user, "archived", "stage", agreement.stage, "archived")
+        record_audit(agreement, user, "archived", "stage", agreement.stage, "archived")
         agreement.stage = "archived"
         agreement.archived_at = utcnow()
         agreement.status = status_of(agreement, as_of)

@@ -61,6 +61,7 @@ from app.core.dates import last_business_day_on_or_before
 from app.db import utcnow
 from app.deadlines.models import DEADLINE_KINDS, Deadline
 from app.extensions import db
+from app.indexation.services import index_value_changed
 
 __all__ = [
     "DeadlineData",
@@ -72,6 +73,7 @@ __all__ = [
     "refresh_agreement",
     "refresh_all",
     "register_global_producer",
+    "refresh_global",
     "register_producer",
     "stored_as_of",
 ]
@@ -81,6 +83,9 @@ RECENT_DAYS = 31
 OVERDUE_LOOKBACK_DAYS = 365
 # How many days after a refresh its stored rows still answer for (the daily refresh may be late).
 STORED_ROWS_VALID_DAYS = 7
+# Kinds that stay on the dashboard, marked overdue, once their date has passed undone: an unmet
+# obligation, and an index value finance has still not entered.
+OVERDUE_KINDS = ("obligation_due", "index_missing")
 BATCH_SIZE = 500
 
 ONE_DAY = timedelta(days=1)
@@ -295,6 +300,19 @@ def refresh_agreement(agreement: Agreement, as_of: date) -> list[DeadlineData]:
     return items
 
 
+def refresh_global(as_of: date) -> int:
+    """Rebuild the deadlines that belong to no agreement (index values not yet entered), e.g.
+    right after finance enters a value."""
+    db.session.execute(
+        delete(Deadline)
+        .where(Deadline.agreement_id.is_(None))
+        .execution_options(synchronize_session=False)
+    )
+    items = global_deadlines(as_of)
+    _write(items, as_of)
+    return len(items)
+
+
 class AgreementFacts:
     """What the producers read of an agreement, loaded column by column for a bulk refresh.
 
@@ -413,6 +431,12 @@ def _on_agreement_changed(agreement: Agreement, **_extra: Any) -> None:
     refresh_agreement(agreement, date.today())
 
 
+@index_value_changed.connect
+def _on_index_value_changed(_series: Any, **_extra: Any) -> None:
+    # An entered value ends its "index value missing" deadline at once, not at the next refresh.
+    refresh_global(date.today())
+
+
 # --- Reading -----------------------------------------------------------------------------------
 
 
@@ -460,8 +484,9 @@ class DeadlinePage:
 
 
 def stored_as_of() -> date | None:
-    """The as-of date of the newest stored deadlines (None before any refresh)."""
-    return db.session.execute(db.select(func.max(Deadline.as_of))).scalar()
+    """The day the stored deadlines describe, as a whole: the oldest refresh among them (one
+    agreement refreshed today says nothing of the others). None before any refresh."""
+    return db.session.execute(db.select(func.min(Deadline.as_of))).scalar()
 
 
 def _agreement_filters(stmt, board_id, organisation_id, responsible_person_id, agreement_id=None):
@@ -512,8 +537,8 @@ def list_deadlines(
     ):
         window = Deadline.date.between(as_of, until)
         if include_overdue:
-            # Stored obligation rows are the unmet ones (meeting one refreshes its agreement).
-            window = window | ((Deadline.kind == "obligation_due") & (Deadline.date < as_of))
+            # Stored rows of these kinds are the undone ones (meeting one refreshes the rows).
+            window = window | (Deadline.kind.in_(OVERDUE_KINDS) & (Deadline.date < as_of))
         stmt = (
             db.select(Deadline)
             .outerjoin(Deadline.agreement)
@@ -535,7 +560,7 @@ def list_deadlines(
         items = list(result.items)
         for row in items:
             # Relative to this as_of, without marking the row changed.
-            set_committed_value(row, "overdue", row.kind == "obligation_due" and row.date < as_of)
+            set_committed_value(row, "overdue", row.kind in OVERDUE_KINDS and row.date < as_of)
         return DeadlinePage(items, result.total or 0, page, per_page)
 
     stmt = db.select(Agreement).where(Agreement.stage == "decided")

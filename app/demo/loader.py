@@ -121,28 +121,8 @@ def _agreement(
         administration = _unit(spec.get("administration"))
         responsible = people.get(spec.get("responsible") or "")
         invoicing_party = orgs.get(spec.get("invoicing_party") or "")
-        data = {
-            key: spec.get(key)
-            for key in (
-                "kind",
-                "title",
-                "description",
-                "diarienummer",
-                "stage",
-                "start_date",
-                "end_date",
-                "notice_period_months",
-                "notice_period_days",
-                "notice_must_be_written",
-                "notice_ends_at_month_end",
-                "extension_months",
-                "max_extensions",
-                "continues_open_ended",
-                "decided_on",
-                "fte",
-                "invoicing",
-            )
-        }
+        # The seed's own facts; the references by name are resolved to ids below.
+        data = {key: spec.get(key) for key in agreement_services.FIELDS if key in spec}
         data.update(
             board_id=board.id if board else None,
             administration_id=administration.id if administration else None,

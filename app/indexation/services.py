@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from decimal import Decimal
 
+from blinker import Namespace
 from flask_babel import gettext as _
 
 from app.core.errors import NotFoundError, ValidationError
@@ -79,6 +80,11 @@ def create_series(code: str, name: str, description: str | None = None, user=Non
     return series
 
 
+signals = Namespace()
+#: Sent after a year's value of a series was entered or changed (and flushed).
+index_value_changed = signals.signal("index-value-changed")
+
+
 def set_value(
     series: IndexSeries,
     year: int,
@@ -125,6 +131,7 @@ def set_value(
         existing.status = status
     db.session.add(change)
     db.session.flush()
+    index_value_changed.send(series, year=year)
     return existing
 
 

@@ -191,7 +191,8 @@ class Mailer:
     def send(self, msg: EmailMessage) -> None:
         """Send one message; raises PermanentMailError or TransientMailError."""
         if not self.server:
-            log.info("Mail (ingen SMTP-server konfigurerad) till %s:\n%s", msg["To"], msg)
+            log.info("Mail (ingen SMTP-server konfigurerad) till %s: %s", msg["To"], msg["Subject"])
+            log.debug("Hela meddelandet:\n%s", msg)
             return
         for attempt in (1, 2):
             if self._smtp is None:
