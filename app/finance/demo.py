@@ -4,12 +4,14 @@ has compensation lines is left as it is)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 from app.agreements.models import Agreement
 from app.agreements.services import record_audit, touch
 from app.extensions import db
 from app.finance import services
+from app.finance.models import GrantRate
 from app.indexation import services as indexation
 from app.indexation.models import IndexSeries
 
@@ -33,6 +35,21 @@ def _has_lines(agreement: Agreement) -> bool:
     return bool(services.items_of(agreement))
 
 
+def _demo_grant_rates(as_of_year: int) -> None:
+    """Demo only: the statsbidrag per full-time ombud for 2021 up to this year, taken as the
+    402 638 kr that seed 003 states (2020 price level), so the seed tables show a net cost.
+    Each is labelled an assumption; a real installation enters the rates Länsstyrelsen decides
+    (the shipped defaults leave those years missing)."""
+    known = set(db.session.execute(db.select(GrantRate.year)).scalars())
+    for year in range(2021, as_of_year + 1):
+        if year not in known:
+            services.set_grant_rate(
+                year,
+                "402638",
+                note="Demo: antaget oförändrat från 2020 (seed 003, 402 638 kr i 2020 års prisnivå)",
+            )
+
+
 def load_demo_finance(agreements: dict[str, Agreement]) -> None:
     """Add the seeds' money to the agreements keyed "000" … "004" (missing keys are skipped).
 
@@ -46,6 +63,7 @@ def load_demo_finance(agreements: dict[str, Agreement]) -> None:
     - 000 (Linköping–Åtvidaberg): no compensation lines (the seed gives only the statsbidrag).
     """
     indexation.ensure_default_series()
+    _demo_grant_rates(as_of_year=date.today().year)
     a = agreements.get("003")
     if a is not None and not _has_lines(a):
         _set(a, "fte", Decimal("6.00"))
