@@ -39,7 +39,16 @@ def add_months(d: date, n: int) -> date:
     """
     year, month_index = divmod(d.year * 12 + (d.month - 1) + n, 12)
     month = month_index + 1
-    return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
+    day = d.day
+    if day > 28:  # only then can the month be too short (the deadline refresh calls this a lot)
+        day = min(day, _days_in_month(year, month))
+    return date(year, month, day)
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if calendar.isleap(year) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
 
 
 def end_of_month(d: date) -> date:

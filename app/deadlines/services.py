@@ -280,6 +280,35 @@ def _write(items: list[DeadlineData], as_of: date) -> None:
         db.session.execute(Deadline.__table__.insert(), [d.row(as_of, now) for d in items])
 
 
+def _write_changes(
+    items: list[DeadlineData], stored: dict[str, tuple], seen: set[str], as_of: date
+) -> int:
+    """Insert the deadlines that are new, update those whose title, overdue flag or business
+    day changed, and leave the rest alone (a daily refresh changes few rows). Returns how many
+    deadlines ``items`` held."""
+    new = [d for d in items if d.key not in stored]
+    changed = [
+        {
+            "b_key": d.key,
+            "title": d.title[:300],
+            "overdue": d.overdue,
+            "business_day": d.business_day,
+        }
+        for d in items
+        if d.key in stored and stored[d.key] != (d.title[:300], d.overdue, d.business_day)
+    ]
+    seen.update(d.key for d in items)
+    _write(new, as_of)
+    if changed:
+        table = Deadline.__table__
+        db.session.execute(
+            update(table).where(table.c.key == bindparam("b_key")),
+            changed,
+            execution_options={"synchronize_session": False},
+        )
+    return len(items)
+
+
 def refresh_agreement(agreement: Agreement, as_of: date) -> list[DeadlineData]:
     """Rebuild one agreement's stored deadlines and its cached status (no version bump)."""
     db.session.execute(
@@ -386,29 +415,45 @@ def refresh_all(as_of: date, progress: Callable[[int], Any] | None = None) -> in
     """Recompute every agreement's deadlines and status as of ``as_of``, in bulk.
 
     Agreements are read with a fixed number of queries (``load_facts``) and computed in
-    batches; deadlines are replaced with one DELETE and executemany INSERTs, statuses with one
+    batches; only what changed is written (new deadlines inserted, changed ones updated, gone
+    ones deleted, then every row stamped with ``as_of`` in one UPDATE), statuses with one
     executemany UPDATE (no version bump). ``progress(n)`` is called after each batch with the
     number of agreements it held. Returns the number of deadlines written. The caller commits.
     """
     db.session.flush()
     facts = load_facts()
-    db.session.execute(delete(Deadline).execution_options(synchronize_session=False))
+    stored = {
+        key: (title, overdue, day)
+        for key, title, overdue, day in db.session.execute(
+            db.select(Deadline.key, Deadline.title, Deadline.overdue, Deadline.business_day)
+        )
+    }
+    seen: set[str] = set()
     written = 0
     status_changes: list[dict[str, Any]] = []
     for start in range(0, len(facts), BATCH_SIZE):
         batch = facts[start : start + BATCH_SIZE]
         items = compute_deadlines(batch, as_of)  # type: ignore[arg-type]
-        _write(items, as_of)
-        written += len(items)
+        written += _write_changes(items, stored, seen, as_of)
         for agreement in batch:
             status = status_of(agreement, as_of)  # type: ignore[arg-type]
             if agreement.status != status:
                 status_changes.append({"b_id": agreement.id, "b_status": status})
         if progress is not None:
             progress(len(batch))
-    extra = global_deadlines(as_of)
-    _write(extra, as_of)
-    written += len(extra)
+    written += _write_changes(global_deadlines(as_of), stored, seen, as_of)
+    gone = [key for key in stored if key not in seen]
+    for start in range(0, len(gone), 500):
+        db.session.execute(
+            delete(Deadline)
+            .where(Deadline.key.in_(gone[start : start + 500]))
+            .execution_options(synchronize_session=False)
+        )
+    # Every stored row now describes as_of (one statement, whatever the number of rows).
+    db.session.execute(
+        update(Deadline.__table__).values(as_of=as_of, refreshed_at=utcnow()),
+        execution_options={"synchronize_session": False},
+    )
     if status_changes:
         table = Agreement.__table__
         db.session.execute(
