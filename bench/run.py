@@ -577,6 +577,33 @@ def finance_overview(ctx: Context):
     return ctx.get("/finance/?year=2023")
 
 
+@benchmark("finance_overview_2023_cold", repeat=5, optional=True)
+def finance_overview_cold(ctx: Context):
+    """The same page with nothing remembered: the first view after a change of the data."""
+    from app.finance import services
+
+    page = ctx.get("/finance/?year=2023")
+
+    def call():
+        services._YEAR_MEMO.clear()
+        services._TOTALS_MEMO.clear()
+        return page()
+
+    return call
+
+
+@benchmark("finance_year_results_cold", repeat=5, optional=True)
+def finance_year_results_cold(ctx: Context):
+    """One year's figures for every agreement, computed from scratch (the service alone)."""
+    from app.finance import services
+
+    def run():
+        services._YEAR_MEMO.clear()
+        return services.overview(2023)
+
+    return ctx.in_app(run)
+
+
 @benchmark("compensation_ten_years", repeat=30, optional=True)
 def compensation_ten_years(ctx: Context):
     compensation_years = optional_import("app.finance.services", "compensation_years")

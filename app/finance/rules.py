@@ -33,7 +33,9 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import TypeVar
 
-from app.core.money import exact_context, fraction_to_ore, round_kronor
+from app.core.money import exact_context, fraction_to_ore, round_kronor, round_ore
+
+_ZERO = Fraction(0)
 
 __all__ = [
     "FREQUENCIES",
@@ -444,9 +446,9 @@ def compute_year(
             statsbidrag = None
             missing.append(MissingGrant(year))
         else:
-            statsbidrag = fraction_to_ore(
-                Fraction(fte_d) * Fraction(_as_decimal(rate, "grant rate"))
-            )
+            # FTE × rate is exact in a wide enough context (both have few decimals); then öre.
+            with exact_context():
+                statsbidrag = round_ore(fte_d * _as_decimal(rate, "grant rate"))
 
     net = total - statsbidrag if total is not None and statsbidrag is not None else None
     split: list[tuple[Hashable, Decimal]] = []
@@ -556,10 +558,11 @@ def split_largest_remainder(
     floors: list[int] = []
     remainders: list[Fraction] = []
     for _, s in shares:
-        exact = magnitude * Fraction(s)
-        f = exact.numerator // exact.denominator
+        # Integer arithmetic; a Fraction only for the remainder, which orders the leftovers.
+        numerator, denominator = s.numerator, s.denominator
+        f, rest = divmod(magnitude * numerator, denominator)
         floors.append(f)
-        remainders.append(exact - f)
+        remainders.append(Fraction(rest, denominator) if rest else _ZERO)
     leftover = magnitude - sum(floors)
     order = sorted(range(len(shares)), key=lambda i: (-remainders[i], i))
     for i in order[:leftover]:
