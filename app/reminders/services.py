@@ -502,6 +502,10 @@ def deliver_pending(now: datetime | None = None, batch: int = 200) -> DeliveryRe
     mailer = Mailer()
     smtp_down: str | None = None
     alert_after = int(_cfg("REMINDER_ALERT_ATTEMPTS", 3))
+    # The rows are ours once claimed: committing a mark need not expire (and later reload)
+    # everything the session holds, which made each commit cost more the more it held.
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         while True:
             _token, rows = _claim(now, batch)
@@ -579,6 +583,7 @@ def deliver_pending(now: datetime | None = None, batch: int = 200) -> DeliveryRe
                     unsaved = 0
             db.session.commit()
     finally:
+        session.expire_on_commit = expire_on_commit
         mailer.close()
         if db.session.is_active:
             db.session.rollback()
