@@ -415,6 +415,11 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
     )
     for i in range(0, len(new_rows), CHUNK):
         db.session.execute(stmt, new_rows[i : i + CHUNK])
+    if _is_postgres() and len(new_rows) >= BULK_ANALYZE_ROWS:
+        # Thousands of fresh rows (the first sweep of a large installation): give the planner
+        # their statistics now rather than when autovacuum gets to it, or the next look-ups in
+        # the log may scan the table (seen: 80 s instead of 1 s for the next sweep's planning).
+        db.session.execute(text("ANALYZE reminder_logs"))
     db.session.flush()
     planned = len(new_rows) - skipped
     return planned, skipped
@@ -471,6 +476,9 @@ def _claim(now: datetime, batch: int) -> tuple[str, list[ReminderLog]]:
         .all()
     )
     return token, rows
+
+
+BULK_ANALYZE_ROWS = 5000
 
 
 def _is_postgres() -> bool:
