@@ -38,7 +38,7 @@ from app.core.errors import ConflictError, ValidationError
 from app.core.forms import apply_errors
 from app.extensions import db
 from app.parties.models import Organisation, Person
-from app.parties.views import unit_choices
+from app.parties.services import unit_choices
 
 bp = Blueprint("agreements", __name__, url_prefix="/agreements")
 

@@ -15,7 +15,7 @@ from app.deadlines import services
 from app.deadlines.models import DEADLINE_KINDS
 from app.extensions import db
 from app.parties.models import Organisation, Person
-from app.parties.views import unit_choices
+from app.parties.services import unit_choices
 
 bp = Blueprint("deadlines", __name__)
 

@@ -23,6 +23,7 @@ from app.agreements.models import Agreement, AgreementParty
 from app.agreements.services import record_audit, touch
 from app.core.errors import ValidationError
 from app.core.money import format_sek, fraction_to_ore, parse_amount, parse_share
+from app.deadlines.services import DeadlineData, register_global_producer
 from app.extensions import db
 from app.finance import rules
 from app.finance.models import CompensationItem, CostShare, GrantRate
@@ -961,3 +962,20 @@ def index_missing_deadlines(as_of: date) -> list[IndexMissing]:
         ),
         key=lambda d: (d.date, d.series_code),
     )
+
+
+@register_global_producer
+def index_missing_producer(as_of: date) -> list[DeadlineData]:
+    """index_missing deadlines (see index_missing_deadlines for the dates chosen)."""
+    return [
+        DeadlineData(
+            key=d.key,
+            kind="index_missing",
+            date=d.date,
+            title=d.title,
+            series_code=d.series_code,
+            year=d.year,
+            overdue=d.date < as_of,
+        )
+        for d in index_missing_deadlines(as_of)
+    ]

@@ -26,7 +26,6 @@ from app.auth import actor, permission_required
 from app.core.errors import DomainError, ValidationError
 from app.core.forms import apply_errors
 from app.core.money import format_percent, format_sek
-from app.deadlines.services import DeadlineData, register_global_producer
 from app.extensions import db
 from app.finance import charts, exports, services
 from app.finance.forms import CallOffForm, CompensationItemForm, CostSharesForm, DeleteForm
@@ -36,23 +35,6 @@ from app.indexation.models import IndexSeries
 from app.parties.models import OrganisationUnit
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
-
-
-@register_global_producer
-def index_missing_producer(as_of: date) -> list[DeadlineData]:
-    """index_missing deadlines (see services.index_missing_deadlines for the dates chosen)."""
-    return [
-        DeadlineData(
-            key=d.key,
-            kind="index_missing",
-            date=d.date,
-            title=d.title,
-            series_code=d.series_code,
-            year=d.year,
-            overdue=d.date < as_of,
-        )
-        for d in services.index_missing_deadlines(as_of)
-    ]
 
 
 # --------------------------------------------------------------------------------------------

@@ -145,9 +145,12 @@ def update_person(person: Person, data: dict[str, Any]) -> Person:
     return person
 
 
-def boards() -> list[OrganisationUnit]:
-    return list(
-        db.session.execute(
-            db.select(OrganisationUnit).filter_by(kind="namnd").order_by(OrganisationUnit.name)
-        ).scalars()
-    )
+def unit_choices(kind: str) -> list[tuple[int, str]]:
+    """(id, "name (organisation)") of every nämnd or förvaltning, for select fields."""
+    rows = db.session.execute(
+        db.select(OrganisationUnit)
+        .filter_by(kind=kind)
+        .options(db.joinedload(OrganisationUnit.organisation))
+        .order_by(OrganisationUnit.name)
+    ).scalars()
+    return [(u.id, f"{u.name} ({u.organisation.name})") for u in rows]

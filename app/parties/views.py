@@ -11,7 +11,7 @@ from app.core.forms import apply_errors
 from app.extensions import db
 from app.parties import services
 from app.parties.forms import KIND_LABELS, OrganisationForm, PersonForm, UnitForm
-from app.parties.models import Organisation, OrganisationUnit, Person
+from app.parties.models import Organisation, Person
 
 bp = Blueprint("parties", __name__)
 
@@ -35,17 +35,14 @@ def organisations():
 @permission_required("edit_parties")
 def new_organisation():
     form = OrganisationForm()
-    if form.validate_on_submit():
-        try:
-            org = services.create_organisation(_form_data(form))
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Organisationen %(name)s är sparad.", name=org.name), "success")
-            return redirect(url_for("parties.organisation", org_id=org.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("parties/organisation_form.html", form=form, org=None), status
+    return _save(
+        form,
+        lambda: services.create_organisation(_form_data(form)),
+        lambda r: _("Organisationen %(name)s är sparad.", name=r.name),
+        lambda r: url_for("parties.organisation", org_id=r.id),
+        "parties/organisation_form.html",
+        org=None,
+    )
 
 
 @bp.route("/organisations/<int:org_id>")
@@ -85,17 +82,14 @@ def organisation(org_id: int):
 def edit_organisation(org_id: int):
     org = db.get_or_404(Organisation, org_id)
     form = OrganisationForm(obj=org)
-    if form.validate_on_submit():
-        try:
-            services.update_organisation(org, _form_data(form))
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Organisationen %(name)s är sparad.", name=org.name), "success")
-            return redirect(url_for("parties.organisation", org_id=org.id))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("parties/organisation_form.html", form=form, org=org), status
+    return _save(
+        form,
+        lambda: services.update_organisation(org, _form_data(form)),
+        lambda r: _("Organisationen %(name)s är sparad.", name=r.name),
+        lambda r: url_for("parties.organisation", org_id=r.id),
+        "parties/organisation_form.html",
+        org=org,
+    )
 
 
 @bp.route("/organisations/<int:org_id>/units", methods=["POST"])
@@ -147,17 +141,14 @@ def _person_data(form: PersonForm) -> dict:
 @permission_required("edit_parties")
 def new_person():
     form = _person_form()
-    if form.validate_on_submit():
-        try:
-            person = services.create_person(_person_data(form))
-        except ValidationError as exc:
-            apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("%(name)s är sparad.", name=person.name), "success")
-            return redirect(url_for("parties.people"))
-    status = 422 if form.errors or form.form_errors else 200
-    return render_template("parties/person_form.html", form=form, person=None), status
+    return _save(
+        form,
+        lambda: services.create_person(_person_data(form)),
+        lambda r: _("%(name)s är sparad.", name=r.name),
+        lambda r: url_for("parties.people"),
+        "parties/person_form.html",
+        person=None,
+    )
 
 
 @bp.route("/people/<int:person_id>/edit", methods=["GET", "POST"])
@@ -165,28 +156,31 @@ def new_person():
 def edit_person(person_id: int):
     person = db.get_or_404(Person, person_id)
     form = _person_form(person)
+    return _save(
+        form,
+        lambda: services.update_person(person, _person_data(form)),
+        lambda r: _("%(name)s är sparad.", name=r.name),
+        lambda r: url_for("parties.people"),
+        "parties/person_form.html",
+        person=person,
+    )
+
+
+def _save(form, save, message, target, template: str, **context):
+    """The create/edit flow of every form here: validate, call the service, commit, flash and
+    redirect; or show the form again with the service's messages (422)."""
     if form.validate_on_submit():
         try:
-            services.update_person(person, _person_data(form))
+            record = save()
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
             db.session.commit()
-            flash(_("%(name)s är sparad.", name=person.name), "success")
-            return redirect(url_for("parties.people"))
+            flash(message(record), "success")
+            return redirect(target(record))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("parties/person_form.html", form=form, person=person), status
+    return render_template(template, form=form, **context), status
 
 
 def _form_data(form: OrganisationForm) -> dict:
     return {k: getattr(form, k).data for k in services.ORG_FIELDS}
-
-
-def unit_choices(kind: str) -> list[tuple[int, str]]:
-    rows = db.session.execute(
-        db.select(OrganisationUnit)
-        .filter_by(kind=kind)
-        .options(db.joinedload(OrganisationUnit.organisation))
-        .order_by(OrganisationUnit.name)
-    ).scalars()
-    return [(u.id, f"{u.name} ({u.organisation.name})") for u in rows]
