@@ -585,8 +585,7 @@ def finance_overview_cold(ctx: Context):
     page = ctx.get("/finance/?year=2023")
 
     def call():
-        services._YEAR_MEMO.clear()
-        services._TOTALS_MEMO.clear()
+        services.forget_remembered()
         return page()
 
     return call
@@ -598,7 +597,7 @@ def finance_year_results_cold(ctx: Context):
     from app.finance import services
 
     def run():
-        services._YEAR_MEMO.clear()
+        services.forget_remembered()
         return services.overview(2023)
 
     return ctx.in_app(run)

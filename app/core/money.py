@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from contextlib import AbstractContextManager
 from decimal import (
+    ROUND_DOWN,
     ROUND_HALF_UP,
     Context,
     Decimal,
@@ -41,6 +42,7 @@ __all__ = [
     "format_percent",
     "format_sek",
     "fraction_to_ore",
+    "is_whole_ore",
     "parse_amount",
     "parse_share",
     "round_kronor",
@@ -120,6 +122,18 @@ def fraction_to_ore(q: Fraction) -> Decimal:
     if 2 * rest >= d:
         whole += 1
     return Decimal(sign * whole).scaleb(-2)
+
+
+def is_whole_ore(x: Decimal | int) -> bool:
+    """Whether a finite amount is a whole number of öre ("12.30" and "12.300" are, "12.305" is
+    not)."""
+    d = Decimal(x)
+    if d.as_tuple().exponent >= -2:  # type: ignore[operator]  # finite: an int exponent
+        return True
+    try:
+        return d == d.quantize(ONE_ORE, rounding=ROUND_DOWN, context=_ROUNDING)
+    except InvalidOperation:  # more digits than the context holds: the exact way
+        return Decimal(x) == fraction_to_ore(Fraction(d))
 
 
 def parse_amount(value: str | int | Decimal) -> Decimal:

@@ -28,12 +28,12 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, Inexact, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation
 from fractions import Fraction
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TypeVar
 
-from app.core.money import exact_context, fraction_to_ore, round_kronor, round_ore
+from app.core.money import exact_context, fraction_to_ore, is_whole_ore, round_kronor, round_ore
 
 _ZERO = Fraction(0)
 
@@ -51,6 +51,7 @@ __all__ = [
     "Series",
     "Settlement",
     "ShareSettlement",
+    "YearFigures",
     "YearResult",
     "compute_year",
     "compute_years",
@@ -58,12 +59,15 @@ __all__ = [
     "instalments",
     "key_shares",
     "line_for_year",
+    "lines_for_year",
+    "lines_total",
     "parse_percent",
     "settlement",
     "split_largest_remainder",
     "validate_line",
     "validate_percent",
     "validate_shares",
+    "year_figures",
 ]
 
 K = TypeVar("K", bound=Hashable)
@@ -78,6 +82,11 @@ FREQUENCIES = {"monthly": 12, "quarterly": 4, "yearly": 1}
 _PERCENT_MIN = Decimal(-50)
 _PERCENT_MAX = Decimal(100)
 _HUNDRED = Decimal(100)
+_ONE = Decimal(1)
+# The many-agreement paths below call these contexts' methods directly (no ``with`` block per
+# line): exact arithmetic that raises instead of rounding, and rounding to whole kronor.
+_EXACT = Context(prec=1000, rounding=ROUND_HALF_UP, traps=[InvalidOperation, Inexact])
+_TO_KRONOR = Context(prec=1000, rounding=ROUND_HALF_UP, traps=[InvalidOperation])
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,6 +130,12 @@ class CompensationLine:
             return self.price_level_year + 1
         return self.first_adjusted_year
 
+    @cached_property
+    def problems(self) -> tuple[tuple[str, str], ...]:
+        """:func:`validate_line`'s findings as (field, message) pairs, worked out once: a line
+        is immutable, and the overview computes thousands of lines for several years."""
+        return tuple(validate_line(self).items())
+
 
 @dataclass(frozen=True)
 class MissingValue:
@@ -160,13 +175,13 @@ class LineResult:
     amount: Decimal | None
     factor: Decimal | None
     preliminary: bool
-    missing: list[MissingValue] = field(default_factory=list)
-    chain: list[IndexPoint] = field(default_factory=list)
+    missing: tuple[MissingValue, ...] = ()
+    chain: tuple[IndexPoint, ...] = ()
 
 
 @dataclass(frozen=True)
-class YearResult:
-    """One year of an agreement's compensation.
+class YearFigures:
+    """One year of an agreement's compensation, without the per-line detail.
 
     ``total`` is the sum of the rounded lines (None when any line has no amount).
     ``statsbidrag`` is FTE × grant for the year, rounded to öre half away from zero;
@@ -177,13 +192,19 @@ class YearResult:
     """
 
     year: int
-    items: list[LineResult]
     total: Decimal | None
     preliminary: bool
     missing: list[MissingValue | MissingGrant]
     statsbidrag: Decimal | None
     net: Decimal | None
     shares: list[tuple[Hashable, Decimal]]
+
+
+@dataclass(frozen=True)
+class YearResult(YearFigures):
+    """:class:`YearFigures` with each line's amount, factor and chain of index points."""
+
+    items: list[LineResult] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------------------------
@@ -210,7 +231,7 @@ def validate_line(line: CompensationLine) -> dict[str, str]:
         errors["amount"] = "Beloppet måste vara ett ändligt tal."
     elif amount < 0:
         errors["amount"] = "Beloppet får inte vara negativt."
-    elif Decimal(amount) != fraction_to_ore(Fraction(amount)):
+    elif not is_whole_ore(amount):
         errors["amount"] = "Beloppet får ha högst två decimaler (hela ören)."
 
     p_ok = _year_ok(line.price_level_year)
@@ -295,12 +316,9 @@ def _uplift(percent: Decimal) -> Decimal:
     return 1 + _as_decimal(percent, "IndexPoint.percent") / _HUNDRED
 
 
-@lru_cache(maxsize=65536)
-def _checked_line(line: CompensationLine, _amount_type: type) -> tuple[tuple[str, str], ...]:
-    # Lines are frozen: checking each once (not once per year and agreement) keeps the overview
-    # of ten thousand agreements fast. The amount's type is part of the key because 1.0 == 1
-    # == Decimal(1) hash alike, and a float must still be refused.
-    return tuple(validate_line(line).items())
+def _refuse_invalid(line: CompensationLine) -> None:
+    if line.problems:
+        raise ValueError(" ".join(message for _field, message in line.problems))
 
 
 def line_for_year(line: CompensationLine, year: int, series: Series | None) -> LineResult:
@@ -320,10 +338,11 @@ def line_for_year(line: CompensationLine, year: int, series: Series | None) -> L
 
     A missing year gives ``amount`` None and lists every missing (series, year); nothing is
     guessed. Any preliminary point used marks the result preliminary.
+
+    This is the rule written out for one line; :func:`lines_for_year` and
+    :func:`year_figures` give the same answers for many lines at once (tests hold them to it).
     """
-    errors = _checked_line(line, type(line.amount))
-    if errors:
-        raise ValueError(" ".join(message for _field, message in errors))
+    _refuse_invalid(line)
     amount = _as_decimal(line.amount, "CompensationLine.amount")
     j = line.effective_first_adjusted_year
     if line.series_code is None or year < j:
@@ -339,7 +358,7 @@ def line_for_year(line: CompensationLine, year: int, series: Series | None) -> L
             chain.append(point)
     preliminary = any(p.preliminary for p in chain)
     if missing:
-        return LineResult(line.label, None, None, preliminary, missing, chain)
+        return LineResult(line.label, None, None, preliminary, tuple(missing), tuple(chain))
 
     with exact_context():
         factor = Decimal(1)
@@ -352,10 +371,73 @@ def line_for_year(line: CompensationLine, year: int, series: Series | None) -> L
             result = running
         else:
             result = round_kronor(amount * factor)
-    return LineResult(line.label, result, factor, preliminary, [], chain)
+    return LineResult(line.label, result, factor, preliminary, (), tuple(chain))
 
 
-FactorCache = dict[tuple[str, int, int, int], LineResult]
+@dataclass(frozen=True)
+class Uplift:
+    """Indexation in one series from a price level P to a year Y: the exact factor
+    Π(1 + r(y)/100) over y = P+1 … Y and each year's step (None and () when a value is
+    missing), whether a preliminary value was used, the missing values and the points used."""
+
+    factor: Decimal | None
+    steps: tuple[Decimal, ...]
+    preliminary: bool
+    missing: tuple[MissingValue, ...]
+    chain: tuple[IndexPoint, ...]
+
+
+#: (series code, price level, year) → :class:`Uplift`, shared by the lines of many agreements;
+#: valid for one ``series_by_code``.
+FactorCache = dict[tuple[str, int, int], Uplift]
+
+
+def _uplift_between(
+    code: str, price_level: int, year: int, series_by_code: Mapping[str, Series], cache: FactorCache
+) -> Uplift:
+    key = (code, price_level, year)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    series = series_by_code.get(code)
+    chain: list[IndexPoint] = []
+    missing: list[MissingValue] = []
+    for y in range(price_level + 1, year + 1):
+        point = series.get(y) if series is not None else None
+        if point is None:
+            missing.append(MissingValue(code, y))
+        else:
+            chain.append(point)
+    preliminary = any(p.preliminary for p in chain)
+    if missing:
+        up = Uplift(None, (), preliminary, tuple(missing), tuple(chain))
+    else:
+        steps = tuple(
+            _EXACT.add(_ONE, _EXACT.divide(_as_decimal(p.percent, "IndexPoint.percent"), _HUNDRED))
+            for p in chain
+        )
+        factor = _ONE
+        for step in steps:
+            factor = _EXACT.multiply(factor, step)
+        up = Uplift(factor, steps, preliminary, (), tuple(chain))
+    cache[key] = up
+    return up
+
+
+def _indexed_amount(line: CompensationLine, up: Uplift) -> Decimal | None:
+    """The line's amount under ``up`` (the year is at or after its first adjusted year)."""
+    if up.factor is None:
+        return None
+    if line.rounding == "yearly":
+        running = line.amount
+        for step in up.steps:
+            running = _EXACT.multiply(running, step).quantize(
+                _ONE, rounding=ROUND_HALF_UP, context=_TO_KRONOR
+            )
+        return running
+    return _EXACT.multiply(line.amount, up.factor).quantize(
+        _ONE, rounding=ROUND_HALF_UP, context=_TO_KRONOR
+    )
 
 
 def lines_for_year(
@@ -364,49 +446,94 @@ def lines_for_year(
     series_by_code: Mapping[str, Series],
     factor_cache: FactorCache | None = None,
 ) -> list[LineResult]:
-    """:func:`line_for_year` for many lines. Lines rounded once that share series, price level
-    and first adjusted year share their factor, chain and missing values, so the factor is
-    worked out once per such group (``factor_cache``, valid for one ``series_by_code``)."""
+    """:func:`line_for_year` for many lines. Lines that follow the same series from the same
+    price level share their factor, chain and missing values, so each is worked out once per
+    such group (``factor_cache``, valid for one ``series_by_code``)."""
     cache: FactorCache = {} if factor_cache is None else factor_cache
     results = []
     for line in lines:
-        series = series_by_code.get(line.series_code) if line.series_code else None
-        first_adjusted = None
-        if not _checked_line(line, type(line.amount)):
-            first_adjusted = line.effective_first_adjusted_year
-        if first_adjusted is None:
-            results.append(line_for_year(line, year, series))  # raises: the line is invalid
+        _refuse_invalid(line)
+        if line.series_code is None or year < line.effective_first_adjusted_year:
+            results.append(LineResult(line.label, round_kronor(line.amount), _ONE, False))
             continue
-        if line.series_code is None or year < first_adjusted:
-            # Not (yet) indexed: the amount itself, as line_for_year gives it.
-            results.append(LineResult(line.label, round_kronor(line.amount), Decimal(1), False))
-            continue
-        if line.rounding != "final":
-            results.append(line_for_year(line, year, series))
-            continue
-        key = (line.series_code, line.price_level_year, first_adjusted, year)
-        first = cache.get(key)
-        if first is None:
-            first = cache[key] = line_for_year(line, year, series)
-            results.append(first)
-            continue
-        amount = None
-        if first.factor is not None:
-            with exact_context():
-                amount = round_kronor(
-                    _as_decimal(line.amount, "CompensationLine.amount") * first.factor
-                )
+        up = _uplift_between(line.series_code, line.price_level_year, year, series_by_code, cache)
         results.append(
             LineResult(
                 line.label,
-                amount,
-                first.factor,
-                first.preliminary,
-                list(first.missing),
-                list(first.chain),
+                _indexed_amount(line, up),
+                up.factor,
+                up.preliminary,
+                up.missing,
+                up.chain,
             )
         )
     return results
+
+
+def lines_total(
+    lines: Iterable[CompensationLine],
+    year: int,
+    series_by_code: Mapping[str, Series],
+    factor_cache: FactorCache | None = None,
+) -> tuple[Decimal | None, bool, list[MissingValue]]:
+    """What :func:`compute_year` makes of :func:`lines_for_year`'s items — the sum of the
+    rounded amounts (None when one is missing), whether a preliminary value was used, and each
+    missing value once — without a LineResult per line (the overview computes tens of
+    thousands of lines)."""
+    cache: FactorCache = {} if factor_cache is None else factor_cache
+    total = Decimal(0)
+    complete = True
+    preliminary = False
+    missing: list[MissingValue] = []
+    for line in lines:
+        if line.problems:
+            _refuse_invalid(line)
+        if line.series_code is None or year < line.effective_first_adjusted_year:
+            total = _EXACT.add(total, round_kronor(line.amount))
+            continue
+        up = _uplift_between(line.series_code, line.price_level_year, year, series_by_code, cache)
+        if up.preliminary:
+            preliminary = True
+        if up.factor is None:
+            complete = False
+            missing.extend(m for m in up.missing if m not in missing)
+            continue
+        total = _EXACT.add(total, _indexed_amount(line, up))
+    return (total if complete else None), preliminary, missing
+
+
+def _grant_net_shares(
+    year: int,
+    total: Decimal | None,
+    missing: list,
+    fte: Decimal | int | None,
+    grant_rates: Mapping[int, Decimal] | None,
+    shares: Sequence[tuple[K, Fraction]],
+) -> tuple[Decimal | None, Decimal | None, list[tuple[K, Decimal]]]:
+    """Statsbidrag (FTE × the year's grant, to öre), net cost and its split between the
+    shares, for a year's ``total``; a missing grant rate is added to ``missing``."""
+    statsbidrag: Decimal | None
+    fte_d = Decimal(0) if fte is None else _as_decimal(fte, "fte")
+    if fte_d < 0:
+        raise ValueError("Antalet årsarbetare kan inte vara negativt.")
+    if fte_d == 0:
+        statsbidrag = Decimal(0)
+    else:
+        rate = (grant_rates or {}).get(year)
+        if rate is None:
+            statsbidrag = None
+            missing.append(MissingGrant(year))
+        else:
+            # FTE × rate is exact in a wide enough context (both have few decimals); then öre.
+            statsbidrag = round_ore(_EXACT.multiply(fte_d, _as_decimal(rate, "grant rate")))
+
+    net = total - statsbidrag if total is not None and statsbidrag is not None else None
+    split: list[tuple[K, Decimal]] = []
+    if shares and net is not None:
+        split = split_largest_remainder(net, shares)
+    elif shares:
+        _check_shares(shares)
+    return statsbidrag, net, split
 
 
 def compute_year(
@@ -418,7 +545,7 @@ def compute_year(
     shares: Sequence[tuple[K, Fraction]] = (),
     factor_cache: FactorCache | None = None,
 ) -> YearResult:
-    """Compensation, statsbidrag, net cost and each party's share for one year.
+    """Compensation line by line, statsbidrag, net cost and each party's share for one year.
 
     ``grant_rates`` maps year → statsbidrag per full-time ombud. ``shares`` are (key, fraction)
     pairs adding up to exactly 1 (else :class:`ValueError`). Statsbidrag is rounded to öre.
@@ -433,34 +560,38 @@ def compute_year(
     total: Decimal | None = None
     if all(i.amount is not None for i in items):
         total = sum((i.amount for i in items if i.amount is not None), Decimal(0))
-
-    statsbidrag: Decimal | None
-    fte_d = Decimal(0) if fte is None else _as_decimal(fte, "fte")
-    if fte_d < 0:
-        raise ValueError("Antalet årsarbetare kan inte vara negativt.")
-    if fte_d == 0:
-        statsbidrag = Decimal(0)
-    else:
-        rate = (grant_rates or {}).get(year)
-        if rate is None:
-            statsbidrag = None
-            missing.append(MissingGrant(year))
-        else:
-            # FTE × rate is exact in a wide enough context (both have few decimals); then öre.
-            with exact_context():
-                statsbidrag = round_ore(fte_d * _as_decimal(rate, "grant rate"))
-
-    net = total - statsbidrag if total is not None and statsbidrag is not None else None
-    split: list[tuple[Hashable, Decimal]] = []
-    if shares and net is not None:
-        split = list(split_largest_remainder(net, shares))
-    elif shares:
-        _check_shares(shares)
+    statsbidrag, net, split = _grant_net_shares(year, total, missing, fte, grant_rates, shares)
     return YearResult(
         year=year,
         items=items,
         total=total,
         preliminary=any(i.preliminary for i in items),
+        missing=missing,
+        statsbidrag=statsbidrag,
+        net=net,
+        shares=split,
+    )
+
+
+def year_figures(
+    lines: Iterable[CompensationLine],
+    year: int,
+    series_by_code: Mapping[str, Series],
+    fte: Decimal | int | None = None,
+    grant_rates: Mapping[int, Decimal] | None = None,
+    shares: Sequence[tuple[K, Fraction]] = (),
+    factor_cache: FactorCache | None = None,
+) -> YearFigures:
+    """:func:`compute_year` without the lines: the same total, statsbidrag, net, shares,
+    missing values and preliminary mark, at a fraction of the cost (for overviews and charts
+    across all agreements)."""
+    total, preliminary, index_missing = lines_total(lines, year, series_by_code, factor_cache)
+    missing: list[MissingValue | MissingGrant] = list(index_missing)
+    statsbidrag, net, split = _grant_net_shares(year, total, missing, fte, grant_rates, shares)
+    return YearFigures(
+        year=year,
+        total=total,
+        preliminary=preliminary,
         missing=missing,
         statsbidrag=statsbidrag,
         net=net,
@@ -613,7 +744,7 @@ def instalments(annual: Decimal, frequency: str) -> list[Decimal]:
             f"Okänd faktureringsfrekvens {frequency!r}; välj {', '.join(FREQUENCIES)}."
         )
     a = _as_decimal(annual, "annual")
-    if a != fraction_to_ore(Fraction(a)):
+    if not is_whole_ore(a):
         raise ValueError("Årsbeloppet måste vara i hela ören.")
     a = fraction_to_ore(Fraction(a))
     part = fraction_to_ore(Fraction(a) / n)

@@ -242,7 +242,7 @@ def test_seed_004_lund_2024_follows_the_councils_price_compensation():
 def test_fixed_amounts_are_never_indexed():
     line = CompensationLine("Fast", D("100000"), 2019, None)
     result = line_for_year(line, 2030, None)
-    assert (result.amount, result.factor, result.missing) == (D("100000"), D(1), [])
+    assert (result.amount, result.factor, result.missing) == (D("100000"), D(1), ())
 
 
 def test_first_adjusted_year_defaults_to_the_year_after_the_price_level():
@@ -256,7 +256,7 @@ def test_missing_index_value_gives_no_amount_and_names_series_and_year():
     result = line_for_year(OMBUD, 2022, gap)
     assert result.amount is None
     assert result.factor is None
-    assert result.missing == [MissingValue("OPI", 2021)]
+    assert result.missing == (MissingValue("OPI", 2021),)
     assert result.missing[0].message == "Indexvärde saknas: OPI 2021."
 
 
