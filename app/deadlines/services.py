@@ -58,6 +58,7 @@ from app.agreements.services import (
     terms_of,
 )
 from app.core.dates import last_business_day_on_or_before
+from app.core.paging import ListPage
 from app.db import utcnow
 from app.deadlines.models import DEADLINE_KINDS, Deadline
 from app.extensions import db
@@ -503,34 +504,6 @@ class DeadlineView:
     agreement: Agreement | None
 
 
-@dataclass
-class DeadlinePage:
-    items: list[Any]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
-
-
 def stored_as_of() -> date | None:
     """The day the stored deadlines describe, as a whole: the oldest refresh among them (one
     agreement refreshed today says nothing of the others). None before any refresh."""
@@ -566,7 +539,7 @@ def list_deadlines(
     include_overdue: bool = True,
     page: int = 1,
     per_page: int = 100,
-) -> DeadlinePage:
+) -> ListPage:
     """Deadlines from ``as_of`` to ``as_of + within_days`` (and overdue obligations), soonest
     first, one page of them.
 
@@ -609,7 +582,7 @@ def list_deadlines(
         for row in items:
             # Relative to this as_of, without marking the row changed.
             set_committed_value(row, "overdue", row.kind in OVERDUE_KINDS and row.date < as_of)
-        return DeadlinePage(items, result.total or 0, page, per_page)
+        return ListPage(items, result.total or 0, page, per_page)
 
     stmt = db.select(Agreement).where(Agreement.stage == "decided")
     stmt = _agreement_filters(
@@ -647,4 +620,4 @@ def list_deadlines(
         )
         for d in chosen[start : start + per_page]
     ]
-    return DeadlinePage(views, len(chosen), page, per_page)
+    return ListPage(views, len(chosen), page, per_page)

@@ -817,15 +817,18 @@ def settlement(
     fte: Decimal | int | None = None,
     grant_rates: Mapping[int, Decimal] | None = None,
     shares: Sequence[tuple[K, Fraction]] = (),
+    factor_caches: tuple[FactorCache, FactorCache] | None = None,
 ) -> Settlement:
     """The difference to settle for ``year`` between two sets of index values.
 
     ``series_before`` holds what was invoiced on (e.g. OPI 2023 3.5 % preliminary),
-    ``series_after`` the values now known (OPI 2023 4.6 % final).
+    ``series_after`` the values now known (OPI 2023 4.6 % final). ``factor_caches`` (one for
+    each side) may be shared by calls with the same two sets of series.
     """
     lines = list(lines)
-    before = compute_year(lines, year, series_before, fte, grant_rates, shares)
-    after = compute_year(lines, year, series_after, fte, grant_rates, shares)
+    cache_before, cache_after = factor_caches or ({}, {})
+    before = compute_year(lines, year, series_before, fte, grant_rates, shares, cache_before)
+    after = compute_year(lines, year, series_after, fte, grant_rates, shares, cache_after)
     line_settlements = [
         LineSettlement(b.label, b.amount, a.amount, _diff(b.amount, a.amount))
         for b, a in zip(before.items, after.items, strict=True)

@@ -867,50 +867,73 @@ def settlement_years() -> list[int]:
 
 @dataclass
 class SettlementRow:
-    agreement: Agreement
+    agreement: AgreementRef
     settlement: rules.Settlement
     names: dict[int, str]
 
 
+@dataclass
+class Settlements:
+    """Every agreement with something to settle for ``year``, and the sums finance invoices or
+    credits: in total (net of statsbidrag) and per party."""
+
+    year: int
+    rows: list[SettlementRow]
+    net_difference: Decimal
+    by_party: list[tuple[str, Decimal]]
+    incomplete: int
+
+
 def settlements(year: int) -> list[SettlementRow]:
     """Per agreement whose lines follow a series with a replaced preliminary value up to
-    ``year``: what was invoiced on the preliminary value against the final one."""
+    ``year``: what was invoiced on the preliminary value against the final one (agreements
+    with nothing to settle are left out)."""
     _year_range(year, year)
+    return _remember(("settlements", year), lambda: _settlements(year))
+
+
+def _settlements(year: int) -> list[SettlementRow]:
     replaced = indexation.replaced_preliminaries()
     affected_codes = {code for code, pts in replaced.items() if any(y <= year for y in pts)}
     if not affected_codes:
         return []
-    after = indexation.series_points()
+    snap = money_snapshot()
+    after = snap.series
     before = {code: dict(points) for code, points in after.items()}
     for code, pts in replaced.items():
         for y, point in pts.items():
             before.setdefault(code, {})[y] = point
-    money = load_money()
-    ids = [
-        aid
-        for aid, m in money.items()
-        if any(line.series_code in affected_codes for line in m.lines)
-    ]
-    if not ids:
-        return []
-    agreements = list(
-        db.session.execute(
-            db.select(Agreement)
-            .options(db.selectinload(Agreement.parties).joinedload(AgreementParty.organisation))
-            .where(Agreement.id.in_(ids))
-            .order_by(Agreement.title, Agreement.id)
-        ).scalars()
-    )
-    rates = grant_rates()
+    names = dict(db.session.execute(db.select(Organisation.id, Organisation.name)).all())
+    caches: tuple[rules.FactorCache, rules.FactorCache] = ({}, {})
     rows = []
-    for a in agreements:
-        m = money[a.id]
-        s = rules.settlement(m.lines, year, before, after, a.fte, rates, m.shares)
+    for a in snap.agreements:
+        m = snap.money.get(a.id)
+        if m is None or not any(line.series_code in affected_codes for line in m.lines):
+            continue
+        s = rules.settlement(m.lines, year, before, after, a.fte, snap.rates, m.shares, caches)
         if s.total_difference == 0 and not s.missing:
             continue
-        names = {p.organisation_id: p.organisation.name for p in a.parties}
         rows.append(SettlementRow(a, s, names))
     return rows
+
+
+def settlement_overview(year: int) -> Settlements:
+    """:func:`settlements` with the sums over all agreements."""
+    rows = settlements(year)
+    net = Decimal(0)
+    per_party: dict[int, Decimal] = defaultdict(Decimal)
+    incomplete = 0
+    for row in rows:
+        s = row.settlement
+        if s.net_difference is None:
+            incomplete += 1
+            continue
+        net += s.net_difference
+        for share in s.shares:
+            per_party[share.key] += share.difference
+    names = rows[0].names if rows else {}
+    by_party = sorted((names.get(k, str(k)), v) for k, v in per_party.items())
+    return Settlements(year, rows, net, by_party, incomplete)
 
 
 # --------------------------------------------------------------------------------------------

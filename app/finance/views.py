@@ -26,6 +26,7 @@ from app.auth import actor, permission_required
 from app.core.errors import DomainError, ValidationError
 from app.core.forms import apply_errors
 from app.core.money import format_percent, format_sek
+from app.core.paging import ListPage
 from app.extensions import db
 from app.finance import charts, exports, services
 from app.finance.forms import CallOffForm, CompensationItemForm, CostSharesForm, DeleteForm
@@ -304,10 +305,7 @@ def overview():
     filters = _filters()
     data = services.overview(year, **filters)
     # Every agreement counts in the totals; the table shows them a page at a time.
-    per_page = 100
-    pages = max(1, -(-len(data.rows) // per_page))
-    page_no = min(max(request.args.get("page", 1, type=int), 1), pages)
-    rows = data.rows[(page_no - 1) * per_page : page_no * per_page]
+    page = ListPage.of(data.rows, request.args.get("page", 1, type=int), per_page=100)
     per_year = services.totals_per_year(year - 5, year)
     chart = charts.bar_chart(
         [(str(y), total, gap) for y, total, gap in per_year],
@@ -322,9 +320,7 @@ def overview():
     return render_template(
         "finance/overview.html",
         data=data,
-        rows=rows,
-        page_no=page_no,
-        pages=pages,
+        page=page,
         year=year,
         as_of=as_of,
         chart=chart,
@@ -368,5 +364,6 @@ def settlement():
     years = services.settlement_years()
     as_of = as_of_from_request()
     year = _year_arg(years[0] if years else as_of.year)
-    rows = services.settlements(year)
-    return render_template("finance/settlement.html", rows=rows, year=year, years=years)
+    data = services.settlement_overview(year)
+    page = ListPage.of(data.rows, request.args.get("page", 1, type=int), per_page=50)
+    return render_template("finance/settlement.html", data=data, page=page, year=year, years=years)

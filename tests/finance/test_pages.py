@@ -250,6 +250,30 @@ def test_settlement_per_party_adds_up(seed003, db):
     db.session.commit()
     s = services.settlements(2023)[0].settlement
     assert sum(x.difference for x in s.shares) == s.net_difference == Decimal("51222")
+    # 51 222 × 2/3 = 34 148 and × 1/3 = 17 074, exactly.
+    summary = services.settlement_overview(2023)
+    assert summary.net_difference == Decimal("51222")
+    assert summary.by_party == [
+        ("Leanlink", Decimal("17074.00")),
+        ("Linköpings kommun", Decimal("34148.00")),
+    ]
+    assert summary.incomplete == 0
+
+
+def test_settlement_page_sums_per_party(client, login, seed003, db):
+    ids = [p.organisation_id for p in seed003.parties]
+    services.set_cost_shares(
+        seed003,
+        [{"organisation_id": ids[0], "share": "1/3"}, {"organisation_id": ids[1], "share": "2/3"}],
+        None,
+    )
+    services.set_grant_rate(2023, "402638")
+    db.session.commit()
+    login("reader")
+    html = client.get("/finance/settlement?year=2023&page=7").get_data(as_text=True)
+    assert 'data-testid="net-difference">51\xa0222,00\xa0kr' in html
+    assert "17\xa0074,00\xa0kr" in html and "34\xa0148,00\xa0kr" in html
+    assert "PO Leanlink" in html  # page 7 of 1 is page 1
 
 
 def test_ten_year_table_uses_a_constant_number_of_queries(seed003, db):

@@ -6,7 +6,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-
 from hypothesis import example, given
 from hypothesis import strategies as st
 
