@@ -591,6 +591,21 @@ def finance_overview_cold(ctx: Context):
     return call
 
 
+@benchmark("finance_settlement_2023_cold", repeat=5, optional=True)
+def finance_settlement_cold(ctx: Context):
+    """The settlement page for OPI 2023 (3.5 % preliminary, 4.6 % final) with nothing
+    remembered: every agreement following OPI is computed on both values."""
+    from app.finance import services
+
+    page = ctx.get("/finance/settlement?year=2023")
+
+    def call():
+        services.forget_remembered()
+        return page()
+
+    return call
+
+
 @benchmark("finance_year_results_cold", repeat=5, optional=True)
 def finance_year_results_cold(ctx: Context):
     """One year's figures for every agreement, computed from scratch (the service alone)."""

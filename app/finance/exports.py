@@ -47,7 +47,7 @@ def _rows(overview: Overview) -> list[list]:
                 a.id,
                 a.title,
                 a.kind,
-                a.board.name if a.board else "",
+                overview.board_name(row),
                 a.diarienummer or "",
                 r.total,
                 r.statsbidrag,

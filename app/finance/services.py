@@ -594,11 +594,10 @@ class Overview:
     by_kind: list[tuple[str, Decimal, Decimal]]
     by_party: list[tuple[str, Decimal]]
     unshared_net: Decimal
+    board_names: dict[int, str]
 
-
-@dataclass(frozen=True)
-class BoardRef:
-    name: str
+    def board_name(self, row: OverviewRow) -> str:
+        return self.board_names.get(row.agreement.board_id or 0, "")
 
 
 @dataclass(frozen=True)
@@ -616,7 +615,6 @@ class AgreementRef:
     extension_months: int | None
     continues_open_ended: bool
     board_id: int | None
-    board: BoardRef | None
 
 
 def _agreements() -> list[AgreementRef]:
@@ -633,20 +631,17 @@ def _agreements() -> list[AgreementRef]:
             Agreement.extension_months,
             Agreement.continues_open_ended,
             Agreement.board_id,
-            OrganisationUnit.name,
         )
-        .outerjoin(OrganisationUnit, OrganisationUnit.id == Agreement.board_id)
         .where(Agreement.stage != "archived")
         .order_by(Agreement.title, Agreement.id)
     )
-    boards: dict[str, BoardRef] = {}
-    return [
-        AgreementRef(
-            *row[:10],
-            board=None if row[10] is None else boards.setdefault(row[10], BoardRef(row[10])),
-        )
-        for row in db.session.execute(stmt)
-    ]
+    return [AgreementRef(*row) for row in db.session.execute(stmt)]
+
+
+def _names(model) -> dict[int, str]:
+    """id → name of every organisation or unit, read now (names are not part of the
+    remembered figures, so a renamed nämnd shows its new name at once)."""
+    return dict(db.session.execute(db.select(model.id, model.name)).all())
 
 
 def runs_in_year(agreement: Agreement | AgreementRef, year: int) -> bool:
@@ -760,6 +755,7 @@ def overview(
     rows = year_results(year, kind, board_id, organisation_id)
     total = statsbidrag = net = unshared = Decimal(0)
     missing = preliminary = 0
+    board_names = _names(OrganisationUnit)
     boards: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     kinds: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     party_sum: dict[int, Decimal] = defaultdict(Decimal)
@@ -769,7 +765,7 @@ def overview(
             missing += 1
         if r.preliminary:
             preliminary += 1
-        board = row.agreement.board.name if row.agreement.board else _("(ingen nämnd)")
+        board = board_names.get(row.agreement.board_id) or _("(ingen nämnd)")
         t = r.total or Decimal(0)
         n = r.net if r.net is not None else Decimal(0)
         total += t
@@ -807,6 +803,7 @@ def overview(
         by_kind=sorted((k, v[0], v[1]) for k, v in kinds.items()),
         by_party=sorted(((names.get(k, str(k)), v) for k, v in party_sum.items())),
         unshared_net=unshared,
+        board_names=board_names,
     )
 
 
@@ -869,19 +866,19 @@ def settlement_years() -> list[int]:
 class SettlementRow:
     agreement: AgreementRef
     settlement: rules.Settlement
-    names: dict[int, str]
 
 
 @dataclass
 class Settlements:
     """Every agreement with something to settle for ``year``, and the sums finance invoices or
-    credits: in total (net of statsbidrag) and per party."""
+    credits: in total (net of statsbidrag) and per party (``names``: organisation id → name)."""
 
     year: int
     rows: list[SettlementRow]
     net_difference: Decimal
     by_party: list[tuple[str, Decimal]]
     incomplete: int
+    names: dict[int, str]
 
 
 def settlements(year: int) -> list[SettlementRow]:
@@ -903,7 +900,6 @@ def _settlements(year: int) -> list[SettlementRow]:
     for code, pts in replaced.items():
         for y, point in pts.items():
             before.setdefault(code, {})[y] = point
-    names = dict(db.session.execute(db.select(Organisation.id, Organisation.name)).all())
     caches: tuple[rules.FactorCache, rules.FactorCache] = ({}, {})
     rows = []
     for a in snap.agreements:
@@ -913,7 +909,7 @@ def _settlements(year: int) -> list[SettlementRow]:
         s = rules.settlement(m.lines, year, before, after, a.fte, snap.rates, m.shares, caches)
         if s.total_difference == 0 and not s.missing:
             continue
-        rows.append(SettlementRow(a, s, names))
+        rows.append(SettlementRow(a, s))
     return rows
 
 
@@ -931,9 +927,9 @@ def settlement_overview(year: int) -> Settlements:
         net += s.net_difference
         for share in s.shares:
             per_party[share.key] += share.difference
-    names = rows[0].names if rows else {}
+    names = _names(Organisation)
     by_party = sorted((names.get(k, str(k)), v) for k, v in per_party.items())
-    return Settlements(year, rows, net, by_party, incomplete)
+    return Settlements(year, rows, net, by_party, incomplete, names)
 
 
 # --------------------------------------------------------------------------------------------

@@ -239,15 +239,19 @@ def test_settlement_after_opi_2023_went_from_3_5_to_4_6(client, login, seed003, 
     assert "51\xa0222\xa0kr" in html
 
 
-def test_settlement_per_party_adds_up(seed003, db):
-    ids = [p.organisation_id for p in seed003.parties]
+def _share_and_grant(agreement, db, first: str, second: str) -> None:
+    ids = [p.organisation_id for p in agreement.parties]
     services.set_cost_shares(
-        seed003,
-        [{"organisation_id": ids[0], "share": "2/3"}, {"organisation_id": ids[1], "share": "1/3"}],
+        agreement,
+        [{"organisation_id": ids[0], "share": first}, {"organisation_id": ids[1], "share": second}],
         None,
     )
     services.set_grant_rate(2023, "402638")
     db.session.commit()
+
+
+def test_settlement_per_party_adds_up(seed003, db):
+    _share_and_grant(seed003, db, "2/3", "1/3")
     s = services.settlements(2023)[0].settlement
     assert sum(x.difference for x in s.shares) == s.net_difference == Decimal("51222")
     # 51 222 × 2/3 = 34 148 and × 1/3 = 17 074, exactly.
@@ -260,20 +264,21 @@ def test_settlement_per_party_adds_up(seed003, db):
     assert summary.incomplete == 0
 
 
-def test_settlement_page_sums_per_party(client, login, seed003, db):
-    ids = [p.organisation_id for p in seed003.parties]
-    services.set_cost_shares(
-        seed003,
-        [{"organisation_id": ids[0], "share": "1/3"}, {"organisation_id": ids[1], "share": "2/3"}],
-        None,
-    )
-    services.set_grant_rate(2023, "402638")
-    db.session.commit()
+def test_settlement_page_sums_per_party_under_current_names(client, login, seed003, db):
+    from app.parties.services import update_organisation
+
+    _share_and_grant(seed003, db, "1/3", "2/3")
     login("reader")
     html = client.get("/finance/settlement?year=2023&page=7").get_data(as_text=True)
     assert 'data-testid="net-difference">51\xa0222,00\xa0kr' in html
     assert "17\xa0074,00\xa0kr" in html and "34\xa0148,00\xa0kr" in html
     assert "PO Leanlink" in html  # page 7 of 1 is page 1
+    # The figures are remembered; a party's new name still shows at once.
+    leanlink = seed003.parties[1].organisation
+    update_organisation(leanlink, {"name": "Leanlink AB", "kind": leanlink.kind})
+    db.session.commit()
+    html = client.get("/finance/settlement?year=2023").get_data(as_text=True)
+    assert "Leanlink AB" in html
 
 
 def test_ten_year_table_uses_a_constant_number_of_queries(seed003, db):
