@@ -8,6 +8,8 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
@@ -67,7 +69,10 @@ def save_attachment(
             {"file": _("Filens innehåll stämmer inte med filtypen.")},
         )
     stored = f"{uuid.uuid4().hex}{suffix}"
-    (storage_dir() / stored).write_bytes(data)
+    path = storage_dir() / stored
+    path.write_bytes(data)
+    # The file is written before the transaction ends; if it is rolled back, so is the file.
+    db.session.info.setdefault(_PENDING_FILES, []).append(path)
     attachment = Attachment(
         agreement=agreement,
         filename=name,
@@ -85,3 +90,17 @@ def save_attachment(
 
 def path_of(attachment: Attachment) -> Path:
     return storage_dir() / attachment.stored_name
+
+
+_PENDING_FILES = "avtalskollen.pending_files"
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_written_files(session: Session) -> None:
+    session.info.pop(_PENDING_FILES, None)
+
+
+@event.listens_for(Session, "after_rollback")
+def _remove_written_files(session: Session) -> None:
+    for path in session.info.pop(_PENDING_FILES, []):
+        path.unlink(missing_ok=True)

@@ -165,6 +165,28 @@ def test_a_good_attachment_is_stored(client, login, factory, db):
     assert db.session.query(Attachment).count() == 1
 
 
+def test_a_file_whose_transaction_is_rolled_back_leaves_nothing_on_disk(factory, db):
+    from werkzeug.datastructures import FileStorage
+
+    from app.agreements.attachments import path_of, save_attachment
+
+    agreement = factory.agreement()
+    db.session.commit()
+
+    def upload():
+        return FileStorage(io.BytesIO(b"%PDF-1.4 signed"), filename="avtal.pdf")
+
+    lost = path_of(save_attachment(agreement, upload(), None))
+    assert lost.exists()
+    db.session.rollback()  # e.g. someone else saved the agreement first: 409, nothing kept
+    assert not lost.exists()
+
+    kept = path_of(save_attachment(agreement, upload(), None))
+    db.session.commit()
+    db.session.rollback()  # a later rollback does not touch what was committed
+    assert kept.exists() and kept.read_bytes() == b"%PDF-1.4 signed"
+
+
 # --------------------------------------------------------------------------- API
 
 
