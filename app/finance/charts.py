@@ -16,8 +16,9 @@ def bar_chart(
     height: int = 240,
     incomplete_note: str = "",
 ) -> Markup:
-    """Vertical bars, one per (label, value, incomplete); an incomplete bar is hatched grey and
-    its tooltip says so. Values are scaled to the largest bar."""
+    """Vertical bars, one per (label, value, incomplete); an incomplete bar is grey, its value
+    is marked with an asterisk and its tooltip says why, and ``incomplete_note`` is written
+    under the title as the asterisk's legend. Values are scaled to the largest bar."""
     top, bottom, left = 24, 28, 8
     plot_h = height - top - bottom
     n = max(len(bars), 1)
@@ -43,11 +44,15 @@ def bar_chart(
         )
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" font-size="11" text-anchor="middle">'
-            f"{escape(_short(value))}</text>"
+            f"{escape(_short(value))}{' *' if incomplete else ''}</text>"
         )
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{height - 8}" font-size="12" '
             f'text-anchor="middle">{escape(label)}</text>'
+        )
+    if incomplete_note and any(incomplete for _l, _v, incomplete in bars):
+        parts.append(
+            f'<text x="{left}" y="12" font-size="11" fill="#555">* {escape(incomplete_note)}</text>'
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -310,7 +310,7 @@ def overview():
     chart = charts.bar_chart(
         [(str(y), total, gap) for y, total, gap in per_year],
         _("Ersättning per år, alla avtal"),
-        incomplete_note=_("indexvärde saknas för något avtal"),
+        incomplete_note=_("indexvärde saknas för något avtal; det ingår inte i summan"),
     )
     boards = db.session.execute(
         db.select(OrganisationUnit)
