@@ -23,12 +23,13 @@ from app.agreements.forms import KIND_LABELS
 from app.agreements.models import AGREEMENT_KINDS, Agreement
 from app.agreements.views import as_of_from_request
 from app.auth import actor, permission_required
+from app.core import charts
 from app.core.errors import DomainError, ValidationError
 from app.core.forms import apply_errors
 from app.core.money import format_percent, format_sek
 from app.core.paging import ListPage
 from app.extensions import db
-from app.finance import charts, exports, services
+from app.finance import exports, services
 from app.finance.forms import CallOffForm, CompensationItemForm, CostSharesForm, DeleteForm
 from app.finance.models import CompensationItem
 from app.finance.rules import LineResult
@@ -74,9 +75,15 @@ def _table_context(agreement: Agreement, start: int, end: int) -> dict:
     share_keys = [k for k, _a in years[0].shares] if years and years[0].shares else []
     if not share_keys:
         share_keys = [s.organisation_id for s in services.shares_of(agreement)]
+    chart = charts.bar_chart(
+        [(str(y.year), y.total or Decimal(0), y.total is None) for y in years],
+        _("Ersättning per år"),
+        incomplete_note=_("indexvärde saknas; året har inget belopp"),
+    )
     return {
         "items": items,
         "years": years,
+        "chart": chart,
         "names": names,
         "share_keys": share_keys,
         "explain": explain,

@@ -9,6 +9,7 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from app.auth import actor, permission_required
+from app.core import charts
 from app.core.errors import ValidationError
 from app.core.forms import apply_errors
 from app.core.money import format_percent
@@ -49,10 +50,20 @@ def create():
     return render_template("indexation/index.html", series=services.all_series(), form=form), 422
 
 
+def _chart(series) -> str:
+    return charts.bar_chart(
+        [(str(v.year), v.percent, v.preliminary) for v in series.values],
+        _("Förändring per år"),
+        incomplete_note=_("preliminärt värde"),
+        short=pct,
+        exact=pct,
+    )
+
+
 @bp.route("/series/<code>", methods=["GET"])
 def series(code: str):
     s = services.get_series(code)
-    return render_template("indexation/series.html", series=s, form=ValueForm())
+    return render_template("indexation/series.html", series=s, chart=_chart(s), form=ValueForm())
 
 
 @bp.route("/series/<code>", methods=["POST"])
@@ -71,7 +82,7 @@ def set_value(code: str):
         except ValidationError as exc:
             db.session.rollback()
             apply_errors(form, exc)
-    return render_template("indexation/series.html", series=s, form=form), 422
+    return render_template("indexation/series.html", series=s, chart=_chart(s), form=form), 422
 
 
 @bp.route("/grants", methods=["GET"])

@@ -56,6 +56,9 @@ def test_agreement_page_shows_years_with_factor_chain(client, login, seed003):
     assert "faktor 1.04545" in html
     assert "Indexvärde saknas: OPI 2024." in html
     assert "<details" in html
+    chart = html[html.index("<svg") : html.index("</svg>")]
+    assert "2023: 4\xa0870\xa0709\xa0kr</title>" in chart
+    assert "2024: 0\xa0kr (indexvärde saknas; året har inget belopp)" in chart
 
 
 def test_add_line_through_the_form_and_refuse_a_negative_amount(client, login, seed003, db):
@@ -174,6 +177,9 @@ def test_index_pages_enter_value_and_show_history(client, login, seed003, db):
     assert r.status_code == 302
     html = client.get("/index/series/OPI").get_data(as_text=True)
     assert "2,9\xa0%" in html and "3,5\xa0%" in html and "4,6\xa0%" in html
+    chart = html[html.index("<svg") : html.index("</svg>")]
+    assert "2024: 2,9\xa0% (preliminärt värde)" in chart  # the preliminary year, marked
+    assert "4,6\xa0%</text>" in chart and "2,9\xa0% *</text>" in chart
     r = client.post("/index/grants", data={"year": "2021", "amount_per_fte": "402638"})
     assert r.status_code == 302
     assert "402\xa0638\xa0kr" in client.get("/index/grants").get_data(as_text=True)

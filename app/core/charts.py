@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from markupsafe import Markup, escape
@@ -15,10 +16,15 @@ def bar_chart(
     width: int = 640,
     height: int = 240,
     incomplete_note: str = "",
+    short: Callable[[Decimal], str] | None = None,
+    exact: Callable[[Decimal], str] = format_sek,
 ) -> Markup:
     """Vertical bars, one per (label, value, incomplete); an incomplete bar is grey, its value
     is marked with an asterisk and its tooltip says why, and ``incomplete_note`` is written
-    under the title as the asterisk's legend. Values are scaled to the largest bar."""
+    under the title as the asterisk's legend. Values are scaled to the largest bar (a bar at or
+    below zero has no height). ``short`` writes the value above a bar (default "4,6 Mkr"),
+    ``exact`` the one in its tooltip (default "4 572 318 kr")."""
+    short = short or _short
     top, bottom, left = 24, 28, 8
     plot_h = height - top - bottom
     n = max(len(bars), 1)
@@ -32,23 +38,23 @@ def bar_chart(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{width - left}" y2="{top + plot_h}" '
         'stroke="#999" stroke-width="1"/>',
     ]
-    for i, (label, value, incomplete) in enumerate(bars):
+    for i, (name, value, incomplete) in enumerate(bars):
         h = float(value / peak) * plot_h if value > 0 else 0.0
         x = left + i * slot + (slot - bar_w) / 2
         y = top + plot_h - h
         fill = "#b9c2cc" if incomplete else "#0d6efd"
-        tip = f"{label}: {format_sek(value)}" + (f" ({incomplete_note})" if incomplete else "")
+        tip = f"{name}: {exact(value)}" + (f" ({incomplete_note})" if incomplete else "")
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{fill}">'
             f"<title>{escape(tip)}</title></rect>"
         )
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" font-size="11" text-anchor="middle">'
-            f"{escape(_short(value))}{' *' if incomplete else ''}</text>"
+            f"{escape(short(value))}{' *' if incomplete else ''}</text>"
         )
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{height - 8}" font-size="12" '
-            f'text-anchor="middle">{escape(label)}</text>'
+            f'text-anchor="middle">{escape(name)}</text>'
         )
     if incomplete_note and any(incomplete for _l, _v, incomplete in bars):
         parts.append(

@@ -3,7 +3,7 @@
 import re
 from decimal import Decimal
 
-from app.finance.charts import bar_chart
+from app.core.charts import bar_chart
 
 
 def test_bars_scale_to_the_largest_and_an_incomplete_year_is_marked():
