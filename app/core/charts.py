@@ -25,7 +25,8 @@ def bar_chart(
     below zero has no height). ``short`` writes the value above a bar (default "4,6 Mkr"),
     ``exact`` the one in its tooltip (default "4 572 318 kr")."""
     short = short or _short
-    top, bottom, left = 24, 28, 8
+    noted = bool(incomplete_note) and any(incomplete for _l, _v, incomplete in bars)
+    top, bottom, left = (38 if noted else 24), 28, 8
     plot_h = height - top - bottom
     n = max(len(bars), 1)
     slot = (width - left * 2) / n
@@ -56,7 +57,7 @@ def bar_chart(
             f'<text x="{x + bar_w / 2:.1f}" y="{height - 8}" font-size="12" '
             f'text-anchor="middle">{escape(name)}</text>'
         )
-    if incomplete_note and any(incomplete for _l, _v, incomplete in bars):
+    if noted:
         parts.append(
             f'<text x="{left}" y="12" font-size="11" fill="#555">* {escape(incomplete_note)}</text>'
         )
