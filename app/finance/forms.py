@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -12,7 +12,15 @@ ROUNDING_LABELS = {
 }
 
 
-class CompensationItemForm(FlaskForm):
+class MoneyChangeForm(FlaskForm):
+    """A form that changes an agreement's money. ``version`` is the agreement's version when
+    the page was opened: a change made meanwhile by someone else is refused (409), not
+    overwritten."""
+
+    version = HiddenField()
+
+
+class CompensationItemForm(MoneyChangeForm):
     label = StringField(_l("Benämning"), validators=[DataRequired(), Length(max=200)])
     amount = StringField(_l("Belopp (kr)"), validators=[DataRequired()])
     price_level_year = IntegerField(_l("Prisnivå (år)"), validators=[DataRequired()])
@@ -38,12 +46,12 @@ class CompensationItemForm(FlaskForm):
         }
 
 
-class CallOffForm(FlaskForm):
+class CallOffForm(MoneyChangeForm):
     fte = StringField(_l("Fler årsarbetare"), validators=[DataRequired()])
     submit = SubmitField(_l("Avropa"))
 
 
-class CostSharesForm(FlaskForm):
+class CostSharesForm(MoneyChangeForm):
     """The method and key label; each party's share or key value comes as share_<id> / key_<id>."""
 
     method = SelectField(
@@ -59,5 +67,5 @@ class CostSharesForm(FlaskForm):
     submit = SubmitField(_l("Spara fördelning"))
 
 
-class DeleteForm(FlaskForm):
+class DeleteForm(MoneyChangeForm):
     submit = SubmitField(_l("Ta bort"))

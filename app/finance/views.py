@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 
 from app.agreements.forms import KIND_LABELS
 from app.agreements.models import AGREEMENT_KINDS, Agreement
+from app.agreements.services import check_version
 from app.agreements.views import as_of_from_request
 from app.auth import actor, permission_required
 from app.core import charts
@@ -30,7 +31,13 @@ from app.core.money import format_percent, format_sek
 from app.core.paging import ListPage
 from app.extensions import db
 from app.finance import exports, services
-from app.finance.forms import CallOffForm, CompensationItemForm, CostSharesForm, DeleteForm
+from app.finance.forms import (
+    CallOffForm,
+    CompensationItemForm,
+    CostSharesForm,
+    DeleteForm,
+    MoneyChangeForm,
+)
 from app.finance.models import CompensationItem
 from app.finance.rules import LineResult
 from app.indexation.models import IndexSeries
@@ -92,6 +99,13 @@ def _table_context(agreement: Agreement, start: int, end: int) -> dict:
     }
 
 
+def _refuse_if_stale(agreement: Agreement, form: MoneyChangeForm) -> None:
+    """409 when the page the form came from showed an older version of the agreement. A form
+    without a version (a script posting directly) is taken as it comes."""
+    if form.version.data:
+        check_version(agreement, form.version.data)
+
+
 def _year_arg(default: int) -> int:
     raw = request.args.get("year", "")
     if not raw:
@@ -140,6 +154,13 @@ def _render_agreement(agreement, as_of, ctx, item_form, shares_form=None, status
     except DomainError:
         plan = None
     shares_form = shares_form or CostSharesForm()
+    call_off_form, delete_form = (
+        CallOffForm(prefix="calloff", formdata=None),
+        DeleteForm(formdata=None),
+    )
+    for form in (item_form, shares_form, call_off_form, delete_form):
+        if not form.version.data:
+            form.version.data = agreement.version
     current = {s.organisation_id: s for s in services.shares_of(agreement)}
     if not shares_form.is_submitted():
         methods = {s.method for s in current.values()}
@@ -155,8 +176,8 @@ def _render_agreement(agreement, as_of, ctx, item_form, shares_form=None, status
             as_of=as_of,
             item_form=item_form,
             shares_form=shares_form,
-            call_off_form=CallOffForm(prefix="calloff"),
-            delete_form=DeleteForm(),
+            call_off_form=call_off_form,
+            delete_form=delete_form,
             current_shares=current,
             plan=plan,
             invoice_year=invoice_year,
@@ -173,6 +194,7 @@ def add_item(agreement_id: int):
     form = CompensationItemForm(prefix="new")
     form.index_series.choices = _series_choices()
     if form.validate_on_submit():
+        _refuse_if_stale(agreement, form)
         try:
             services.add_item(agreement, form.data_for_service(), actor())
             db.session.commit()
@@ -198,8 +220,10 @@ def edit_item(item_id: int):
         form.index_series.data = item.series.code if item.series else ""
         form.fte_basis.data = str(item.fte_basis) if item.fte_basis is not None else ""
         form.amount.data = f"{item.amount:f}"
+        form.version.data = item.agreement.version
     status = 200
     if form.validate_on_submit():
+        _refuse_if_stale(item.agreement, form)
         try:
             services.update_item(item, form.data_for_service(), actor())
             db.session.commit()
@@ -219,7 +243,9 @@ def edit_item(item_id: int):
 def delete_item(item_id: int):
     item = db.get_or_404(CompensationItem, item_id)
     agreement_id = item.agreement_id
-    if DeleteForm().validate_on_submit():
+    form = DeleteForm()
+    if form.validate_on_submit():
+        _refuse_if_stale(item.agreement, form)
         services.delete_item(item, actor())
         db.session.commit()
         flash(_("Ersättningsraden är borttagen."), "success")
@@ -232,6 +258,7 @@ def call_off(item_id: int):
     item = db.get_or_404(CompensationItem, item_id)
     form = CallOffForm(prefix="calloff")
     if form.validate_on_submit():
+        _refuse_if_stale(item.agreement, form)
         try:
             services.call_off_fte(item, form.fte.data, actor())
             db.session.commit()
@@ -250,6 +277,7 @@ def set_shares(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
     form = CostSharesForm()
     if form.validate_on_submit():
+        _refuse_if_stale(agreement, form)
         method = form.method.data
         try:
             if method == "none":

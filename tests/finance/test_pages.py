@@ -331,3 +331,41 @@ def test_no_index_missing_once_the_value_is_entered(seed003, db):
     set_value(get_series("OPI"), 2024, "2.9", "preliminary")
     found = services.index_missing_deadlines(date(2024, 1, 10))
     assert [d.year for d in found] == [2025]
+
+
+def test_a_money_form_from_a_stale_page_is_refused_not_applied(client, login, seed003, db):
+    import re
+
+    login("finance")
+    html = client.get(f"/finance/agreements/{seed003.id}").get_data(as_text=True)
+    version = re.search(r'name="new-version" type="hidden" value="(\d+)"', html).group(1)
+    assert re.search(rf'name="version" type="hidden" value="{version}"', html)  # shares form
+    # Meanwhile someone else adds a line.
+    services.add_item(seed003, {"label": "Annan", "amount": "1000", "price_level_year": 2019}, None)
+    db.session.commit()
+    line = {
+        "new-version": version,
+        "new-label": "Extra",
+        "new-amount": "5000",
+        "new-price_level_year": "2019",
+        "new-rounding": "final",
+    }
+    r = client.post(f"/finance/agreements/{seed003.id}/items", data=line)
+    assert r.status_code == 409
+    assert "ändrats av någon annan" in r.get_data(as_text=True)
+    assert [i.label for i in services.items_of(seed003)].count("Extra") == 0
+    ids = [p.organisation_id for p in seed003.parties]
+    r = client.post(
+        f"/finance/agreements/{seed003.id}/shares",
+        data={"version": version, "method": "equal", **{f"include_{i}": "y" for i in ids}},
+    )
+    assert r.status_code == 409
+    assert services.shares_of(seed003) == []
+    # On the page as it is now, the same line is saved.
+    db.session.refresh(seed003)
+    r = client.post(
+        f"/finance/agreements/{seed003.id}/items",
+        data={**line, "new-version": str(seed003.version)},
+    )
+    assert r.status_code == 302
+    assert "Extra" in [i.label for i in services.items_of(seed003)]
