@@ -63,8 +63,21 @@ def terms_of(agreement: Agreement) -> rules.Terms:
     return rules.Terms(**{f: getattr(agreement, f) for f in TERM_FIELDS})
 
 
-def termination_end(agreement: Agreement) -> date | None:
-    t = agreement.active_termination
+def termination_on(agreement: Any, as_of: date | None) -> Any:
+    """The notice that fixes the agreement's end as it stood on ``as_of``: the latest one not
+    withdrawn and received by then (any not withdrawn, without ``as_of``). A withdrawn notice
+    counts on no day: withdrawing undoes it. Works on an Agreement and on the deadline
+    refresh's AgreementFacts alike (both hold ``terminations`` in order of receipt)."""
+    live = [
+        t
+        for t in agreement.terminations
+        if getattr(t, "withdrawn_at", None) is None and (as_of is None or t.received_date <= as_of)
+    ]
+    return live[-1] if live else None
+
+
+def termination_end(agreement: Any, as_of: date | None = None) -> date | None:
+    t = termination_on(agreement, as_of)
     return t.effective_end_date if t else None
 
 
@@ -72,14 +85,14 @@ def status_of(agreement: Agreement, as_of: date) -> str:
     if agreement.start_date is None:
         return "archived" if agreement.stage == "archived" else agreement.stage
     return rules.lifecycle_status(
-        terms_of(agreement), as_of, agreement.stage, termination_end(agreement)
+        terms_of(agreement), as_of, agreement.stage, termination_end(agreement, as_of)
     )
 
 
 def dates_of(agreement: Agreement, as_of: date) -> rules.AgreementDates | None:
     if agreement.start_date is None:
         return None
-    return rules.agreement_dates(terms_of(agreement), as_of, termination_end(agreement))
+    return rules.agreement_dates(terms_of(agreement), as_of, termination_end(agreement, as_of))
 
 
 def _clean(value: Any) -> Any:
@@ -353,11 +366,44 @@ def touch(agreement: Agreement) -> None:
     agreement.updated_at = utcnow()
 
 
+def _recheck_notice(agreement: Agreement, user) -> None:
+    """After the terms changed: the recorded notice ends the agreement where the new terms say,
+    and a notice the new terms would refuse (received before a later start date, say) refuses
+    the change instead."""
+    notice = agreement.active_termination
+    if notice is None or agreement.start_date is None:
+        return
+    try:
+        outcome = rules.termination_effective_end(
+            terms_of(agreement), notice.received_date, notice.written
+        )
+    except rules.RuleViolation as exc:
+        message = _(
+            "Avtalet har en uppsägning mottagen %(day)s som inte går ihop med de nya villkoren: "
+            "%(why)s Återkalla uppsägningen först om villkoren ska ändras så.",
+            day=notice.received_date.isoformat(),
+            why=exc.message,
+        )
+        raise ValidationError(message, {exc.field or "start_date": message}, exc.code) from exc
+    if (outcome.effective_end, outcome.late) != (notice.effective_end_date, notice.late):
+        record_audit(
+            agreement,
+            user,
+            "termination_recomputed",
+            "termination",
+            notice.effective_end_date.isoformat(),
+            outcome.effective_end.isoformat(),
+        )
+        notice.effective_end_date = outcome.effective_end
+        notice.late = outcome.late
+
+
 def update_agreement(
     agreement: Agreement, data: dict[str, Any], user, expected_version: Any, as_of: date
 ) -> Agreement:
     check_version(agreement, expected_version)
     if _apply(agreement, data, user, creating=False):
+        _recheck_notice(agreement, user)
         touch(agreement)
     agreement.status = status_of(agreement, as_of)
     db.session.flush()

@@ -72,7 +72,7 @@ def dates_json(agreement: Agreement, as_of: date) -> dict:
 
 
 def agreement_json(agreement: Agreement, as_of: date) -> dict:
-    termination = agreement.active_termination
+    termination = services.termination_on(agreement, as_of)
     return {
         "id": agreement.id,
         "version": agreement.version,
@@ -110,6 +110,7 @@ def agreement_json(agreement: Agreement, as_of: date) -> dict:
                 "id": termination.id,
                 "received_date": iso(termination.received_date),
                 "effective_end_date": iso(termination.effective_end_date),
+                "late": termination.late,
             }
             if termination
             else None

@@ -105,7 +105,7 @@ def timeline():
     rows = []
     for agreement in result.items:
         terms = terms_of(agreement)
-        ends = termination_end(agreement)
+        ends = termination_end(agreement, as_of)
         bars = []
         for period in rules.periods(terms, view_end):
             end = period.end or view_end

@@ -234,3 +234,83 @@ def test_deadlines_today_reads_the_stored_rows(api, factory):
         ("term_end", f"{today.year + 1}-03-31"),
     }
     assert all(d["agreement_id"] == response["id"] for d in body["items"])
+
+
+def _yearly(api_client, org_a, org_b):
+    """2024-01-01 – 2024-12-31, extends 12 months at a time, 3 months' notice."""
+    response = api_client.post(
+        "/agreements",
+        {
+            "kind": "samverkansavtal",
+            "title": "Årsvis",
+            "start_date": "2024-01-01",
+            "end_date": "2024-12-31",
+            "extension_months": 12,
+            "notice_period_months": 3,
+            "parties": [
+                {"organisation_id": org_a.id, "role": "part"},
+                {"organisation_id": org_b.id, "role": "part"},
+            ],
+        },
+    )
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_a_notice_counts_from_the_day_it_was_received(api, factory):
+    editor = api("editor")
+    org_a, org_b = factory.organisation(), factory.organisation()
+    a = _yearly(editor, org_a, org_b)
+    r = editor.post(
+        f"/agreements/{a['id']}/terminations?as_of=2024-10-01",
+        {"organisation_id": org_a.id, "received_date": "2024-10-01", "written": True},
+    )
+    # 2024-10-01 is after 2024-09-30 (2024-12-31 − 3 months): the period after ends it.
+    assert (r.status_code, r.json["effective_end_date"], r.json["late"]) == (
+        201,
+        "2025-12-31",
+        True,
+    )
+    before = editor.get(f"/agreements/{a['id']}?as_of=2024-06-01").json
+    assert before["status"] == "in_force"
+    assert before["termination"] is None
+    assert before["dates"] == {
+        "current_period_start": "2024-01-01",
+        "current_period_end": "2024-12-31",
+        "last_notice_date": "2024-09-30",
+        "last_notice_business_day": "2024-09-30",
+        "next_end_if_notice_today": "2024-12-31",
+    }
+    after = editor.get(f"/agreements/{a['id']}?as_of=2024-10-02").json
+    assert after["status"] == "notice_given"
+    assert after["termination"]["effective_end_date"] == "2025-12-31"
+    assert after["dates"]["next_end_if_notice_today"] == "2025-12-31"
+
+
+def test_changed_terms_move_the_end_a_recorded_notice_fixed(api, factory, db):
+    editor = api("editor")
+    org_a, org_b = factory.organisation(), factory.organisation()
+    a = _yearly(editor, org_a, org_b)
+    editor.post(
+        f"/agreements/{a['id']}/terminations?as_of=2024-10-01",
+        {"organisation_id": org_a.id, "received_date": "2024-10-01", "written": True},
+    )
+    version = editor.get(f"/agreements/{a['id']}").json["version"]
+    # A fixed term to 2025-06-30 without extensions: notice on 2024-10-01 is in time for it
+    # (2025-06-30 − 3 months = 2025-03-30), so the agreement ends 2025-06-30.
+    r = editor.patch(
+        f"/agreements/{a['id']}",
+        {"version": version, "end_date": "2025-06-30", "extension_months": None},
+    )
+    assert r.status_code == 200, r.json
+    assert r.json["termination"]["effective_end_date"] == "2025-06-30"
+    assert r.json["termination"]["late"] is False
+    later = editor.get(f"/agreements/{a['id']}?as_of=2025-03-01").json
+    assert later["dates"]["next_end_if_notice_today"] == "2025-06-30"
+    # A start after the notice was received contradicts it: refused, nothing changed.
+    r = editor.patch(
+        f"/agreements/{a['id']}", {"version": r.json["version"], "start_date": "2024-11-01"}
+    )
+    assert r.status_code == 422
+    assert "2024-10-01" in r.json["error"]["message"]
+    assert editor.get(f"/agreements/{a['id']}").json["start_date"] == "2024-01-01"
