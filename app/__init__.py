@@ -12,10 +12,22 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+from app.core.query import MAX_ID
+
+
+class _IdConverter(IntegerConverter):
+    """``<int:…>`` in every route, bounded to ids the database can hold."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = _IdConverter
     app.config.from_object("app.config.DefaultConfig")
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)

@@ -13,7 +13,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from app.core.dates import add_months, end_of_month, last_business_day_on_or_before
+from app.core.dates import (
+    add_months,
+    date_out_of_range,
+    end_of_month,
+    last_business_day_on_or_before,
+)
 
 __all__ = [
     "CONTINUATION",
@@ -39,6 +44,12 @@ __all__ = [
 ]
 
 ONE_DAY = timedelta(days=1)
+#: Upper bounds of the term fields: anything beyond is a typing mistake, and would carry the
+#: arithmetic past the years a calendar date can hold.
+MAX_NOTICE_MONTHS = 120
+MAX_NOTICE_DAYS = 3660
+MAX_EXTENSION_MONTHS = 120
+MAX_EXTENSIONS = 1000
 
 #: `Period.number` of the open-ended (tills vidare) continuation after a fixed term.
 CONTINUATION = -1
@@ -168,6 +179,13 @@ def validate_terms(terms: Terms) -> dict[str, str]:
     errors: dict[str, str] = {}
     months, days = terms.notice_period_months, terms.notice_period_days
 
+    for name in ("start_date", "end_date"):
+        value = getattr(terms, name)
+        if value is not None and (message := date_out_of_range(value)):
+            errors[name] = message
+    if errors:
+        return errors
+
     if terms.end_date is not None and terms.end_date < terms.start_date:
         errors["end_date"] = "Slutdatum kan inte vara före startdatum."
 
@@ -181,6 +199,12 @@ def validate_terms(terms: Terms) -> dict[str, str]:
         errors["notice_period_months"] = "Uppsägningstiden måste vara minst en månad."
     elif days is not None and days <= 0:
         errors["notice_period_days"] = "Uppsägningstiden måste vara minst en dag."
+    elif months is not None and months > MAX_NOTICE_MONTHS:
+        errors["notice_period_months"] = (
+            f"Uppsägningstiden kan vara högst {MAX_NOTICE_MONTHS} månader."
+        )
+    elif days is not None and days > MAX_NOTICE_DAYS:
+        errors["notice_period_days"] = f"Uppsägningstiden kan vara högst {MAX_NOTICE_DAYS} dagar."
 
     if terms.extension_months is not None:
         if terms.end_date is None:
@@ -190,6 +214,10 @@ def validate_terms(terms: Terms) -> dict[str, str]:
             )
         elif terms.extension_months <= 0:
             errors["extension_months"] = "Förlängningen måste vara minst en månad."
+        elif terms.extension_months > MAX_EXTENSION_MONTHS:
+            errors["extension_months"] = (
+                f"En förlängning kan vara högst {MAX_EXTENSION_MONTHS} månader åt gången."
+            )
 
     if terms.max_extensions is not None:
         if terms.extension_months is None:
@@ -198,6 +226,8 @@ def validate_terms(terms: Terms) -> dict[str, str]:
             )
         elif terms.max_extensions < 0:
             errors["max_extensions"] = "Antalet förlängningar kan inte vara negativt."
+        elif terms.max_extensions > MAX_EXTENSIONS:
+            errors["max_extensions"] = f"Högst {MAX_EXTENSIONS} förlängningar."
 
     if terms.continues_open_ended:
         if terms.end_date is None:
@@ -211,16 +241,9 @@ def validate_terms(terms: Terms) -> dict[str, str]:
                 "tills vidare; välj det ena."
             )
 
-    # Such a term could not be ended by notice even on its first day; a slip when the terms
-    # were entered is the likelier story.
-    if (
-        not errors
-        and terms.end_date is not None
-        and _plus_notice(terms.start_date, terms) > terms.end_date + ONE_DAY
-    ):
-        field = "notice_period_months" if months is not None else "notice_period_days"
-        errors[field] = "Uppsägningstiden kan inte vara längre än den första avtalsperioden."
-
+    # A notice period longer than the first term is allowed (a short first term that then
+    # extends a year at a time): the first last day for notice then falls before the start,
+    # and the first one that can be met is that of a later period.
     return errors
 
 

@@ -36,6 +36,7 @@ from app.auth import permission_required
 from app.core.dates import parse_iso_date
 from app.core.errors import ConflictError, ValidationError
 from app.core.forms import apply_errors
+from app.core.query import int_param
 from app.extensions import db
 from app.parties.models import Organisation, Person
 from app.parties.services import unit_choices
@@ -65,11 +66,6 @@ def as_of_from_request() -> date:
         abort(400, str(exc))
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @bp.route("/")
 def index():
     filters = {
@@ -78,9 +74,9 @@ def index():
         "status": request.args.get("status")
         if request.args.get("status") in STATUS_LABELS
         else None,
-        "organisation_id": _int_arg("organisation_id"),
-        "responsible_person_id": _int_arg("responsible_person_id"),
-        "board_id": _int_arg("board_id"),
+        "organisation_id": int_param("organisation_id"),
+        "responsible_person_id": int_param("responsible_person_id"),
+        "board_id": int_param("board_id"),
     }
     per_page = current_app.config["AGREEMENTS_PER_PAGE"]
     page = db.paginate(

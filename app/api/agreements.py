@@ -8,6 +8,7 @@ from flask import jsonify, request
 
 from app.agreements import services
 from app.agreements.models import AGREEMENT_KINDS, PARTY_ROLES, Agreement
+from app.agreements.rules import STATUSES
 from app.api import bp
 from app.api.helpers import (
     Reader,
@@ -188,10 +189,20 @@ def create_agreement():
 )
 def list_agreements():
     as_of = as_of_arg()
+    kind, status = request.args.get("kind") or None, request.args.get("status") or None
+    if kind is not None and kind not in AGREEMENT_KINDS:
+        raise MalformedInput(
+            f"Okänd avtalstyp: {kind}.", {"kind": "Ett av: " + ", ".join(AGREEMENT_KINDS)}
+        )
+    if status is not None and status not in STATUSES:
+        raise MalformedInput(
+            f"Okänd status: {status}.", {"status": "En av: " + ", ".join(STATUSES)}
+        )
     stmt = services.list_query(
         q=request.args.get("q") or None,
-        kind=request.args.get("kind") or None,
-        status=request.args.get("status") or None,
+        kind=kind,
+        status=status,
+        as_of=as_of,
         organisation_id=int_arg("organisation_id"),
         responsible_person_id=int_arg("responsible_person_id"),
         board_id=int_arg("board_id"),

@@ -11,7 +11,12 @@ from flask import request
 
 from app.core.dates import parse_iso_date
 from app.core.errors import MalformedInput
+from app.core.query import MAX_ID
 from app.extensions import db
+
+#: Integers in JSON and in queries (ids, years, counts) beyond the database's INTEGER are
+#: refused as malformed.
+MAX_INTEGER = MAX_ID
 
 
 def json_body(kind: type = dict) -> Any:
@@ -60,6 +65,8 @@ class Reader:
             return self._set(name, None)
         if isinstance(value, bool) or not isinstance(value, int):
             self.errors[name] = "Ska vara ett heltal."
+        elif abs(value) > MAX_INTEGER:
+            self.errors[name] = f"Talet är för stort (högst {MAX_INTEGER})."
         return self._set(name, value)
 
     def boolean(self, name: str, required: bool = False) -> bool | None:
@@ -140,23 +147,38 @@ def as_of_arg() -> date:
         raise MalformedInput(str(exc), {"as_of": str(exc)}) from None
 
 
-def int_arg(name: str) -> int | None:
+def int_arg(name: str, default: int | None = None) -> int | None:
     raw = request.args.get(name)
     if raw in (None, ""):
-        return None
+        return default
     try:
-        return int(raw)
+        value = int(raw)
     except ValueError:
         raise MalformedInput(
             f"{name} ska vara ett heltal.", {name: "Ska vara ett heltal."}
         ) from None
+    if abs(value) > MAX_INTEGER:
+        message = f"Talet är för stort (högst {MAX_INTEGER})."
+        raise MalformedInput(f"{name}: {message}", {name: message})
+    return value
+
+
+def page_args() -> tuple[int, int]:
+    """``?page=`` (from 1) and ``?per_page=`` (1–200, default 50); anything else is a 400."""
+    page = int_arg("page", 1)
+    per_page = int_arg("per_page", 50)
+    errors = {}
+    if page < 1:
+        errors["page"] = "Sidan räknas från 1."
+    if not 1 <= per_page <= 200:
+        errors["per_page"] = "Mellan 1 och 200 per sida."
+    if errors:
+        raise MalformedInput("Ogiltig sidindelning.", errors)
+    return page, per_page
 
 
 def paginated(stmt, serialize) -> dict:
-    page = int_arg("page") or 1
-    per_page = int_arg("per_page") or 50
-    if page < 1 or not 1 <= per_page <= 200:
-        raise MalformedInput("page ska vara 1 eller mer och per_page 1–200.", {"per_page": "1–200"})
+    page, per_page = page_args()
     result = db.paginate(
         stmt, page=page, per_page=per_page, max_per_page=200, error_out=False, count=True
     )

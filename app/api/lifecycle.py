@@ -10,7 +10,7 @@ from flask import jsonify, request
 from app.agreements import lifecycle
 from app.agreements.models import RECURRENCES, Agreement, Obligation, Termination
 from app.api import bp
-from app.api.helpers import Reader, as_of_arg, int_arg, iso, json_body
+from app.api.helpers import Reader, as_of_arg, int_arg, iso, json_body, page_args
 from app.api.openapi import doc
 from app.auth import actor, permission_required
 from app.core.errors import MalformedInput, NotFoundError
@@ -227,7 +227,7 @@ def create_fulfilment(agreement_id: int, obligation_id: int):
     "Deadlines from as_of to as_of + within_days (and overdue obligations), soonest first",
     query={
         "as_of": "YYYY-MM-DD",
-        "within_days": "1–3650 (default 365)",
+        "within_days": f"0–{deadlines.HORIZON_DAYS} (default 365)",
         "kind": ", ".join(DEADLINE_KINDS),
         "agreement_id": "one agreement",
         "page": "1…",
@@ -239,10 +239,10 @@ def list_deadlines():
     as_of = as_of_arg()
     within = int_arg("within_days")
     within = 365 if within is None else within
-    if not 0 <= within <= 3650:
-        raise MalformedInput(
-            "within_days ska vara 0–3650.", {"within_days": "Ska vara ett heltal 0–3650."}
-        )
+    if not 0 <= within <= deadlines.HORIZON_DAYS:
+        # The deadlines reach two years ahead (what is stored, and what reminders need).
+        message = f"Ska vara ett heltal 0–{deadlines.HORIZON_DAYS} (dagar framåt, högst två år)."
+        raise MalformedInput(f"within_days: {message}", {"within_days": message})
     kinds = [k for raw in request.args.getlist("kind") for k in raw.split(",") if k]
     unknown = [k for k in kinds if k not in DEADLINE_KINDS]
     if unknown:
@@ -250,9 +250,7 @@ def list_deadlines():
             f"Okänt slag av frist: {', '.join(unknown)}.",
             {"kind": "Ett av: " + ", ".join(DEADLINE_KINDS)},
         )
-    page, per_page = int_arg("page") or 1, int_arg("per_page") or 50
-    if page < 1 or not 1 <= per_page <= 200:
-        raise MalformedInput("page ska vara 1 eller mer och per_page 1–200.", {"per_page": "1–200"})
+    page, per_page = page_args()
     result = deadlines.list_deadlines(
         as_of,
         within_days=within,

@@ -58,6 +58,8 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def require_login():
+        if request.endpoint is None and request.path.startswith("/api/"):
+            return None  # no such API route or method: a JSON 404/405, not the login page
         endpoint = request.endpoint or ""
         if endpoint in PUBLIC_ENDPOINTS or endpoint.startswith(PUBLIC_PREFIXES):
             return None

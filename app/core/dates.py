@@ -25,6 +25,11 @@ __all__ = [
 ]
 
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+#: Dates outside this range are taken for typing mistakes (or placeholders such as 9999-12-31):
+#: an agreement's dates, and the days it is asked about, lie well inside it, with room for a
+#: century of extensions.
+EARLIEST = date(1900, 1, 1)
+LATEST = date(2199, 12, 31)
 
 # Older releases of `holidays` list every Sunday for Sweden under this name; a Sunday is not a
 # business day either way, but it is no holiday worth naming.
@@ -90,11 +95,23 @@ def last_business_day_on_or_before(d: date) -> date:
 
 
 def parse_iso_date(value: str) -> date:
-    """Parse a strict `YYYY-MM-DD` date; raise ValueError with a Swedish message otherwise."""
+    """Parse a strict `YYYY-MM-DD` date between :data:`EARLIEST` and :data:`LATEST`; raise
+    ValueError with a Swedish message otherwise."""
     # fromisoformat alone would also accept forms such as "20240131" and "2024-W05-3".
     if isinstance(value, str) and _ISO_DATE.fullmatch(value):
         try:
-            return date.fromisoformat(value)
+            parsed = date.fromisoformat(value)
         except ValueError:
             pass
+        else:
+            if message := date_out_of_range(parsed):
+                raise ValueError(message)
+            return parsed
     raise ValueError(f'Ogiltigt datum: "{value}". Ange datum som ÅÅÅÅ-MM-DD.')
+
+
+def date_out_of_range(d: date) -> str | None:
+    """A Swedish message when ``d`` lies outside :data:`EARLIEST` – :data:`LATEST`."""
+    if EARLIEST <= d <= LATEST:
+        return None
+    return f"Datumet {d.isoformat()} ligger utanför {EARLIEST.isoformat()}–{LATEST.isoformat()}."

@@ -11,6 +11,7 @@ from app.agreements import rules
 from app.agreements.models import Agreement
 from app.agreements.services import termination_end, terms_of
 from app.agreements.views import as_of_from_request
+from app.core.query import int_param
 from app.deadlines import services
 from app.deadlines.models import DEADLINE_KINDS
 from app.extensions import db
@@ -34,25 +35,20 @@ def inject_deadline_labels():
     return {"deadline_kind_labels": KIND_LABELS}
 
 
-def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
-
-
 @bp.route("/")
 def dashboard():
     as_of = as_of_from_request()
-    within = _int_arg("within") or 90
+    within = int_param("within") or 90
     if within not in WINDOWS:
         within = 90
     filters = {
         "kinds": [k for k in request.args.getlist("kind") if k in DEADLINE_KINDS],
-        "board_id": _int_arg("board_id"),
-        "organisation_id": _int_arg("organisation_id"),
-        "responsible_person_id": _int_arg("responsible_person_id"),
+        "board_id": int_param("board_id"),
+        "organisation_id": int_param("organisation_id"),
+        "responsible_person_id": int_param("responsible_person_id"),
     }
     page = services.list_deadlines(
-        as_of, within_days=within, page=_int_arg("page") or 1, per_page=100, **filters
+        as_of, within_days=within, page=int_param("page") or 1, per_page=100, **filters
     )
     organisations = db.session.execute(
         db.select(Organisation.id, Organisation.name).order_by(Organisation.name)
@@ -78,8 +74,8 @@ TIMELINE_PER_PAGE = 40
 def timeline():
     """Agreements over the years as server-rendered SVG bars: periods, notice, the end."""
     as_of = as_of_from_request()
-    first_year = _int_arg("from_year") or as_of.year - 6
-    last_year = _int_arg("to_year") or as_of.year + 4
+    first_year = int_param("from_year") or as_of.year - 6
+    last_year = int_param("to_year") or as_of.year + 4
     if not 1900 <= first_year <= last_year <= first_year + 60:
         abort(400)
     view_start, view_end = date(first_year, 1, 1), date(last_year, 12, 31)
@@ -90,11 +86,11 @@ def timeline():
         .options(db.selectinload(Agreement.terminations))
         .order_by(Agreement.start_date, Agreement.id)
     )
-    board_id = _int_arg("board_id")
+    board_id = int_param("board_id")
     if board_id:
         stmt = stmt.where(Agreement.board_id == board_id)
     result = db.paginate(
-        stmt, page=_int_arg("page") or 1, per_page=TIMELINE_PER_PAGE, error_out=False
+        stmt, page=int_param("page") or 1, per_page=TIMELINE_PER_PAGE, error_out=False
     )
     span = (view_end - view_start).days + 1
 

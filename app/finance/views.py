@@ -29,6 +29,7 @@ from app.core.errors import DomainError, ValidationError
 from app.core.forms import apply_errors
 from app.core.money import format_percent, format_sek
 from app.core.paging import ListPage
+from app.core.query import int_param
 from app.extensions import db
 from app.finance import exports, services
 from app.finance.forms import (
@@ -326,9 +327,8 @@ def _filters() -> dict:
     kind = request.args.get("kind") or None
     if kind is not None and kind not in AGREEMENT_KINDS:
         abort(400, _("Okänd avtalstyp."))
-    try:
-        board_id = int(request.args["board_id"]) if request.args.get("board_id") else None
-    except ValueError:
+    board_id = int_param("board_id")
+    if request.args.get("board_id") and board_id is None:
         abort(400, _("Nämnden ska anges med id."))
     return {"kind": kind, "board_id": board_id}
 

@@ -639,14 +639,41 @@ END = date(2025, 12, 31)
             ),
             "continues_open_ended",
         ),
-        (Terms(START, END, notice_period_months=25), "notice_period_months"),
-        (Terms(START, date(2024, 1, 31), notice_period_days=32), "notice_period_days"),
+        (Terms(START, END, notice_period_months=121), "notice_period_months"),
+        (Terms(START, END, notice_period_days=3661), "notice_period_days"),
+        (
+            Terms(START, END, notice_period_months=3, extension_months=10**9),
+            "extension_months",
+        ),
+        (
+            Terms(START, END, notice_period_months=3, extension_months=12, max_extensions=10**6),
+            "max_extensions",
+        ),
+        (Terms(START, date(9999, 12, 31), notice_period_months=3), "end_date"),
+        (Terms(date(1, 1, 1), END, notice_period_months=3), "start_date"),
     ],
 )
 def test_validate_terms_names_the_field_that_breaks_a_rule(terms, field):
     errors = validate_terms(terms)
     assert field in errors
     assert errors[field].endswith(".")
+
+
+def test_a_notice_period_longer_than_the_first_term_is_allowed():
+    # 2024-10-01 – 2024-12-31, then a year at a time, 6 months' notice: the first term's last
+    # day for notice (2024-06-30) is before the start, so notice during it ends the year after.
+    terms = Terms(
+        date(2024, 10, 1), date(2024, 12, 31), notice_period_months=6, extension_months=12
+    )
+    assert validate_terms(terms) == {}
+    dates = agreement_dates(terms, date(2024, 11, 15))
+    assert (dates.current_period_end, dates.last_notice_date) == (
+        date(2024, 12, 31),
+        date(2025, 6, 30),
+    )
+    assert dates.next_end_if_notice_today == date(2025, 12, 31)
+    outcome = termination_effective_end(terms, date(2024, 10, 1), True)
+    assert (outcome.effective_end, outcome.late) == (date(2025, 12, 31), True)
 
 
 def test_a_notice_period_as_long_as_the_whole_term_is_still_accepted():

@@ -229,7 +229,7 @@ def test_deadlines_today_reads_the_stored_rows(api, factory):
             ],
         },
     ).json
-    body = editor.get("/deadlines?within_days=1000").json
+    body = editor.get("/deadlines?within_days=731").json
     assert {(d["kind"], d["date"]) for d in body["items"]} >= {
         ("term_end", f"{today.year + 1}-03-31"),
     }
@@ -314,3 +314,19 @@ def test_changed_terms_move_the_end_a_recorded_notice_fixed(api, factory, db):
     assert r.status_code == 422
     assert "2024-10-01" in r.json["error"]["message"]
     assert editor.get(f"/agreements/{a['id']}").json["start_date"] == "2024-01-01"
+
+
+def test_the_status_filter_asks_about_the_as_of_day(api, factory):
+    editor = api("editor")
+    org_a, org_b = factory.organisation(), factory.organisation()
+    a = _yearly(editor, org_a, org_b)
+
+    def ids(query):
+        r = editor.get(f"/agreements?organisation_id={org_a.id}&{query}")
+        assert r.status_code == 200, r.json
+        return [item["id"] for item in r.json["items"]], [i["status"] for i in r.json["items"]]
+
+    assert ids("status=in_force&as_of=2024-06-01") == ([a["id"]], ["in_force"])
+    assert ids("status=extended&as_of=2024-06-01") == ([], [])
+    assert ids("status=extended&as_of=2025-06-01") == ([a["id"]], ["extended"])
+    assert ids("status=decided&as_of=2023-06-01") == ([a["id"]], ["decided"])

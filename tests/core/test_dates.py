@@ -195,6 +195,12 @@ def test_parse_iso_date_names_the_bad_value():
         parse_iso_date("2023-02-30")
 
 
-@given(d=st.dates(min_value=date(1000, 1, 1)))
+@given(d=st.dates(min_value=date(1900, 1, 1), max_value=date(2199, 12, 31)))
 def test_parse_iso_date_reads_back_what_isoformat_writes(d):
     assert parse_iso_date(d.isoformat()) == d
+
+
+@pytest.mark.parametrize("text", ["9999-12-31", "2200-01-01", "1899-12-31", "0001-01-01"])
+def test_parse_iso_date_refuses_days_no_agreement_is_about(text):
+    with pytest.raises(ValueError, match="ligger utanför 1900-01-01–2199-12-31"):
+        parse_iso_date(text)

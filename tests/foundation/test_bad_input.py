@@ -26,10 +26,8 @@ def _with_parties(data: dict, orgs) -> dict:
 PAGE_CASES = {
     "missing_title": ({"title": ""}, "title"),
     "end_before_start": ({"start_date": "2022-01-01", "end_date": "2021-12-31"}, "end_date"),
-    "notice_longer_than_term": (
-        {"start_date": "2021-01-01", "end_date": "2021-06-30", "notice_period_months": "12"},
-        "notice",
-    ),
+    "notice_of_over_ten_years": ({"notice_period_months": "121"}, "notice"),
+    "end_date_placeholder": ({"end_date": "9999-12-31"}, "end_date"),
     "non_numeric_fte": ({"fte": "sex"}, "fte"),
     "malformed_date": ({"start_date": "2021-13-45"}, "start_date"),
     "unknown_party": ({"parties-1-organisation_id": "999999"}, "parties"),
@@ -218,11 +216,14 @@ API_CASES = {
     "parties_not_a_list": ({"parties": "Linköping"}, 400, "parties"),
     # breaks a rule: 422
     "end_before_start": ({"start_date": "2022-01-01", "end_date": "2021-12-31"}, 422, None),
-    "notice_longer_than_term": (
-        {"end_date": "2021-06-30", "notice_period_months": 12},
-        422,
-        None,
+    "end_date_placeholder": ({"end_date": "9999-12-31"}, 400, "end_date"),
+    "notice_beyond_any_integer_column": (
+        {"notice_period_months": 10**12},
+        400,
+        "notice_period_months",
     ),
+    "notice_of_over_ten_years": ({"notice_period_months": 121}, 422, "notice_period_months"),
+    "extension_of_a_billion_months": ({"extension_months": 10**9}, 422, "extension_months"),
     "negative_fte": ({"fte": "-1"}, 422, "fte"),
     "unknown_kind": ({"kind": "hyresavtal"}, 422, "kind"),
     "unknown_party": (
@@ -293,6 +294,46 @@ def test_api_unknown_agreement_is_404_json(api):
     response = api("reader").get("/agreements/999999")
     assert response.status_code == 404
     assert response.get_json()["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/nonexistent", 404),
+        ("GET", "/agreements/99999999999999999999", 404),  # beyond any id: names nothing
+        ("GET", "/agreements/1/drafts/forlangning", 404),
+        ("DELETE", "/organisations/1", 405),
+        ("PUT", "/deadlines", 405),
+        ("GET", "/agreements?per_page=0", 400),
+        ("GET", "/agreements?page=0", 400),
+        ("GET", "/agreements?page=99999999999999999999", 400),
+        ("GET", "/agreements?organisation_id=99999999999999999999", 400),
+        ("GET", "/agreements?kind=hyresavtal", 400),
+        ("GET", "/agreements?status=bogus", 400),
+        ("GET", "/agreements?as_of=9999-12-31", 400),
+        ("GET", "/deadlines?as_of=0001-01-01", 400),
+        ("GET", "/deadlines?within_days=3650", 400),
+        ("GET", "/organisations?per_page=0", 400),
+    ],
+)
+def test_api_answers_what_it_cannot_serve_in_json_never_500(api, method, path, status):
+    client = api("reader")
+    response = client._call(method, path)
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    assert response.get_json()["error"]["message"]
+
+
+def test_api_refuses_integers_beyond_the_database(api, db):
+    client = api("editor")
+    before = row_counts()
+    r = client.post("/organisations", {"name": "X", "kind": "kommun", "population": 2**63})
+    assert r.status_code == 400
+    assert "population" in r.get_json()["error"]["fields"]
+    r = client.post("/people", {"name": "P", "organisation_id": 2**70})
+    assert r.status_code == 400
+    after = row_counts()
+    after["api_tokens"] = before["api_tokens"]
+    assert after == before
 
 
 def test_api_bad_organisation_is_refused(api, db):
