@@ -8,12 +8,13 @@ from decimal import Decimal
 
 from flask import jsonify, request
 
-from app.agreements.models import Agreement
+from app.agreements.models import AGREEMENT_KINDS, Agreement
 from app.api import bp
 from app.api.helpers import decimal_str, int_arg, json_body, short_decimal
 from app.api.openapi import doc
 from app.auth import actor, permission_required
 from app.core.errors import MalformedInput
+from app.core.money import plain_decimal
 from app.extensions import db
 from app.finance import services
 from app.finance.rules import YearResult
@@ -26,7 +27,7 @@ def _amount(value: Decimal | None) -> str | None:
 
 
 def _factor(value: Decimal | None) -> str | None:
-    return None if value is None else format(value.normalize(), "f")
+    return None if value is None else plain_decimal(value)
 
 
 def _series_json(series: IndexSeries) -> dict:
@@ -339,9 +340,12 @@ def get_instalments(agreement_id: int):
 )
 def finance_compensation():
     year = _year_arg("year")
-    rows = services.year_results(
-        year, kind=request.args.get("kind") or None, board_id=int_arg("board_id")
-    )
+    kind = request.args.get("kind") or None
+    if kind is not None and kind not in AGREEMENT_KINDS:
+        raise MalformedInput(
+            f"Okänd avtalstyp: {kind}.", {"kind": "Ett av: " + ", ".join(AGREEMENT_KINDS)}
+        )
+    rows = services.year_results(year, kind=kind, board_id=int_arg("board_id"))
     total = sum((r.result.total for r in rows if r.result.total is not None), Decimal(0))
     return jsonify(
         {

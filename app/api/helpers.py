@@ -11,6 +11,7 @@ from flask import request
 
 from app.core.dates import parse_iso_date
 from app.core.errors import MalformedInput
+from app.core.money import plain_decimal
 from app.core.query import MAX_ID
 from app.extensions import db
 
@@ -194,5 +195,5 @@ def short_decimal(value: Decimal | None) -> str | None:
     """FTE and percentages as API.md shows them: "6.0", "2.9", "0.25"."""
     if value is None:
         return None
-    text = format(value.normalize(), "f")
+    text = plain_decimal(value)
     return text if "." in text else text + ".0"

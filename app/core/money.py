@@ -41,6 +41,7 @@ __all__ = [
     "exact_context",
     "format_percent",
     "format_sek",
+    "plain_decimal",
     "fraction_to_ore",
     "is_whole_ore",
     "parse_amount",
@@ -54,7 +55,7 @@ ONE_ORE = Decimal("0.01")
 #: Amounts at or above this (in absolute value) are refused as input: 10 000 billion kronor.
 MAX_AMOUNT = Decimal(10) ** 13
 
-_EXACT_PRECISION = 1000
+_EXACT_PRECISION = 5000
 _SPACES = "\u0020\u00a0\u202f\u2009\u2007"
 _MINUS = "-\u2212"
 _AMOUNT_RE = re.compile(
@@ -69,7 +70,7 @@ _AMOUNT_RE = re.compile(
 def exact_context() -> AbstractContextManager[Context]:
     """A local decimal context for exact arithmetic.
 
-    Precision is 1000 digits and :class:`~decimal.Inexact` is trapped, so a multiplication or
+    Precision is 5000 digits and :class:`~decimal.Inexact` is trapped, so a multiplication or
     addition that could not be held exactly raises instead of rounding behind our back.
     """
     ctx = Context(prec=_EXACT_PRECISION, rounding=ROUND_HALF_UP, traps=[InvalidOperation, Inexact])
@@ -122,6 +123,15 @@ def fraction_to_ore(q: Fraction) -> Decimal:
     if 2 * rest >= d:
         whole += 1
     return Decimal(sign * whole).scaleb(-2)
+
+
+def plain_decimal(d: Decimal) -> str:
+    """A decimal written out exactly, with no exponent and no trailing zeros: 1.0454500 →
+    "1.04545", 1E+1 → "10". (``normalize()`` would round to the context's 28 digits.)"""
+    text = format(d, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 def is_whole_ore(x: Decimal | int) -> bool:

@@ -4,13 +4,18 @@ the default free texts, and the documented variable set the templates may use.
 `build_context` returns a plain, JSON-serialisable dict of strings and lists (dates and amounts
 already formatted the Swedish way), so the same dict fills the Word template, the HTML preview
 and the snapshot kept with each generated draft. Rules come from ``app.agreements.rules`` and
-the finance service; nothing here re-computes a date or an amount itself.
+the finance service; nothing here re-computes a date or an amount itself, except the term
+proposed for a new agreement (as long as the original term, see ``_same_term``).
+
+Dates are as they stood on the as-of day: the current period is the one the agreement's dates
+(and the API) give, a notice counts only if received by then (``termination_on``), and earlier
+drafts are those made by then.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from babel.dates import format_date
@@ -19,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.agreements import rules
 from app.agreements.models import Agreement
-from app.agreements.services import dates_of, status_of, terms_of
+from app.agreements.services import dates_of, status_of, termination_on, terms_of
 from app.core.dates import add_months
 from app.core.errors import DomainError, ValidationError
 from app.core.money import format_sek
@@ -72,7 +77,7 @@ VARIABLES: dict[str, str] = {
     "forvaltning": "Förvaltningen som skriver förslaget (tom om den saknas).",
     "datum": "Skrivelsens datum (as-of-dagen), ÅÅÅÅ-MM-DD.",
     "datum_lang": "Skrivelsens datum i ord, t.ex. 31 mars 2026.",
-    "diarienummer": "Avtalets diarienummer.",
+    "diarienummer": "Avtalets diarienummer (”……” om det saknas, att fylla i).",
     "rubrik": "Skrivelsens rubrik.",
     "avtal_titel": "Avtalets rubrik i Avtalskollen.",
     "avtalstyp": "Avtalstypen i obestämd form, t.ex. samverkansavtal.",
@@ -81,11 +86,19 @@ VARIABLES: dict[str, str] = {
     "parter_text": "Motparterna i löpande text: ”A, B och C”.",
     "avtal_sedan": "Avtalets startdatum, ÅÅÅÅ-MM-DD (tomt om det saknas).",
     "avtal_slut": "Avtalets slutdatum för den första perioden, eller ”tills vidare”.",
-    "period_slut": "Nuvarande (beslutsaktuella) periodens slut, ÅÅÅÅ-MM-DD.",
-    "sista_dag_uppsagning": "Sista dag för uppsägning, ÅÅÅÅ-MM-DD (tomt om ingen).",
-    "forlangs_till": "Förlängning: nästa periods slut om avtalet inte sägs upp.",
+    "period_start": "Nuvarande avtalsperiodens början (som i avtalets datum), ÅÅÅÅ-MM-DD.",
+    "period_slut": "Nuvarande avtalsperiodens slut (som i avtalets datum), ÅÅÅÅ-MM-DD.",
+    "sista_dag_uppsagning": (
+        "Sista dag för uppsägning som beslutet gäller, ÅÅÅÅ-MM-DD (tomt om ingen): vid "
+        "förlängning dagen efter vilken avtalet förlängs, vid uppsägning sista dagen för att "
+        "avtalet ska upphöra som i upphor."
+    ),
+    "forlangs_fran": "Förlängning: första dagen i förlängningen som beslutet avser.",
+    "forlangs_till": "Förlängning: sista dagen i förlängningen som beslutet avser.",
     "forlangning_langd": "Förlängning: förlängningens längd i ord, t.ex. två år.",
     "upphor": "Uppsägning: dagen avtalet upphör, ÅÅÅÅ-MM-DD.",
+    "nytt_fran": "Nytt avtal: det nya avtalets första dag, ÅÅÅÅ-MM-DD.",
+    "nytt_till": "Nytt avtal: det nya avtalets sista dag, eller ”tills vidare”.",
     "beslut_inledning": "Inledningen till beslutspunkterna, t.ex. ”Socialnämnden beslutar”.",
     "beslutspunkter": "Lista med beslutspunkterna (Förslag till beslut), skrivna som beslutet.",
     "sammanfattning": "En mening som sammanfattar förslaget.",
@@ -102,7 +115,7 @@ VARIABLES: dict[str, str] = {
     "barnkonsekvens": "Barnkonsekvensanalys / Barnets bästa (redigerbar text).",
     "mbl": "Information eller förhandling enligt MBL (redigerbar text).",
     "uppfoljning": "Uppföljning och utvärdering (redigerbar text).",
-    "handlaggare": "Ansvarig tjänsteperson (avtalets ansvarige).",
+    "handlaggare": "Ansvarig tjänsteperson (avtalets ansvarige; ”……” om ingen är angiven).",
     "handlaggare_titel": "Den ansvariges titel (tom om den saknas).",
     "skickas_till": "Lista med mottagare av beslutet (parterna).",
 }
@@ -207,14 +220,18 @@ def _counterparties(agreement: Agreement, own_org_id: int | None) -> list[str]:
     return names
 
 
+#: Shown where the official fills in a detail the agreement does not record (diarienummer,
+#: the responsible official): a draft is edited before it is registered, so these never block it.
+PLACEHOLDER = "……"
+
+
 def _missing_data(agreement: Agreement, decision: str) -> dict[str, str]:
+    """What a draft cannot be written without: the board that decides (whose organisation is
+    "ours" among the parties) and, except for a procurement, the agreement's dates. Details
+    the official fills in while editing (diarienummer, name) get a placeholder instead."""
     missing: dict[str, str] = {}
-    if not agreement.diarienummer:
-        missing["diarienummer"] = _("Avtalet saknar diarienummer.")
     if agreement.board is None:
         missing["board_id"] = _("Avtalet saknar beslutande nämnd.")
-    if agreement.responsible_person is None:
-        missing["responsible_person_id"] = _("Avtalet saknar ansvarig tjänsteperson.")
     if decision != "upphandling" and agreement.start_date is None:
         missing["start_date"] = _("Avtalet saknar avtalstid (startdatum).")
     return missing
@@ -226,7 +243,7 @@ def _decision_period(
     """The period whose last day for notice is `deadline`, and the period after it."""
     horizon = add_months(deadline, 2 * (terms.extension_months or 0) + 36)
     found: rules.Period | None = None
-    for period in rules.periods(terms, horizon):
+    for period in rules.periods_from(terms, deadline, horizon):
         if found is not None:
             return found, period
         if period.end is not None and rules.last_notice_date(period.end, terms) == deadline:
@@ -236,12 +253,106 @@ def _decision_period(
     return found, None
 
 
+def _deadline_for_end(terms: rules.Terms, end: date, received: date) -> date | None:
+    """The last day notice can be received, on or after `received`, and still end the agreement
+    on `end`: the last day for notice of the period ending on `end`. None where no such day
+    is left (the end follows from the day of receipt, or comes whatever happens)."""
+    for period in rules.periods_from(terms, received, end):
+        if period.end == end:
+            deadline = rules.last_notice_date(end, terms)
+            return deadline if deadline >= received else None
+    return None
+
+
+def _same_term(start: date, end: date, new_start: date) -> date:
+    """The last day of a term as long as `start`–`end`, beginning on `new_start`: whole months
+    where the original term is whole months (counted the DOMAIN way), else the same days."""
+    following = end + timedelta(days=1)
+    months = (following.year - start.year) * 12 + following.month - start.month
+    if months > 0 and add_months(start, months) == following:
+        return add_months(new_start, months) - timedelta(days=1)
+    return new_start + (end - start)
+
+
 def _does_not_fit(message: str) -> ValidationError:
     return ValidationError(message, {"decision": message}, code="decision_does_not_fit")
 
 
+def _forlangning_facts(terms: rules.Terms, dates: rules.AgreementDates) -> dict[str, Any]:
+    """The period whose last day for notice comes next (the current one, or the one it has
+    already been extended into) and the extension that follows when no notice is given."""
+    if dates.last_notice_date is None:
+        raise _does_not_fit(
+            _("Avtalet förlängs inte fler gånger (högsta antalet förlängningar är nått).")
+        )
+    period, following = _decision_period(terms, dates.last_notice_date)
+    if following is None or following.end is None:
+        raise _does_not_fit(
+            _(
+                "Avtalet förlängs inte efter %(d)s (högsta antalet förlängningar är nått).",
+                d=iso(period.end),
+            )
+        )
+    current_end = dates.current_period_end
+    return {
+        "deadline": dates.last_notice_date,
+        "current_deadline": rules.last_notice_date(current_end, terms) if current_end else None,
+        "extended_to": period.end if period.end != current_end else None,
+        "next_start": following.start,
+        "next_end": following.end,
+        "extension_words": duration_words(terms.extension_months),
+        "years": (following.start.year, following.end.year),
+    }
+
+
+def _uppsagning_facts(terms: rules.Terms, as_of: date) -> dict[str, Any]:
+    """Where notice received on `as_of` ends the agreement, and the last day for that end."""
+    received = max(as_of, terms.start_date)
+    try:
+        outcome = rules.termination_effective_end(terms, received, True)
+    except rules.RuleViolation as exc:
+        raise _does_not_fit(exc.message) from None
+    end = outcome.effective_end
+    return {
+        "end": end,
+        "late": outcome.late,
+        # Late with nothing after the current period: it ends then whatever happens.
+        "ends_anyway": outcome.late and outcome.period.end == end,
+        "deadline": _deadline_for_end(terms, end, received),
+        "current_deadline": outcome.last_notice_date,
+        "years": (as_of.year, end.year),
+    }
+
+
+def _nytt_avtal_facts(
+    agreement: Agreement, dates: rules.AgreementDates, notice: Any, as_of: date
+) -> dict[str, Any]:
+    """The new agreement's term: the recorded agreement itself while it is not yet decided or
+    begun; otherwise from the day after the current one ends (by a notice in force, else at
+    the current period's end, else, tills vidare, as notice given today would end it), for as
+    long as the original term."""
+    start, end = agreement.start_date, agreement.end_date
+    if agreement.stage == "decided" and as_of >= start:
+        if notice is not None:
+            last = notice.effective_end_date
+        else:
+            last = dates.current_period_end or dates.next_end_if_notice_today or as_of
+        new_start = last + timedelta(days=1)
+        end = _same_term(start, end, new_start) if end is not None else None
+        start = new_start
+    return {
+        "new_start": start,
+        "new_end": end,
+        "years": (start.year, end.year if end is not None else start.year + 1),
+    }
+
+
 def decision_facts(agreement: Agreement, decision: str, as_of: date) -> dict[str, Any]:
-    """The computed dates a decision rests on; raises ValidationError when it does not fit."""
+    """The computed dates a decision rests on; raises ValidationError when it does not fit.
+
+    `period_start`/`period_end` are the current period as the agreement's dates give it on
+    `as_of`; `deadline` is the last day for notice the decision is about.
+    """
     if decision not in DECISIONS:
         message = _(
             "Okänt beslut %(d)s. Välj en av: %(all)s.", d=decision, all=", ".join(DECISIONS)
@@ -256,6 +367,9 @@ def decision_facts(agreement: Agreement, decision: str, as_of: date) -> dict[str
     dates = dates_of(agreement, as_of)
     status = status_of(agreement, as_of)
     ended = dates is None or dates.ended
+    # The notice in force as it stood on as_of (received by then and not withdrawn).
+    notice = termination_on(agreement, as_of)
+    facts["period_start"] = dates.current_period_start if dates else None
     facts["period_end"] = dates.current_period_end if dates else None
     facts["deadline"] = dates.last_notice_date if dates else None
 
@@ -269,53 +383,22 @@ def decision_facts(agreement: Agreement, decision: str, as_of: date) -> dict[str
             )
         if ended:
             raise _does_not_fit(_("Avtalet har redan upphört; det kan inte förlängas."))
-        if agreement.active_termination is not None:
+        if notice is not None:
             raise _does_not_fit(
                 _(
                     "Avtalet är redan uppsagt (upphör %(d)s); det förlängs inte.",
-                    d=iso(agreement.active_termination.effective_end_date),
+                    d=iso(notice.effective_end_date),
                 )
             )
-        if dates.last_notice_date is None:
-            raise _does_not_fit(
-                _("Avtalet förlängs inte fler gånger (högsta antalet förlängningar är nått).")
-            )
-        period, following = _decision_period(terms, dates.last_notice_date)
-        if following is None or following.end is None:
-            raise _does_not_fit(
-                _(
-                    "Avtalet förlängs inte efter %(d)s (högsta antalet förlängningar är nått).",
-                    d=iso(period.end),
-                )
-            )
-        facts.update(
-            period_end=period.end,
-            deadline=dates.last_notice_date,
-            next_start=following.start,
-            next_end=following.end,
-            extension_words=duration_words(terms.extension_months),
-            years=(following.start.year, following.end.year),
-        )
+        facts.update(_forlangning_facts(terms, dates))
     elif decision == "uppsagning":
-        if agreement.active_termination is not None:
+        if notice is not None:
             raise _does_not_fit(
-                _(
-                    "Avtalet är redan uppsagt (upphör %(d)s).",
-                    d=iso(agreement.active_termination.effective_end_date),
-                )
+                _("Avtalet är redan uppsagt (upphör %(d)s).", d=iso(notice.effective_end_date))
             )
         if ended or status == "ended":
             raise _does_not_fit(_("Avtalet har redan upphört; det kan inte sägas upp."))
-        try:
-            outcome = rules.termination_effective_end(terms, max(as_of, terms.start_date), True)
-        except rules.RuleViolation as exc:
-            raise _does_not_fit(exc.message) from None
-        facts.update(
-            end=outcome.effective_end,
-            late=outcome.late,
-            deadline=outcome.last_notice_date,
-            years=(as_of.year, outcome.effective_end.year),
-        )
+        facts.update(_uppsagning_facts(terms, as_of))
     elif decision == "nytt_avtal":
         if ended or status == "ended":
             raise _does_not_fit(
@@ -324,8 +407,7 @@ def decision_facts(agreement: Agreement, decision: str, as_of: date) -> dict[str
                     "skriv förslaget från det."
                 )
             )
-        end_year = agreement.end_date.year if agreement.end_date else agreement.start_date.year + 1
-        facts["years"] = (agreement.start_date.year, end_year)
+        facts.update(_nytt_avtal_facts(agreement, dates, notice, as_of))
     else:  # upphandling
         facts["years"] = (as_of.year, as_of.year + 1)
     return facts
@@ -368,7 +450,9 @@ def _economy(agreement: Agreement, years: tuple[int, int] | None, own_name: str)
                             "ar": str(r.year),
                             "markering": mark,
                             "part": str(names.get(org_id, org_id)),
-                            "belopp": format_sek(amount),
+                            # Split to öre by largest remainder: shown to the öre, so the
+                            # shares visibly add up to the net cost.
+                            "belopp": format_sek(amount, decimals=True),
                         }
                     )
     note_parts = []
@@ -404,8 +488,10 @@ def build_context(
 ) -> dict[str, Any]:
     """The complete, JSON-serialisable context for a draft of `decision` as of `as_of`.
 
-    `texts` overrides the default free texts (None or absent: the default). Raises
-    ValidationError naming what is missing or why the decision does not fit.
+    `texts` overrides the default free texts (None or absent: the default). `earlier_drafts`
+    are (the day a draft was made, in Europe/Stockholm; its decision); the Bakgrund lists those
+    made on or before `as_of`. Raises ValidationError naming what is missing or why the
+    decision does not fit.
     """
     texts = dict(texts or {})
     facts = decision_facts(agreement, decision, as_of)
@@ -432,6 +518,11 @@ def build_context(
     parties_text = join_names(parties) or own_org.name
     indef, definite, pronoun = _KIND_PHRASES[agreement.kind]
     person = agreement.responsible_person
+    notice = (
+        f"{agreement.notice_period_months} månader"
+        if agreement.notice_period_months
+        else f"{agreement.notice_period_days} dagar"
+    )
 
     def text(name: str, default: str) -> str:
         value = texts.get(name)
@@ -439,13 +530,16 @@ def build_context(
 
     verksamhet = text("verksamhet", "personligt ombud")
     subject = f"{definite} med {parties_text} avseende {verksamhet}"
+    period_start = iso(facts.get("period_start"))
     period_end = iso(facts.get("period_end"))
     deadline = iso(facts.get("deadline"))
+    current_deadline = iso(facts.get("current_deadline"))
     since = iso(agreement.start_date)
     intro = f"{namnd} beslutar"
     points: list[str]
 
     if decision == "forlangning":
+        next_start = iso(facts["next_start"])
         next_end = iso(facts["next_end"])
         title = f"{_cap(verksamhet)}, {indef} med {parties_text} – förlängning"
         points = [
@@ -453,9 +547,21 @@ def build_context(
             f"{facts['extension_words']} till och med {next_end}."
         ]
         summary = f"{_cap(subject)} förlängs till och med {next_end} om {pronoun} inte sägs upp."
+        situation = f"Nuvarande avtalsperiod löper {period_start}–{period_end}"
+        if facts.get("extended_to"):
+            # The current period's last day for notice has passed: the decision is about the
+            # period it has already been extended into, and the extension after that.
+            situation += (
+                f". Sista dag för uppsägning av den perioden ({current_deadline}) har passerat, "
+                f"så {definite} förlängs till och med {iso(facts['extended_to'])} och sista dag "
+                f"för uppsägning är {deadline}."
+            )
+        else:
+            situation += f" och sista dag för uppsägning är {deadline}."
         arendet = (
-            f"{namnd} har att ta ställning till uppsägning av {subject}. Nuvarande avtalsperiod "
-            f"löper till och med {period_end} och sista dag för uppsägning är {deadline}.\n\n"
+            f"{namnd} har att ta ställning till uppsägning av {subject}. {situation} Sägs "
+            f"{definite} inte upp senast då förlängs {pronoun} i {facts['extension_words']}, "
+            f"för perioden {next_start}–{next_end}.\n\n"
             f"{forvaltning or namnd} föreslår att {definite} inte sägs upp varvid {pronoun} "
             f"förlängs till och med {next_end}."
         )
@@ -469,30 +575,32 @@ def build_context(
         points = [f"{_cap(subject)} sägs upp att upphöra {end}."]
         points.append(
             f"{forvaltning or namnd} får i uppdrag att skriftligen säga upp {definite} "
-            f"hos {parties_text}"
-            + (f" senast {deadline}." if deadline and not facts.get("late") else ".")
+            f"hos {parties_text}" + (f" senast {deadline}." if deadline else ".")
         )
         summary = f"{_cap(subject)} föreslås sägas upp att upphöra {end}."
-        notice = (
-            f"{agreement.notice_period_months} månader"
-            if agreement.notice_period_months
-            else f"{agreement.notice_period_days} dagar"
-        )
+        if deadline:
+            when = f"Om uppsägningen tas emot senast {deadline} upphör {definite} {end}."
+        elif facts.get("ends_anyway"):
+            when = (
+                f"Sista dag för uppsägning av nuvarande period ({current_deadline}) har "
+                f"passerat, men {definite} förlängs inte efter {end} och upphör då."
+            )
+        else:  # tills vidare: the end follows from the day the notice is received
+            when = f"Om uppsägningen tas emot {iso(as_of)} upphör {definite} {end}."
         arendet = (
             f"{namnd} har att ta ställning till uppsägning av {subject}. Uppsägningstiden är "
-            f"{notice}. Om uppsägningen tas emot senast {deadline or iso(as_of)} upphör "
-            f"{definite} {end}.\n\n{forvaltning or namnd} föreslår att {definite} sägs upp."
+            f"{notice}. {when}\n\n{forvaltning or namnd} föreslår att {definite} sägs upp."
         )
-        if facts.get("late"):
+        if facts.get("late") and current_deadline and not facts.get("ends_anyway"):
             arendet += (
-                f" Sista dag för uppsägning av nuvarande period ({deadline}) har passerat, så "
-                f"{definite} upphör först {end}."
+                f" Sista dag för uppsägning av nuvarande period ({current_deadline}) har "
+                f"passerat, så {definite} upphör först {end}."
             )
         samrad = f"Samråd har skett med {parties_text} om uppsägningen."
     elif decision == "nytt_avtal":
-        start = iso(agreement.start_date)
-        end = iso(agreement.end_date) if agreement.end_date else "tills vidare"
-        span = f"för tiden {start}–{end}" if agreement.end_date else f"från {start} tills vidare"
+        start = iso(facts["new_start"])
+        end = iso(facts["new_end"])
+        span = f"för tiden {start}–{end}" if end else f"från {start} tills vidare"
         title = f"Förslag till {indef} med {parties_text} avseende {verksamhet} {span}"
         leader = f"{_genitive(forvaltning)} chef" if forvaltning else "förvaltningschefen"
         points = [
@@ -564,7 +672,7 @@ def build_context(
         "forvaltning": forvaltning,
         "datum": iso(as_of),
         "datum_lang": long_date(as_of),
-        "diarienummer": agreement.diarienummer,
+        "diarienummer": agreement.diarienummer or PLACEHOLDER,
         "rubrik": title,
         "avtal_titel": agreement.title,
         "avtalstyp": indef,
@@ -573,11 +681,17 @@ def build_context(
         "parter_text": parties_text,
         "avtal_sedan": since,
         "avtal_slut": iso(agreement.end_date) if agreement.end_date else "tills vidare",
+        "period_start": period_start,
         "period_slut": period_end,
         "sista_dag_uppsagning": deadline,
+        "forlangs_fran": iso(facts.get("next_start")),
         "forlangs_till": iso(facts.get("next_end")),
         "forlangning_langd": facts.get("extension_words", ""),
         "upphor": iso(facts.get("end")),
+        "nytt_fran": iso(facts.get("new_start")),
+        "nytt_till": (
+            (iso(facts.get("new_end")) or "tills vidare") if facts.get("new_start") else ""
+        ),
         "beslut_inledning": intro,
         "beslutspunkter": points,
         "sammanfattning": summary,
@@ -596,8 +710,8 @@ def build_context(
         ),
         "mbl": text("mbl", "Information enligt lagen om medbestämmande är ej påkallat."),
         "uppfoljning": text("uppfoljning", uppfoljning),
-        "handlaggare": person.name,
-        "handlaggare_titel": person.title or "",
+        "handlaggare": person.name if person else PLACEHOLDER,
+        "handlaggare_titel": (person.title or "") if person else "",
         "skickas_till": parties or [own_org.name],
     }
     assert set(context) == set(VARIABLES), set(context) ^ set(VARIABLES)

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from threading import Lock
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from docx import Document
 from docxtpl import DocxTemplate
@@ -49,6 +50,9 @@ __all__ = [
 
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+#: Drafts are dated by the day they were made, as a calendar date in Europe/Stockholm.
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 _cache_lock = Lock()
 _by_sha: dict[str, bytes] = {}
@@ -158,16 +162,19 @@ def render_bytes(template: bytes, context: dict[str, Any]) -> bytes:
 
 
 def _earlier(agreement: Agreement) -> list[tuple[date, str]]:
-    """Earlier drafts of the agreement: (the date they were written for, decision code)."""
+    """Earlier drafts of the agreement: (the day each was made, in Europe/Stockholm; decision
+    code), once per day and decision. Dated by when it was made, never by the as-of day it
+    was asked for, which may be a what-if ("as it would have stood on 2020-05-01")."""
     rows = db.session.execute(
-        db.select(GeneratedDraft.as_of, GeneratedDraft.decision)
+        db.select(GeneratedDraft.created_at, GeneratedDraft.decision)
         .where(GeneratedDraft.agreement_id == agreement.id)
-        .order_by(GeneratedDraft.as_of, GeneratedDraft.id)
+        .order_by(GeneratedDraft.created_at, GeneratedDraft.id)
     ).all()
     seen: list[tuple[date, str]] = []
-    for item in rows:
-        if tuple(item) not in seen:
-            seen.append(tuple(item))
+    for created_at, decision in rows:
+        item = (created_at.astimezone(STOCKHOLM).date(), decision)
+        if item not in seen:
+            seen.append(item)
     return seen
 
 

@@ -15,7 +15,10 @@ from openpyxl.utils import get_column_letter
 from app.core.errors import ValidationError
 from app.finance.services import Overview
 
-KRONOR_FORMAT = '# ##0 "kr"'
+# Excel format codes: "," is the grouping mark (shown as a space in Swedish Excel), and the
+# locale's decimal sign replaces ".".
+KRONOR_FORMAT = '#,##0 "kr"'
+ORE_FORMAT = '#,##0.00 "kr"'
 XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -60,7 +63,8 @@ def _rows(overview: Overview) -> list[list]:
 
 
 def overview_xlsx(overview: Overview) -> bytes:
-    """One sheet: a row per agreement, amounts as numbers formatted '# ##0 "kr"', a sum row."""
+    """One sheet: a row per agreement, amounts as numbers in kronor (statsbidrag and net with
+    öre), a sum row."""
     rows = _rows(overview)
     wb = Workbook()
     ws = wb.active
@@ -76,9 +80,9 @@ def overview_xlsx(overview: Overview) -> bytes:
         + [sum((r[c] for r in rows if r[c] is not None), Decimal(0)) for c in (5, 6, 7)]
     )
     ws.cell(row=ws.max_row, column=2).font = Font(bold=True)
-    for col in (6, 7, 8):
+    for col, number_format in ((6, KRONOR_FORMAT), (7, ORE_FORMAT), (8, ORE_FORMAT)):
         for r in range(2, ws.max_row + 1):
-            ws.cell(row=r, column=col).number_format = KRONOR_FORMAT
+            ws.cell(row=r, column=col).number_format = number_format
     for col, width in zip(range(1, 11), (9, 48, 20, 30, 18, 16, 16, 16, 12, 40), strict=True):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"

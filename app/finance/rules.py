@@ -26,6 +26,7 @@ Messages meant for users are Swedish.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation
@@ -81,12 +82,14 @@ ROUNDING_MODES = ("final", "yearly")
 FREQUENCIES = {"monthly": 12, "quarterly": 4, "yearly": 1}
 _PERCENT_MIN = Decimal(-50)
 _PERCENT_MAX = Decimal(100)
+_PERCENT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _HUNDRED = Decimal(100)
 _ONE = Decimal(1)
 # The many-agreement paths below call these contexts' methods directly (no ``with`` block per
 # line): exact arithmetic that raises instead of rounding, and rounding to whole kronor.
-_EXACT = Context(prec=1000, rounding=ROUND_HALF_UP, traps=[InvalidOperation, Inexact])
-_TO_KRONOR = Context(prec=1000, rounding=ROUND_HALF_UP, traps=[InvalidOperation])
+# 5 000 digits hold any factor exactly: at most 300 yearly steps (1900–2200) of five decimals.
+_EXACT = Context(prec=5000, rounding=ROUND_HALF_UP, traps=[InvalidOperation, Inexact])
+_TO_KRONOR = Context(prec=5000, rounding=ROUND_HALF_UP, traps=[InvalidOperation])
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,12 +275,10 @@ def parse_percent(value: str | int | Decimal) -> Decimal:
         d = Decimal(value)
     elif isinstance(value, str):
         s = value.strip().replace("\u2212", "-").replace(",", ".").removesuffix("%").strip()
-        if not s or len(s) > 20:
+        # Plain decimals only: Decimal() alone would take "1e2", "1_000" and non-ASCII digits.
+        if len(s) > 20 or not _PERCENT_TEXT.fullmatch(s):
             raise ValueError(f"”{value}” är inte ett tal.")
-        try:
-            d = Decimal(s)
-        except InvalidOperation:
-            raise ValueError(f"”{value}” är inte ett tal.") from None
+        d = Decimal(s)
     else:
         raise ValueError("Procentsatsen är inte ett tal.")
     if not d.is_finite():

@@ -27,7 +27,7 @@ from app.auth import actor, permission_required
 from app.core import charts
 from app.core.errors import DomainError, ValidationError
 from app.core.forms import apply_errors
-from app.core.money import format_percent, format_sek
+from app.core.money import format_percent, format_sek, plain_decimal
 from app.core.paging import ListPage
 from app.core.query import int_param
 from app.extensions import db
@@ -62,7 +62,7 @@ def explain(line: LineResult, base_amount: Decimal | None = None) -> str:
         f"(1 + {format_percent(p.percent)}{' ' + _('prel.') if p.preliminary else ''}, {p.year})"
         for p in line.chain
     )
-    factor = format(line.factor.normalize(), "f") if line.factor is not None else "?"
+    factor = plain_decimal(line.factor) if line.factor is not None else "?"
     text = f"{_('faktor')} {factor} = {steps}"
     if base_amount is not None:
         text += f"; {format_sek(base_amount)} × {factor} → {format_sek(line.amount)}"
@@ -372,14 +372,14 @@ def _export(kind: str) -> Response:
     data = services.overview(year, **_filters())
     try:
         if kind == "xlsx":
-            body, mimetype = exports.overview_xlsx(data), exports.XLSX_MIMETYPE
+            body, content_type = exports.overview_xlsx(data), exports.XLSX_MIMETYPE
         else:
-            body, mimetype = exports.overview_csv(data), "text/csv; charset=utf-8"
+            body, content_type = exports.overview_csv(data), "text/csv; charset=utf-8"
     except ValidationError as exc:
         return render_template("errors/error.html", status=422, message=exc.message), 422
     return Response(
         body,
-        mimetype=mimetype,
+        content_type=content_type,
         headers={"Content-Disposition": f'attachment; filename="ersattning-{year}.{kind}"'},
     )
 

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from blinker import Namespace
 from flask_babel import gettext as _
+from sqlalchemy import func
 
 from app.core.errors import NotFoundError, ValidationError
 from app.extensions import db
@@ -66,8 +67,11 @@ def create_series(code: str, name: str, description: str | None = None, user=Non
         errors["code"] = _(
             "Koden ska vara 1–40 tecken: bokstäver A–Z, siffror, bindestreck eller understreck."
         )
-    elif db.session.execute(db.select(IndexSeries.id).where(IndexSeries.code == code)).first():
-        errors["code"] = _("Det finns redan en indexserie med koden %(code)s.", code=code)
+    elif existing := db.session.execute(
+        # "opi" beside "OPI" would be a look-alike that lines could follow by mistake.
+        db.select(IndexSeries.code).where(func.lower(IndexSeries.code) == code.lower())
+    ).scalar():
+        errors["code"] = _("Det finns redan en indexserie med koden %(code)s.", code=existing)
     if not name:
         errors["name"] = _("Ange ett namn.")
     elif len(name) > 200:

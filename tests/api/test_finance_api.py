@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -126,6 +126,9 @@ def test_create_series_and_enter_values(api, db):
         {"percent": "-50.1", "status": "final"},
         {"percent": "100.5", "status": "final"},
         {"percent": "2", "status": "maybe"},
+        {"percent": "1e2", "status": "final"},
+        {"percent": "1_0", "status": "final"},
+        {"percent": "\u0663", "status": "final"},  # an Arabic-Indic 3
     ],
 )
 def test_bad_index_values_are_refused_and_nothing_saved(api, opi, body):
@@ -318,3 +321,49 @@ def test_finance_compensation_lists_every_agreement_and_the_sum(api, seed003, se
 
 def test_compensation_without_year_is_malformed(api, seed003):
     assert api("reader").get(f"/agreements/{seed003.id}/compensation").status_code == 400
+
+
+def test_a_series_code_differing_only_in_case_is_refused(api, opi):
+    r = api("finance").post("/index-series", {"code": "opi", "name": "Look-alike"})
+    assert r.status_code == 422
+    assert "OPI" in r.json["error"]["fields"]["code"]
+
+
+def test_factors_are_exact_over_long_chains(api, seed003):
+    finance = api("finance")
+    assert finance.post("/index-series", {"code": "D3", "name": "Tre decimaler"}).status_code == 201
+    percents = {2021: "2.345", 2022: "1.234", 2023: "3.456", 2024: "2.718", 2025: "1.414"}
+    for year, percent in {**percents, 2026: "1.732"}.items():
+        r = finance.put(f"/index-series/D3/years/{year}", {"percent": percent, "status": "final"})
+        assert r.status_code == 200, r.json
+    line = {"label": "Rad", "amount": "4107597", "price_level_year": 2020, "index_series": "D3"}
+    r = finance.post(f"/agreements/{seed003.id}/compensation-items", line)
+    assert r.status_code == 201, r.json
+    year = finance.get(f"/agreements/{seed003.id}/compensation?from_year=2026&to_year=2026").json
+    item = year["years"][0]["items"][0]
+    # 1.02345 × 1.01234 × 1.03456 × 1.02718 × 1.01414 × 1.01732, all 30 decimals kept.
+    assert item["factor"] == "1.13592788399990600292550328832"
+    assert item["amount"] == "4665934.00"  # 4 665 933.9685… rounded once
+
+
+def test_three_centuries_of_indexation_compute_exactly(api, seed003):
+    finance = api("finance")
+    finance.post("/index-series", {"code": "LONG", "name": "Lång"})
+    for year in range(1901, 2101):
+        finance.put(f"/index-series/LONG/years/{year}", {"percent": "12.345", "status": "final"})
+    line = {"label": "Rad", "amount": "1.00", "price_level_year": 1900, "index_series": "LONG"}
+    assert finance.post(f"/agreements/{seed003.id}/compensation-items", line).status_code == 201
+    r = finance.get(f"/agreements/{seed003.id}/compensation?from_year=2100&to_year=2100")
+    assert r.status_code == 200, r.json
+    factor = Decimal(r.json["years"][0]["items"][0]["factor"])
+    assert factor == _power("1.12345", 200)  # 1 000 decimals, none lost
+    rounded = factor.quantize(Decimal(1), rounding=ROUND_HALF_UP)
+    assert r.json["years"][0]["items"][0]["amount"] == f"{rounded}.00"
+
+
+def _power(base: str, n: int) -> Decimal:
+    from decimal import localcontext
+
+    with localcontext() as ctx:
+        ctx.prec = 5000
+        return Decimal(base) ** n

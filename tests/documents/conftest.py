@@ -12,9 +12,10 @@ def seed000(db, factory):
     """Linköping's samverkansavtal with Åtvidaberg: since 2008-01-01, two-year extensions."""
     from app.parties import services as parties
 
-    def make(**overrides):
+    def make(more_parties: tuple[str, ...] = (), **overrides):
         linkoping = factory.organisation("Linköpings kommun")
         atvidaberg = factory.organisation("Åtvidabergs kommun")
+        others = [(factory.organisation(name), "part") for name in more_parties]
         board = parties.create_unit(linkoping, "Social- och omsorgsnämnden", "namnd")
         admin = parties.create_unit(linkoping, "Social- och omsorgsförvaltningen", "forvaltning")
         official = factory.person(
@@ -35,7 +36,7 @@ def seed000(db, factory):
             **overrides,
         }
         return factory.agreement(
-            parties_=[(linkoping, "huvudman"), (atvidaberg, "part")],
+            parties_=[(linkoping, "huvudman"), (atvidaberg, "part"), *others],
             as_of=date(2020, 3, 1),
             **fields,
         )
@@ -101,3 +102,24 @@ def document_text(data: bytes) -> str:
     for section in doc.sections:
         parts.extend(p.text for p in section.header.paragraphs)
     return "\n".join(parts)
+
+
+@pytest.fixture
+def add_notice(db):
+    """``add_notice(agreement, received=…, end=…, late=False)``: a notice from the agreement's
+    second party, stored as given (no rule applied) and committed."""
+    from app.agreements.models import Termination
+
+    def add(agreement, received, end, late=False):
+        db.session.add(
+            Termination(
+                agreement=agreement,
+                organisation_id=agreement.parties[1].organisation_id,
+                received_date=received,
+                effective_end_date=end,
+                late=late,
+            )
+        )
+        db.session.commit()
+
+    return add

@@ -213,13 +213,16 @@ def test_excel_export_holds_numbers_with_kronor_format(client, login, seed003):
     cell = ws.cell(row=2, column=col)
     assert isinstance(cell.value, int | float) and not isinstance(cell.value, bool)
     assert cell.value == 4870709
-    assert cell.number_format == '# ##0 "kr"'
+    assert cell.number_format == '#,##0 "kr"'  # grouped by Excel in the reader's locale
+    net = ws.cell(row=2, column=header.index("Nettokostnad") + 1)
+    assert net.number_format == '#,##0.00 "kr"'
 
 
 def test_csv_export_is_semicolon_separated_utf8_with_bom(client, login, seed003):
     login("reader")
     r = client.get("/finance/export.csv?year=2023")
     assert r.data.startswith("\ufeff".encode())
+    assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
     text = r.data.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Avtal-id;Avtal;")
     assert "4870709,00" in text
