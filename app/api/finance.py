@@ -54,9 +54,10 @@ def _series_json(series: IndexSeries) -> dict:
     }
 
 
-def year_json(result: YearResult) -> dict:
+def year_json(result: YearResult, in_force: bool) -> dict:
     return {
         "year": result.year,
+        "in_force": in_force,
         "total": _amount(result.total),
         "preliminary": result.preliminary,
         "missing": [m.message for m in result.missing],
@@ -289,7 +290,14 @@ def get_compensation(agreement_id: int):
     from_year = _year_arg("from_year")
     to_year = _year_arg("to_year", from_year)
     years = services.compensation_years(agreement, from_year, to_year)
-    return jsonify({"agreement_id": agreement.id, "years": [year_json(r) for r in years]})
+    # A year outside the agreement's time is computed all the same (what it would cost, e.g.
+    # for a new agreement's draft) and says in_force: false.
+    return jsonify(
+        {
+            "agreement_id": agreement.id,
+            "years": [year_json(r, services.runs_in_year(agreement, r.year)) for r in years],
+        }
+    )
 
 
 @bp.route("/agreements/<int:agreement_id>/instalments", methods=["GET"])

@@ -189,8 +189,10 @@ AGREEMENTS: list[dict] = [
         # substantially); 3 months is a chosen placeholder so the lifecycle can be computed.
         "notice_period_months": 3,
         "notice_must_be_written": False,
-        # Four ombud plus the coordinator (Grundbemanning); five årsarbetare.
-        "fte": Decimal("5"),
+        # Four ombud plus the coordinator work in it, but the cost the parties share is "efter
+        # avräkning av statsbidrag": the grant is already deducted from the 110 000 kr per
+        # party, so no FTE is recorded here (it would deduct the grant a second time).
+        "fte": None,
         "invoicing": "yearly",
         "invoicing_party": "Haninge kommun",
         "parties": [

@@ -19,8 +19,9 @@ from typing import Any, TypeVar
 from flask_babel import gettext as _
 from sqlalchemy import func
 
-from app.agreements.models import Agreement, AgreementParty
-from app.agreements.services import record_audit, touch
+from app.agreements import rules as rules_dates
+from app.agreements.models import Agreement, AgreementParty, Termination
+from app.agreements.services import TERM_FIELDS, record_audit, termination_end, touch
 from app.core.bulk import collector_paused
 from app.core.errors import ValidationError
 from app.core.money import format_sek, fraction_to_ore, parse_amount, parse_share
@@ -176,7 +177,14 @@ def invoiced_amount(result: YearResult) -> Decimal | None:
 def instalment_plan(agreement: Agreement, year: int) -> dict[str, Any]:
     """The year's invoices: the total compensation split by the agreement's invoicing
     frequency, and, where cost shares exist, each party's share of the net cost split the same
-    way (the invoice from the invoicing party to each party, as in seed 001)."""
+    way (the invoice from the invoicing party to each party, as in seed 001). A year the
+    agreement is not in force (see :func:`runs_in_year`) has nothing to invoice: 422."""
+    if not runs_in_year(agreement, year):
+        raise ValidationError(
+            _("Avtalet gäller inte %(year)s; det finns inget att fakturera det året.", year=year),
+            {"year": _("Avtalet gäller inte det året.")},
+            code="not_in_force",
+        )
     (result,) = compensation_years(agreement, year, year)
     annual = invoiced_amount(result)
     plan: dict[str, Any] = {
@@ -611,31 +619,65 @@ class AgreementRef:
     diarienummer: str | None
     fte: Decimal | None
     start_date: date | None
-    end_date: date | None
-    extension_months: int | None
-    continues_open_ended: bool
+    last_day: date | None
     board_id: int | None
 
 
 def _agreements() -> list[AgreementRef]:
-    """Every non-archived agreement, by title."""
-    stmt = (
-        db.select(
-            Agreement.id,
-            Agreement.title,
-            Agreement.kind,
-            Agreement.diarienummer,
-            Agreement.fte,
-            Agreement.start_date,
-            Agreement.end_date,
-            Agreement.extension_months,
-            Agreement.continues_open_ended,
-            Agreement.board_id,
-        )
-        .where(Agreement.stage != "archived")
-        .order_by(Agreement.title, Agreement.id)
+    """Every non-archived agreement, by title, with the last day it runs (three queries)."""
+    notice_ends = dict(
+        db.session.execute(
+            db.select(Termination.agreement_id, func.max(Termination.effective_end_date))
+            .where(Termination.withdrawn_at.is_(None))
+            .group_by(Termination.agreement_id)
+        ).all()
     )
-    return [AgreementRef(*row) for row in db.session.execute(stmt)]
+    columns = [getattr(Agreement, f) for f in _REF_COLUMNS]
+    stmt = db.select(*columns).where(Agreement.stage != "archived")
+    stmt = stmt.order_by(Agreement.title, Agreement.id)
+    refs = []
+    for row in db.session.execute(stmt):
+        refs.append(
+            AgreementRef(
+                row.id,
+                row.title,
+                row.kind,
+                row.diarienummer,
+                row.fte,
+                row.start_date,
+                _last_day(row, notice_ends.get(row.id)),
+                row.board_id,
+            )
+        )
+    return refs
+
+
+_REF_COLUMNS = ("id", "title", "kind", "diarienummer", "fte", "board_id", *TERM_FIELDS)
+
+
+def _last_day(terms: Any, notice_end: date | None) -> date | None:
+    """The last day an agreement runs as the data stands: the end a notice fixed, else the end
+    of its last possible period (None: it runs on, extending itself or tills vidare)."""
+    if terms.start_date is None:
+        return None
+    if terms.end_date is None or terms.continues_open_ended:
+        natural = None
+    elif terms.extension_months is None:
+        natural = terms.end_date
+    elif terms.max_extensions is None:
+        natural = None
+    else:  # capped extensions: the rules count them
+        natural = rules_dates.final_end(
+            rules_dates.Terms(*(getattr(terms, f) for f in TERM_FIELDS))
+        )
+    if notice_end is not None and (natural is None or notice_end < natural):
+        return notice_end
+    return natural
+
+
+def last_day(agreement: Agreement) -> date | None:
+    """:func:`_last_day` of one agreement."""
+    return _last_day(agreement, termination_end(agreement))
 
 
 def _names(model) -> dict[int, str]:
@@ -645,15 +687,14 @@ def _names(model) -> dict[int, str]:
 
 
 def runs_in_year(agreement: Agreement | AgreementRef, year: int) -> bool:
-    """Whether the agreement can be in force some day of ``year``: it has started by then and
-    has not ended for good before it (a term that extends itself or goes on tills vidare is
-    taken as running; a procurement without dates is left out)."""
+    """Whether the agreement is in force some day of ``year``: it has started by then and has
+    not ended before it — by the end of its last possible period (a term that extends itself
+    without a cap, or goes on tills vidare, runs on) or the end a notice fixed. A procurement
+    without dates is in force in no year."""
     if agreement.start_date is None or agreement.start_date.year > year:
         return False
-    end = agreement.end_date
-    if end is None or end.year >= year:
-        return True
-    return bool(agreement.extension_months or agreement.continues_open_ended)
+    end = agreement.last_day if isinstance(agreement, AgreementRef) else last_day(agreement)
+    return end is None or end.year >= year
 
 
 @dataclass(frozen=True)

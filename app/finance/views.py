@@ -91,6 +91,7 @@ def _table_context(agreement: Agreement, start: int, end: int) -> dict:
     return {
         "items": items,
         "years": years,
+        "in_force": {y.year: services.runs_in_year(agreement, y.year) for y in years},
         "chart": chart,
         "names": names,
         "share_keys": share_keys,
@@ -150,10 +151,11 @@ def agreement(agreement_id: int):
 
 def _render_agreement(agreement, as_of, ctx, item_form, shares_form=None, status=200):
     invoice_year = _year_arg(as_of.year)
+    plan_error = None
     try:
         plan = services.instalment_plan(agreement, invoice_year)
-    except DomainError:
-        plan = None
+    except DomainError as exc:
+        plan, plan_error = None, exc.message
     shares_form = shares_form or CostSharesForm()
     call_off_form, delete_form = (
         CallOffForm(prefix="calloff", formdata=None),
@@ -181,6 +183,7 @@ def _render_agreement(agreement, as_of, ctx, item_form, shares_form=None, status
             delete_form=delete_form,
             current_shares=current,
             plan=plan,
+            plan_error=plan_error,
             invoice_year=invoice_year,
             **ctx,
         ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -367,3 +368,63 @@ def _power(base: str, n: int) -> Decimal:
     with localcontext() as ctx:
         ctx.prec = 5000
         return Decimal(base) ** n
+
+
+def test_years_outside_the_term_are_marked_and_not_invoiced(api, factory, db):
+    finance = api("finance")
+    iop = factory.agreement(kind="iop", start_date=date(2023, 1, 1), end_date=date(2024, 12, 31))
+    line = {"label": "Bidrag", "amount": "3000000", "price_level_year": 2023, "index_series": None}
+    assert finance.post(f"/agreements/{iop.id}/compensation-items", line).status_code == 201
+    years = finance.get(f"/agreements/{iop.id}/compensation?from_year=2022&to_year=2025").json
+    assert [(y["year"], y["in_force"], y["total"]) for y in years["years"]] == [
+        (2022, False, "3000000.00"),  # what it would cost, marked as outside the term
+        (2023, True, "3000000.00"),
+        (2024, True, "3000000.00"),
+        (2025, False, "3000000.00"),
+    ]
+    r = finance.get(f"/agreements/{iop.id}/instalments?year=2022")
+    assert r.status_code == 422 and r.json["error"]["code"] == "not_in_force"
+    assert finance.get(f"/agreements/{iop.id}/instalments?year=2023").status_code == 200
+    in_overview = {
+        year: [
+            i["agreement_id"]
+            for i in finance.get(f"/finance/compensation?year={year}").json["items"]
+        ]
+        for year in (2022, 2023, 2024, 2025)
+    }
+    assert in_overview == {2022: [], 2023: [iop.id], 2024: [iop.id], 2025: []}
+
+
+def test_the_overview_ends_where_capped_extensions_or_a_notice_end_an_agreement(api, factory, db):
+    from app.agreements.lifecycle import give_notice
+
+    finance = api("finance")
+    capped = factory.agreement(
+        start_date=date(2020, 1, 1),
+        end_date=date(2020, 12, 31),
+        extension_months=12,
+        max_extensions=2,
+    )
+    open_ended = factory.agreement(
+        start_date=date(2020, 1, 1), end_date=None, notice_period_months=6
+    )
+    for a in (capped, open_ended):
+        line = {"label": "Rad", "amount": "1000", "price_level_year": 2020, "index_series": None}
+        assert finance.post(f"/agreements/{a.id}/compensation-items", line).status_code == 201
+    org = open_ended.parties[0].organisation_id
+    give_notice(
+        open_ended,
+        {"organisation_id": org, "received_date": date(2023, 1, 10), "written": True},
+        None,
+        date(2023, 1, 10),
+    )
+    db.session.commit()
+
+    def listed(year):
+        r = finance.get(f"/finance/compensation?year={year}")
+        return {i["agreement_id"] for i in r.json["items"]}
+
+    # Two extensions of a year after 2020: the last day is 2022-12-31.
+    assert capped.id in listed(2022) and capped.id not in listed(2023)
+    # Notice received 2023-01-10 with six months: the agreement ends 2023-07-10.
+    assert open_ended.id in listed(2023) and open_ended.id not in listed(2024)

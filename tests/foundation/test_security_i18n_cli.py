@@ -199,6 +199,12 @@ def test_demo_load_loads_the_five_seeds_and_twice_changes_nothing(runner, db):
     overenskommelse = by_title["Överenskommelse avseende Personligt Ombud under 2019 och 2020"]
     assert len(overenskommelse.parties) == 4
     assert overenskommelse.invoicing_party.name == "Haninge kommun"
+    # 110 000 kr per party in 2019 is the cost after statsbidrag: charged, not credited.
+    from app.finance.services import compensation_years
+
+    y2019 = compensation_years(overenskommelse, 2019, 2019)[0]
+    assert (y2019.total, y2019.statsbidrag, y2019.net) == (440000, 0, 440000)
+    assert [amount for _org, amount in y2019.shares] == [Decimal("110000.00")] * 4
 
 
 def test_demo_load_if_empty_loads_into_an_empty_database(runner, db):
