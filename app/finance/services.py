@@ -999,38 +999,34 @@ class IndexMissing:
 
 def index_missing_deadlines(as_of: date) -> list[IndexMissing]:
     """Years whose value finance has not yet entered, for each series that a line of a
-    non-archived agreement follows and needs that year (on or after its first adjusted year,
-    while the agreement runs). Looks at last year, this year and the coming year.
+    non-archived agreement follows and needs: a line indexed in some year Y up to the coming
+    year (Y at or after its first adjusted year J, while the agreement runs) needs every year
+    from its price level P + 1 to Y. A gap stays listed, however old, until it is entered:
+    those years have no amount until then.
 
     Our choice of date: 31 January of the year the value is for. OPI for a year is published
     in December of the year before (preliminary), so by the end of January finance should have
     entered it, before the first invoices of the year are settled. With the default lead times
     the coming year's value is reminded of from early August.
     """
-    rows = db.session.execute(
-        db.select(
-            IndexSeries.id,
-            IndexSeries.code,
-            CompensationItem.agreement_id,
-            CompensationItem.first_adjusted_year,
-            CompensationItem.price_level_year,
-            Agreement.end_date,
-        )
-        .join(CompensationItem, CompensationItem.series_id == IndexSeries.id)
-        .join(Agreement, Agreement.id == CompensationItem.agreement_id)
-        .where(Agreement.stage != "archived")
-    ).all()
-    if not rows:
-        return []
-    have = set(db.session.execute(db.select(IndexValue.series_id, IndexValue.year)).all())
+    snap = money_snapshot()
     needed: dict[tuple[str, int], set[int]] = defaultdict(set)
-    for sid, code, agreement_id, first, price_level, end_date in rows:
-        first_needed = first if first is not None else price_level + 1
-        for y in (as_of.year - 1, as_of.year, as_of.year + 1):
-            if end_date is not None and end_date.year < y:
+    for a in snap.agreements:
+        m = snap.money.get(a.id)
+        if m is None or a.start_date is None:
+            continue
+        last_year = as_of.year + 1
+        if a.last_day is not None:
+            last_year = min(last_year, a.last_day.year)
+        for line in m.lines:
+            if line.series_code is None:
                 continue
-            if y >= first_needed and (sid, y) not in have:
-                needed[(code, y)].add(agreement_id)
+            if last_year < max(line.effective_first_adjusted_year, a.start_date.year):
+                continue  # not indexed in any year the agreement runs up to the coming year
+            points = snap.series.get(line.series_code, {})
+            for y in range(line.price_level_year + 1, last_year + 1):
+                if y not in points:
+                    needed[(line.series_code, y)].add(a.id)
     return sorted(
         (
             IndexMissing(code, y, date(y, 1, 31), tuple(sorted(ids)))

@@ -328,6 +328,45 @@ def test_index_missing_is_registered_as_a_global_deadline_producer(seed003):
     assert all(d.agreement_id is None for d in found)
 
 
+def test_an_old_gap_stays_listed_until_it_is_entered(seed003, db):
+    # As of 2026-11-23 the table lacks OPI 2024, 2025, 2026 and 2027 (the coming year): all
+    # four are listed, 2024 too, though it is more than a year old.
+    found = services.index_missing_deadlines(date(2026, 11, 23))
+    assert [(d.series_code, d.year) for d in found] == [
+        ("OPI", 2024),
+        ("OPI", 2025),
+        ("OPI", 2026),
+        ("OPI", 2027),
+    ]
+
+
+def test_a_gap_before_the_first_adjusted_year_is_needed_too(factory, db):
+    # Price level 2019, first adjusted 2024: 2024's amount needs 2020–2024 (caught up in 2024).
+    from app.indexation.services import create_series, get_series, set_value
+
+    create_series("PK", "Priskompensation")
+    for year in (2020, 2022, 2023, 2024):
+        set_value(get_series("PK"), year, "2", "final")
+    agreement = factory.agreement(start_date=date(2023, 1, 1), end_date=None)
+    services.add_item(
+        agreement,
+        {
+            "label": "Rad",
+            "amount": "1000",
+            "price_level_year": 2019,
+            "index_series": "PK",
+            "first_adjusted_year": 2024,
+        },
+        None,
+    )
+    db.session.commit()
+    assert [
+        (d.year, d.agreement_ids) for d in services.index_missing_deadlines(date(2023, 6, 1))
+    ] == [
+        (2021, (agreement.id,)),
+    ]
+
+
 def test_no_index_missing_once_the_value_is_entered(seed003, db):
     from app.indexation.services import get_series, set_value
 
