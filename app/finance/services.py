@@ -947,6 +947,8 @@ def _settlements(year: int) -> list[SettlementRow]:
         m = snap.money.get(a.id)
         if m is None or not any(line.series_code in affected_codes for line in m.lines):
             continue
+        if not runs_in_year(a, year):
+            continue  # nothing was invoiced that year
         s = rules.settlement(m.lines, year, before, after, a.fte, snap.rates, m.shares, caches)
         if s.total_difference == 0 and not s.missing:
             continue

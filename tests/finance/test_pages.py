@@ -259,6 +259,17 @@ def _share_and_grant(agreement, db, first: str, second: str) -> None:
     db.session.commit()
 
 
+def test_no_settlement_for_an_agreement_not_in_force_that_year(seed003, db, factory):
+    later = factory.agreement(start_date=date(2024, 1, 1), end_date=None)
+    services.add_item(
+        later,
+        {"label": "Rad", "amount": "1000", "price_level_year": 2020, "index_series": "OPI"},
+        None,
+    )
+    db.session.commit()
+    assert [row.agreement.id for row in services.settlements(2023)] == [seed003.id]
+
+
 def test_settlement_per_party_adds_up(seed003, db):
     _share_and_grant(seed003, db, "2/3", "1/3")
     s = services.settlements(2023)[0].settlement
