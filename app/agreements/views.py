@@ -155,7 +155,10 @@ def new():
 
 @bp.route("/<int:agreement_id>")
 def detail(agreement_id: int):
-    agreement = db.get_or_404(Agreement, agreement_id)
+    return _render_detail(db.get_or_404(Agreement, agreement_id))
+
+
+def _render_detail(agreement: Agreement, attachment_form: AttachmentForm | None = None, status=200):
     as_of = as_of_from_request()
     return render_template(
         "agreements/detail.html",
@@ -164,8 +167,8 @@ def detail(agreement_id: int):
         status=services.status_of(agreement, as_of),
         dates=services.dates_of(agreement, as_of),
         archive_form=ArchiveForm(version=agreement.version),
-        attachment_form=AttachmentForm(),
-    )
+        attachment_form=attachment_form or AttachmentForm(formdata=None),
+    ), status
 
 
 @bp.route("/<int:agreement_id>/edit", methods=["GET", "POST"])
@@ -234,10 +237,8 @@ def upload(agreement_id: int):
         )
     except ValidationError as exc:
         db.session.rollback()
-        flash(exc.message, "danger")
-        return redirect(
-            url_for("agreements.detail", agreement_id=agreement.id) + "#attachments"
-        ), 303
+        apply_errors(form, exc)  # the page again, with the reason beside the file field
+        return _render_detail(db.get_or_404(Agreement, agreement_id), form, 422)
     services.record_audit(
         agreement, current_user, "attachment_added", "attachments", None, attachment.filename
     )
