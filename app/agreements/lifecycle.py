@@ -25,6 +25,7 @@ from app.agreements.models import (
 )
 from app.agreements.services import (
     agreement_changed,
+    last_day,
     record_audit,
     status_of,
     terms_of,
@@ -242,17 +243,20 @@ def obligation_due_dates(obligation: Obligation, start: date, until: date) -> li
 
 
 def open_occurrences(obligation: Obligation, as_of: date, lookback_days: int = 365) -> list[date]:
-    """Occurrences not yet met: the overdue ones (up to ``lookback_days`` back) and the next."""
+    """Occurrences not yet met: the overdue ones (up to ``lookback_days`` back) and the next,
+    within the agreement's time (none after its last day, as the deadlines have it)."""
     agreement = obligation.agreement
     start = as_of - timedelta(days=lookback_days)
     if agreement.start_date is not None:
         start = max(start, agreement.start_date)
+    until = as_of + timedelta(days=400)
+    ends = last_day(agreement, as_of)
+    if ends is not None:
+        until = min(until, ends)
     met = {f.due_date for f in obligation.fulfilments}
-    past = [d for d in obligation_due_dates(obligation, start, as_of) if d not in met]
+    past = [d for d in obligation_due_dates(obligation, start, min(as_of, until)) if d not in met]
     upcoming = [
-        d
-        for d in obligation_due_dates(obligation, as_of, as_of + timedelta(days=400))
-        if d not in met and d not in past
+        d for d in obligation_due_dates(obligation, as_of, until) if d not in met and d not in past
     ]
     return past + upcoming[:1]
 

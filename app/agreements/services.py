@@ -84,6 +84,15 @@ def termination_end(agreement: Any, as_of: date | None = None) -> date | None:
     return t.effective_end_date if t else None
 
 
+def last_day(agreement: Any, as_of: date | None = None) -> date | None:
+    """The agreement's last day as it stood on ``as_of``: the end a notice fixed, else the end
+    of its last possible period. None when it runs on (extending itself without a cap, or tills
+    vidare) or has no dates yet."""
+    if agreement.start_date is None:
+        return None
+    return termination_end(agreement, as_of) or rules.final_end(terms_of(agreement))
+
+
 def status_of(agreement: Agreement, as_of: date) -> str:
     if agreement.start_date is None:
         return "archived" if agreement.stage == "archived" else agreement.stage

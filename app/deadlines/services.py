@@ -53,6 +53,7 @@ from app.agreements.models import (
 from app.agreements.services import (
     TERM_FIELDS,
     agreement_changed,
+    last_day,
     status_of,
     termination_end,
     terms_of,
@@ -228,8 +229,7 @@ def obligation_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterab
     for agreement in agreements:
         if agreement.stage != "decided" or agreement.start_date is None:
             continue
-        terms = terms_of(agreement)
-        ends = termination_end(agreement, as_of) or rules.final_end(terms)
+        ends = last_day(agreement, as_of)
         until = min(last, ends) if ends is not None else last
         start = max(agreement.start_date, as_of - timedelta(days=OVERDUE_LOOKBACK_DAYS))
         for obligation in agreement.obligations:

@@ -134,7 +134,11 @@ AGREEMENTS: list[dict] = [
             "av kostnaden, betalas via länsstyrelsen; Linköpings kommun är sökande kommun även "
             "för de medel som avser Åtvidabergs kommun. Under 2018 fick 197 unika personer "
             "stöd, varav 25 från Åtvidabergs kommun. Varje år skrivs en verksamhetsberättelse "
-            "som redovisas till social- och omsorgsförvaltningen."
+            "som redovisas till social- och omsorgsförvaltningen. "
+            "Antaganden i demodata: uppsägningstiden (6 månader, skriftligen) anges inte i "
+            "beslutet; första periodens slut 2010-12-31 är härlett ur att avtalet förlängs två "
+            "år i taget till 2022-12-31; ersättningen anges inte (bara statsbidraget), så "
+            "ingen ersättningsrad är registrerad."
         ),
         "stage": "decided",
         "board": "Social- och omsorgsnämnden",
@@ -179,7 +183,9 @@ AGREEMENTS: list[dict] = [
             "per part för 2019; kostnaden för 2020 justeras med prisökningar och lönerevision. "
             "Ingen automatisk förlängning; en förnyad överenskommelse ska undertecknas i slutet "
             "av 2020. Part kan begära uppsägning under avtalstiden om förutsättningarna "
-            "väsentligt förändras."
+            "väsentligt förändras. Antaganden i demodata: överenskommelsen anger ingen "
+            "uppsägningstid (3 månader är valt för att datumen ska kunna räknas) och inte vem "
+            "som skriver rapporterna (här Haninge kommun som huvudman)."
         ),
         "stage": "decided",
         "start_date": date(2019, 1, 1),
@@ -251,7 +257,9 @@ AGREEMENTS: list[dict] = [
             "Fakturering via autobokföring med 1/12 per månad, avstämning kvartalsvis. "
             "Statsbidrag 402 638 kr per heltidstjänst (2020 års prisnivå). Beställaren kan "
             "avropa fler årsarbetare till samma ersättning (option). Ansvarsförsäkring 20 mnkr "
-            "person- och 20 mnkr sakskada."
+            "person- och 20 mnkr sakskada. Antaganden i demodata: ansvarig tjänsteperson "
+            "(Linda Ljungqvist, från samverkansavtalet) och att försäkringen löper per "
+            "kalenderår."
         ),
         "stage": "decided",
         "board": "Social- och omsorgsnämnden",
@@ -293,13 +301,23 @@ AGREEMENTS: list[dict] = [
                 "title": "Bevis om förnyad ansvarsförsäkring",
                 "description": "Bevis om förnyad försäkring senast en vecka före det att "
                 "försäkringen går ut (avsnitt 9.1). Antagande: försäkringen löper per "
-                "kalenderår, så beviset ska in senast 24 december.",
+                "kalenderår och går ut 31 december, så beviset ska in senast 24 december.",
                 "recurrence": "yearly",
                 "due_month": 12,
-                "due_day": 24,
+                "due_day": 31,
                 "relative_to_label": "försäkringen går ut",
                 "days_before": 7,
                 "responsible": "Leanlink Råd och Stöd",
+            },
+            {
+                "title": "Kvartalsvis avstämning av faktureringen",
+                "description": "Faktureringen sker via autobokföring med 1/12 per månad och "
+                "stäms av kvartalsvis. Antagande: beställaren gör avstämningen vid varje "
+                "kvartals slut.",
+                "recurrence": "quarterly",
+                "due_month": 3,
+                "due_day": 31,
+                "responsible": "Linköpings kommun",
             },
             {
                 "title": "Statistik",
@@ -324,7 +342,8 @@ AGREEMENTS: list[dict] = [
             "3 000 000 kronor för vardera året 2023 och 2024; för 2024 justeras ersättningen "
             "med den priskompensation som kommunfullmäktige ger nämnden i den årliga budgeten. "
             "Kommunens finansiering är en delfinansiering av PO Skånes verksamhet. Uppdraget "
-            "redovisas till nämnden vid varje helårsskifte."
+            "redovisas till nämnden vid varje helårsskifte. Antagande i demodata: förslaget "
+            "anger ingen uppsägningstid (3 månader, skriftligen, är valt)."
         ),
         "stage": "decided",
         "decided_on": None,
@@ -347,12 +366,13 @@ AGREEMENTS: list[dict] = [
         "obligations": [
             {
                 "title": "Redovisning till nämnden vid helårsskifte",
-                "description": "Uppdraget redovisas till nämnden i enlighet med den ordinarie "
-                "uppföljningen av överenskommelsen vid varje helårsskifte.",
+                "description": "Arbetsmarknads- och socialdirektören redovisar uppdraget till "
+                "nämnden i enlighet med den ordinarie uppföljningen av överenskommelsen vid "
+                "varje helårsskifte.",
                 "recurrence": "yearly",
                 "due_month": 12,
                 "due_day": 31,
-                "responsible": "Personligt Ombud Skåne",
+                "responsible": "Lunds kommun",
             }
         ],
     },

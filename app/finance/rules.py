@@ -49,6 +49,7 @@ __all__ = [
     "LineSettlement",
     "MissingGrant",
     "MissingValue",
+    "NoCompensation",
     "Series",
     "Settlement",
     "ShareSettlement",
@@ -164,6 +165,15 @@ class MissingGrant:
 
 
 @dataclass(frozen=True)
+class NoCompensation:
+    """An agreement with no compensation line: its cost is unknown, not zero."""
+
+    @property
+    def message(self) -> str:
+        return "Ingen ersättning registrerad."
+
+
+@dataclass(frozen=True)
 class LineResult:
     """A line's amount in one year.
 
@@ -197,7 +207,7 @@ class YearFigures:
     year: int
     total: Decimal | None
     preliminary: bool
-    missing: list[MissingValue | MissingGrant]
+    missing: list[MissingValue | MissingGrant | NoCompensation]
     statsbidrag: Decimal | None
     net: Decimal | None
     shares: list[tuple[Hashable, Decimal]]
@@ -480,13 +490,16 @@ def lines_total(
     """What :func:`compute_year` makes of :func:`lines_for_year`'s items — the sum of the
     rounded amounts (None when one is missing), whether a preliminary value was used, and each
     missing value once — without a LineResult per line (the overview computes tens of
-    thousands of lines)."""
+    thousands of lines). No lines at all: total None (nothing is known of the cost)."""
     cache: FactorCache = {} if factor_cache is None else factor_cache
     total = Decimal(0)
-    complete = True
+    complete = False  # until a line is seen
+    seen_line = False
     preliminary = False
     missing: list[MissingValue] = []
     for line in lines:
+        if not seen_line:
+            seen_line = complete = True
         if line.problems:
             _refuse_invalid(line)
         if line.series_code is None or year < line.effective_first_adjusted_year:
@@ -553,13 +566,15 @@ def compute_year(
     ``factor_cache`` may be shared by calls with the same series (see :func:`lines_for_year`).
     """
     items = lines_for_year(lines, year, series_by_code, factor_cache)
-    missing: list[MissingValue | MissingGrant] = []
+    missing: list[MissingValue | MissingGrant | NoCompensation] = []
     for item in items:
         for m in item.missing:
             if m not in missing:
                 missing.append(m)
     total: Decimal | None = None
-    if all(i.amount is not None for i in items):
+    if not items:
+        missing.append(NoCompensation())
+    elif all(i.amount is not None for i in items):
         total = sum((i.amount for i in items if i.amount is not None), Decimal(0))
     statsbidrag, net, split = _grant_net_shares(year, total, missing, fte, grant_rates, shares)
     return YearResult(
@@ -587,7 +602,9 @@ def year_figures(
     missing values and preliminary mark, at a fraction of the cost (for overviews and charts
     across all agreements)."""
     total, preliminary, index_missing = lines_total(lines, year, series_by_code, factor_cache)
-    missing: list[MissingValue | MissingGrant] = list(index_missing)
+    missing: list[MissingValue | MissingGrant | NoCompensation] = list(index_missing)
+    if total is None and not index_missing:
+        missing.append(NoCompensation())  # no line at all
     statsbidrag, net, split = _grant_net_shares(year, total, missing, fte, grant_rates, shares)
     return YearFigures(
         year=year,

@@ -21,7 +21,7 @@ from sqlalchemy import func
 
 from app.agreements import rules as rules_dates
 from app.agreements.models import Agreement, AgreementParty, Termination
-from app.agreements.services import TERM_FIELDS, record_audit, termination_end, touch
+from app.agreements.services import TERM_FIELDS, last_day, record_audit, touch
 from app.core.bulk import collector_paused
 from app.core.errors import ValidationError
 from app.core.money import format_sek, fraction_to_ore, parse_amount, parse_share
@@ -656,8 +656,8 @@ _REF_COLUMNS = ("id", "title", "kind", "diarienummer", "fte", "board_id", *TERM_
 
 
 def _last_day(terms: Any, notice_end: date | None) -> date | None:
-    """The last day an agreement runs as the data stands: the end a notice fixed, else the end
-    of its last possible period (None: it runs on, extending itself or tills vidare)."""
+    """:func:`app.agreements.services.last_day` for ten thousand rows read as columns: the
+    rules are asked only for capped extensions, the one case that needs them."""
     if terms.start_date is None:
         return None
     if terms.end_date is None or terms.continues_open_ended:
@@ -673,11 +673,6 @@ def _last_day(terms: Any, notice_end: date | None) -> date | None:
     if notice_end is not None and (natural is None or notice_end < natural):
         return notice_end
     return natural
-
-
-def last_day(agreement: Agreement) -> date | None:
-    """:func:`_last_day` of one agreement."""
-    return _last_day(agreement, termination_end(agreement))
 
 
 def _names(model) -> dict[int, str]:
@@ -923,24 +918,29 @@ class Settlements:
 
 
 def settlements(year: int) -> list[SettlementRow]:
-    """Per agreement whose lines follow a series with a replaced preliminary value up to
-    ``year``: what was invoiced on the preliminary value against the final one (agreements
-    with nothing to settle are left out)."""
+    """Per agreement in force in ``year`` whose lines follow a series whose value for ``year``
+    went from preliminary to final: the year's amounts on the preliminary value against the
+    final one (agreements with nothing to settle are left out)."""
     _year_range(year, year)
     return _remember(("settlements", year), lambda: _settlements(year))
 
 
 def _settlements(year: int) -> list[SettlementRow]:
-    replaced = indexation.replaced_preliminaries()
-    affected_codes = {code for code, pts in replaced.items() if any(y <= year for y in pts)}
-    if not affected_codes:
+    # Our reading of DOMAIN: a year's settlement is the replacement of that year's own value.
+    # The year was invoiced on its preliminary value (and on the earlier years' values, final
+    # by then); an earlier year's replacement is settled on that year's page, and a year whose
+    # value was entered final at once has nothing to settle.
+    replaced = {
+        code: pts[year] for code, pts in indexation.replaced_preliminaries().items() if year in pts
+    }
+    if not replaced:
         return []
+    affected_codes = set(replaced)
     snap = money_snapshot()
     after = snap.series
     before = {code: dict(points) for code, points in after.items()}
-    for code, pts in replaced.items():
-        for y, point in pts.items():
-            before.setdefault(code, {})[y] = point
+    for code, point in replaced.items():
+        before.setdefault(code, {})[year] = point
     caches: tuple[rules.FactorCache, rules.FactorCache] = ({}, {})
     rows = []
     for a in snap.agreements:

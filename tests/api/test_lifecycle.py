@@ -330,3 +330,33 @@ def test_the_status_filter_asks_about_the_as_of_day(api, factory):
     assert ids("status=extended&as_of=2024-06-01") == ([], [])
     assert ids("status=extended&as_of=2025-06-01") == ([a["id"]], ["extended"])
     assert ids("status=decided&as_of=2023-06-01") == ([a["id"]], ["decided"])
+
+
+def test_obligations_stop_with_the_agreement(api, factory):
+    editor = api("editor")
+    org_a, org_b = factory.organisation(), factory.organisation()
+    r = editor.post(
+        "/agreements",
+        {
+            "kind": "overenskommelse",
+            "title": "2019–2020",
+            "start_date": "2019-01-01",
+            "end_date": "2020-12-31",
+            "notice_period_months": 3,
+            "parties": [
+                {"organisation_id": org_a.id, "role": "part"},
+                {"organisation_id": org_b.id, "role": "part"},
+            ],
+        },
+    )
+    a = r.json
+    editor.post(
+        f"/agreements/{a['id']}/obligations",
+        {"title": "Rapport", "recurrence": "semiannual", "due_month": 6, "due_day": 30},
+    )
+    during = editor.get(f"/agreements/{a['id']}/obligations?as_of=2020-08-01").json["items"][0]
+    # Twice a year from 30 June: 30 December is the other (months keep the day).
+    assert (during["overdue"], during["next_due"]) == (["2019-12-30", "2020-06-30"], "2020-12-30")
+    # Ended 2020-12-31: nothing falls due afterwards, as on the dashboard.
+    later = editor.get(f"/agreements/{a['id']}/obligations?as_of=2026-11-23").json["items"][0]
+    assert (later["overdue"], later["next_due"]) == ([], None)

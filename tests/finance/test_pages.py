@@ -259,6 +259,24 @@ def _share_and_grant(agreement, db, first: str, second: str) -> None:
     db.session.commit()
 
 
+def test_a_years_settlement_is_the_replacement_of_that_years_own_value(seed003, db):
+    from app.indexation.services import get_series, set_value
+
+    opi = get_series("OPI")
+    set_value(opi, 2024, "3.0", "preliminary")
+    set_value(opi, 2024, "4.1", "final")
+    set_value(opi, 2025, "2.0", "final")  # final at once: never invoiced on anything else
+    db.session.commit()
+    (row,) = services.settlements(2024)
+    s = row.settlement
+    # Invoiced on 2024 at 3.0 % (2023 final 4.6 % by then), now 4.1 %:
+    # 4 107 597 × 1.1143179733 × 1.03 = 4 714 484 and 263 426 × … = 302 347 → 5 016 831;
+    # × 1.041 instead: 4 764 833 + 305 575 = 5 070 408; difference 53 577.
+    assert (s.total_before, s.total_after, s.total_difference) == (5016831, 5070408, 53577)
+    assert services.settlements(2025) == []
+    assert [r.settlement.total_difference for r in services.settlements(2023)] == [51222]
+
+
 def test_no_settlement_for_an_agreement_not_in_force_that_year(seed003, db, factory):
     later = factory.agreement(start_date=date(2024, 1, 1), end_date=None)
     services.add_item(

@@ -114,3 +114,12 @@ def test_year_figures_refuse_what_compute_year_refuses():
     for compute in (rules.compute_year, rules.year_figures):
         with pytest.raises(ValueError, match="exakt 1"):
             compute(good, 2021, SERIES, shares=[(1, Fraction(1, 2))])
+
+
+def test_an_agreement_without_lines_has_an_unknown_cost_not_zero():
+    for compute in (rules.compute_year, rules.year_figures):
+        result = compute([], 2023, SERIES, Decimal(2), {2023: Decimal("402638")})
+        assert result.total is None and result.net is None
+        assert result.statsbidrag == Decimal("805276.00")
+        assert [m.message for m in result.missing] == ["Ingen ersättning registrerad."]
+    assert rules.lines_total([], 2023, SERIES) == (None, False, [])

@@ -3,6 +3,7 @@ users CLI, and the demo data loader."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -164,7 +165,7 @@ def test_demo_load_loads_the_five_seeds_and_twice_changes_nothing(runner, db):
     assert first["Organisation"] == 11
     assert first["OrganisationUnit"] == 6
     assert first["Person"] == 9
-    assert first["Obligation"] == 7
+    assert first["Obligation"] == 8
     assert first["AgreementParty"] == 2 + 4 + 1 + 2 + 2
 
     again = runner.invoke(args=["demo", "load"])
@@ -190,6 +191,13 @@ def test_demo_load_loads_the_five_seeds_and_twice_changes_nothing(runner, db):
     assert uppdrag.invoicing == "monthly"
     insurance = next(o for o in uppdrag.obligations if o.days_before == 7)
     assert insurance.relative_to_label == "försäkringen går ut"
+    # The insurance runs out 31 December; the certificate is due a week before: 24 December.
+    from app.agreements.lifecycle import open_occurrences
+
+    assert open_occurrences(insurance, date(2026, 11, 23)) == [
+        date(2025, 12, 24),
+        date(2026, 12, 24),
+    ]
     upphandling = next(a for a in by_title.values() if a.diarienummer == "Dnr son 2018/42")
     assert upphandling.stage == "procurement"
     assert upphandling.status == "procurement"

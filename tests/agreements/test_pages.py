@@ -1,0 +1,21 @@
+"""The agreement page says what an ended or undated agreement is, not "tills vidare"."""
+
+from datetime import date
+
+
+def test_an_ended_agreement_has_no_current_period(client, login, factory):
+    login("reader")
+    ended = factory.agreement(start_date=date(2019, 1, 1), end_date=date(2020, 12, 31))
+    html = client.get(f"/agreements/{ended.id}?as_of=2026-11-23").get_data(as_text=True)
+    period = html.split('data-testid="current-period">')[1].split("</dd>")[0]
+    assert period == "ingen, avtalet har upphört"
+    assert "2019-01-01 – 2020-12-31" in html  # the term itself
+
+
+def test_a_procurement_without_dates_has_no_term_yet(client, login, factory):
+    login("reader")
+    procurement = factory.agreement(
+        kind="upphandlat_avtal", stage="procurement", start_date=None, end_date=None
+    )
+    html = client.get(f"/agreements/{procurement.id}").get_data(as_text=True)
+    assert "inte bestämd ännu" in html and "tills vidare" not in html
