@@ -440,3 +440,16 @@ def test_a_money_form_from_a_stale_page_is_refused_not_applied(client, login, se
     )
     assert r.status_code == 302
     assert "Extra" in [i.label for i in services.items_of(seed003)]
+
+
+def test_overview_totals_show_ore_when_there_are_ore(client, login, seed003, db):
+    from app.agreements.services import touch
+
+    seed003.fte = Decimal("0.75")  # 0.75 × 402 638 = 301 978.50
+    touch(seed003)
+    services.set_grant_rate(2023, "402638")
+    db.session.commit()
+    login("reader")
+    html = client.get("/finance/?year=2023").get_data(as_text=True)
+    assert "301\xa0978,50\xa0kr" in html
+    assert "4\xa0568\xa0730,50\xa0kr" in html  # 4 870 709 − 301 978.50, not rounded apart
