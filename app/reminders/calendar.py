@@ -18,7 +18,7 @@ from app.db import utcnow
 from app.deadlines.models import Deadline
 from app.extensions import db
 from app.parties.models import Person
-from app.reminders.mail import ACTIONS, KIND_LABELS
+from app.reminders.mail import ACTIONS, headline
 from app.reminders.models import CalendarToken
 from app.reminders.services import link_for
 
@@ -102,7 +102,7 @@ def feed(person: Person, since: date | None = None) -> bytes:
         event.add("dtstamp", now)
         event.add("dtstart", d.date)  # a date: DTSTART;VALUE=DATE, an all-day event
         event.add("dtend", d.date + timedelta(days=1))
-        event.add("summary", f"{KIND_LABELS.get(d.kind, d.kind)}: {d.title}")
+        event.add("summary", headline(d.kind, d.title))
         description = ACTIONS.get(d.kind, "")
         if d.business_day != d.date:
             description += f"\nSista bankdag på eller före: {d.business_day.isoformat()}"

@@ -60,7 +60,7 @@ class Item:
     title: str
     deadline_date: date
     business_day: date
-    days_left: int
+    today: date  # the sweep's day: "om 41 dagar" counts from it
     late: bool
     link: str
 
@@ -70,30 +70,43 @@ def valid_address(address: str | None) -> str | None:
     if not address:
         return None
     try:
-        return validate_email(address.strip(), check_deliverability=False).normalized
+        valid = validate_email(address.strip(), check_deliverability=False)
     except EmailNotValidError:
         return None
+    # A domain with å, ä, ö goes out in its ASCII (punycode) form, which every server takes.
+    return valid.ascii_email or valid.normalized
 
 
-def _when(item: Item) -> str:
-    if item.days_left > 1:
-        return f"om {item.days_left} dagar"
-    if item.days_left == 1:
+def headline(kind: str, title: str) -> str:
+    """ "Sista dag för uppsägning: <title>", without saying the kind twice when the title
+    already starts with it ("Indexvärde saknas: OPI 2027")."""
+    label = KIND_LABELS.get(kind, kind)
+    return title if title.startswith(label) else f"{label}: {title}"
+
+
+def _when(day: date, today: date) -> str:
+    """ "om 41 dagar", "i morgon", "i dag", "för 3 dagar sedan" (from ``today`` to ``day``)."""
+    days = (day - today).days
+    if days > 1:
+        return f"om {days} dagar"
+    if days == 1:
         return "i morgon"
-    if item.days_left == 0:
+    if days == 0:
         return "i dag"
-    return f"för {-item.days_left} dagar sedan"
+    if days == -1:
+        return "i går"
+    return f"för {-days} dagar sedan"
 
 
 def _item_text(item: Item) -> str:
     lines = [
-        f"{KIND_LABELS.get(item.kind, item.kind)}: {item.title}",
-        f"Datum: {item.deadline_date.isoformat()} ({_when(item)})",
+        headline(item.kind, item.title),
+        f"Datum: {item.deadline_date.isoformat()} ({_when(item.deadline_date, item.today)})",
     ]
     if item.business_day != item.deadline_date:
         lines.append(
             f"Sista bankdag på eller före datumet: {item.business_day.isoformat()} "
-            "(dagen handlingen säkert har kommit fram)"
+            f"({_when(item.business_day, item.today)}; dagen handlingen säkert har kommit fram)"
         )
     lines.append(f"Att göra: {ACTIONS.get(item.kind, '')}")
     if item.late:
@@ -107,12 +120,14 @@ def _item_html(item: Item) -> str:
     if item.business_day != item.deadline_date:
         extra = (
             f"<br>Sista bankdag på eller före datumet: "
-            f"<strong>{item.business_day.isoformat()}</strong>"
+            f"<strong>{item.business_day.isoformat()}</strong> "
+            f"({escape(_when(item.business_day, item.today))})"
         )
     late = "<p><em>Påminnelsen skickas i efterhand.</em></p>" if item.late else ""
     return (
-        f"<h3>{escape(KIND_LABELS.get(item.kind, item.kind))}: {escape(item.title)}</h3>"
-        f"<p>Datum: <strong>{item.deadline_date.isoformat()}</strong> ({escape(_when(item))})"
+        f"<h3>{escape(headline(item.kind, item.title))}</h3>"
+        f"<p>Datum: <strong>{item.deadline_date.isoformat()}</strong> "
+        f"({escape(_when(item.deadline_date, item.today))})"
         f"{extra}</p><p>Att göra: {escape(ACTIONS.get(item.kind, ''))}</p>{late}"
         f'<p><a href="{escape(item.link, quote=True)}">Öppna i Avtalskollen</a></p>'
     )
@@ -122,7 +137,7 @@ def compose(to: str, items: list[Item], name: str | None = None) -> EmailMessage
     """A message with a plain-text and an HTML part; several items make a digest."""
     if len(items) == 1:
         item = items[0]
-        subject = f"Påminnelse: {KIND_LABELS.get(item.kind, item.kind)} {item.deadline_date} – {item.title}"
+        subject = f"Påminnelse {item.deadline_date}: {headline(item.kind, item.title)}"
     else:
         subject = f"Avtalskollen: {len(items)} påminnelser"
     greeting = f"Hej {name}!" if name else "Hej!"
@@ -199,6 +214,13 @@ class Mailer:
                 self._smtp = self._connect()
             try:
                 refused = self._smtp.send_message(msg, from_addr=self.sender)
+            except smtplib.SMTPNotSupportedError as exc:
+                # An address with non-ASCII letters before the @ needs SMTPUTF8, which this
+                # server lacks: no retry will change that.
+                self._reset_after_error()
+                raise PermanentMailError(
+                    f"SMTP-servern kan inte ta emot adressen {msg['To']} ({exc})."
+                ) from exc
             except smtplib.SMTPRecipientsRefused as exc:
                 codes = [code for code, _msg in exc.recipients.values()]
                 detail = "; ".join(f"{c} {m!r}" for c, m in exc.recipients.values())

@@ -15,7 +15,8 @@ not in the log is due. Of those, only the latest (the smallest lead) is planned 
 marked ``late`` when its day is before ``as_of``; older ones that were missed are recorded as
 ``skipped`` (nobody needs the "180 days left" mail when 30 days are left). What was already
 sent stays sent: it is in the log. On-the-day reminders are still caught up to
-``REMINDER_CATCHUP_DAYS`` (default 7) after the date. A clock that jumped back (an as-of
+``REMINDER_CATCHUP_DAYS`` (default 31, as far back as deadlines are kept) after the date, and
+for what stays undone (an obligation not met, an index value not entered) without limit. A clock that jumped back (an as-of
 earlier than the last sweep's) plans nothing new that was planned before, because the log
 already holds it; the sweep is recorded with ``clock_went_back``.
 
@@ -63,6 +64,7 @@ from app.agreements.services import parse_lead_days
 from app.auth.models import User
 from app.db import utcnow
 from app.deadlines.models import Deadline
+from app.deadlines.services import OVERDUE_KINDS
 from app.extensions import db
 from app.parties.models import Person
 from app.reminders.mail import (
@@ -259,7 +261,7 @@ def run_sweep(as_of: date, now: datetime | None = None) -> SweepResult:
         log.warning("Påminnelsekörning för %s är tidigare än förra körningen (%s)", as_of, last)
     result.planned, result.skipped = plan_reminders(as_of)
     db.session.commit()
-    delivered = deliver_pending(now)
+    delivered = deliver_pending(now, today=as_of)
     result.sent, result.late, result.failed = delivered.sent, delivered.late, delivered.failed
     result.retried, result.cancelled = delivered.retried, delivered.cancelled
     db.session.add(
@@ -290,14 +292,16 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
         .distinct()
     ).scalars()
     max_lead = max([*defaults, *(max(lead_days_for(raw)) for raw in overrides)])
-    grace = int(_cfg("REMINDER_CATCHUP_DAYS", 7))
+    grace = int(_cfg("REMINDER_CATCHUP_DAYS", 31))
 
     rows = db.session.execute(
         db.select(Deadline, Agreement.reminder_lead_days, Agreement.responsible_person_id)
         .outerjoin(Agreement, Agreement.id == Deadline.agreement_id)
         .where(
             Deadline.business_day <= as_of + timedelta(days=max_lead),
-            Deadline.date >= as_of - timedelta(days=grace),
+            # An unmet obligation or a missing index value stays a deadline until it is done:
+            # after any downtime it is still reminded of (once, late).
+            (Deadline.date >= as_of - timedelta(days=grace)) | Deadline.kind.in_(OVERDUE_KINDS),
             Agreement.archived_at.is_(None),
         )
         .order_by(Deadline.id)
@@ -496,16 +500,20 @@ def _item(row: ReminderLog, today: date) -> Item:
         title=row.title,
         deadline_date=row.deadline_date,
         business_day=row.business_day,
-        days_left=(row.business_day - today).days,
+        today=today,
         late=row.late,
         link=link_for(row.agreement_id, row.kind),
     )
 
 
-def deliver_pending(now: datetime | None = None, batch: int = 200) -> DeliveryResult:
-    """Deliver every claimable row (one SMTP connection for the whole run)."""
+def deliver_pending(
+    now: datetime | None = None, batch: int = 200, today: date | None = None
+) -> DeliveryResult:
+    """Deliver every claimable row (one SMTP connection for the whole run). ``today`` is the
+    day the messages count from ("om 41 dagar"): the sweep's as-of day, by default the local
+    date of ``now``."""
     now = now or utcnow()
-    today = local_today(now)
+    today = today or local_today(now)
     result = DeliveryResult()
     mailer = Mailer()
     smtp_down: str | None = None
@@ -612,8 +620,21 @@ def _relaxed_commits() -> None:
         db.session.execute(text("SET LOCAL synchronous_commit TO OFF"))
 
 
+def _inbox_body(row: ReminderLog) -> str:
+    """What to do, the business day to aim at when the date is not one, and whether the
+    reminder comes late (as the e-mail says)."""
+    from app.reminders.mail import ACTIONS
+
+    parts = [ACTIONS.get(row.kind, "")]
+    if row.business_day != row.deadline_date:
+        parts.append(f"Sista bankdag på eller före datumet: {row.business_day.isoformat()}.")
+    if row.late:
+        parts.append("Påminnelsen kommer i efterhand: den kunde inte skickas i tid.")
+    return " ".join(p for p in parts if p)
+
+
 def _to_inbox(row: ReminderLog, today: date, now: datetime) -> bool:
-    from app.reminders.mail import ACTIONS, KIND_LABELS
+    from app.reminders.mail import headline
 
     if row.person_id is None and row.user_id is None:
         # The person or login was deleted meanwhile: nobody's inbox to write to.
@@ -624,8 +645,8 @@ def _to_inbox(row: ReminderLog, today: date, now: datetime) -> bool:
             person_id=row.person_id,
             user_id=None if row.person_id else row.user_id,
             deadline_key=row.deadline_key,
-            subject=f"{KIND_LABELS.get(row.kind, row.kind)}: {row.title}"[:300],
-            body=ACTIONS.get(row.kind, ""),
+            subject=headline(row.kind, row.title)[:300],
+            body=_inbox_body(row),
             link=_item(row, today).link,
             deadline_date=row.deadline_date,
             created_at=now,

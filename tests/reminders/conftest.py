@@ -46,13 +46,16 @@ class Handler:
 
 
 class Smtp:
-    def __init__(self):
+    def __init__(self, **server_options):
         self.port = free_port()
         self.handler = Handler()
         self.controller: Controller | None = None
+        self.server_options = server_options  # e.g. enable_SMTPUTF8=False
 
     def start(self):
-        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self.controller = Controller(
+            self.handler, hostname="127.0.0.1", port=self.port, **self.server_options
+        )
         self.controller.start()
 
     def stop(self):
@@ -66,8 +69,10 @@ class Smtp:
 
 
 @pytest.fixture
-def smtp(app):
-    server = Smtp()
+def smtp(app, request):
+    """A real SMTP server on loopback; ``@pytest.mark.smtp_options(...)`` passes options to it."""
+    marker = request.node.get_closest_marker("smtp_options")
+    server = Smtp(**(marker.kwargs if marker else {}))
     server.start()
     app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=server.port, MAIL_TIMEOUT=5)
     yield server

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import date, timedelta
 
+import pytest
 from sqlalchemy import func
 
 from app.reminders.models import Notification, ReminderLog, ReminderSweep
@@ -279,3 +280,73 @@ def test_one_smtp_connection_serves_a_whole_sweep(db, smtp, factory, make_deadli
     run_sweep(date(2025, 6, 30), now=noon(date(2025, 6, 30)))
     assert len(smtp.messages) == 12
     assert len(connections) == 1
+
+
+def test_an_unmet_obligation_is_reminded_after_any_downtime(db, smtp, watched, make_deadline):
+    agreement, _a, _v = watched()
+    # Sunday 3 January 2027: reminders aim at Wednesday 30 December 2026.
+    make_deadline(agreement, "obligation_due", date(2027, 1, 3), overdue=False)
+    run_sweep(date(2026, 7, 6), now=noon(date(2026, 7, 6)))  # the 180-day reminder
+    assert len(smtp.messages) == 2
+    # Down from July to March: the obligation is still not met, so it is reminded of, late.
+    result = run_sweep(date(2027, 3, 20), now=noon(date(2027, 3, 20)))
+    assert (result.sent, result.late) == (4, 4)
+    text = smtp.messages[-1].get_body(("plain",)).get_content()
+    assert "i efterhand" in text
+    # Counted from the sweep's day, to the date and to the business day.
+    assert "Datum: 2027-01-03 (för 76 dagar sedan)" in text
+    assert "2026-12-30 (för 80 dagar sedan;" in text
+
+
+def test_mail_counts_days_from_the_sweeps_day_to_the_date_shown(db, smtp, watched, make_deadline):
+    agreement, _a, _v = watched()
+    make_deadline(agreement, "obligation_due", date(2027, 1, 3), overdue=False)
+    # 2026-11-23 → 2027-01-03 is 41 days; → 2026-12-30, the business day, 37.
+    run_sweep(date(2026, 11, 23), now=noon(date(2026, 5, 1)))  # a wall clock elsewhere
+    text = smtp.messages[-1].get_body(("plain",)).get_content()
+    assert "Datum: 2027-01-03 (om 41 dagar)" in text
+    assert "2026-12-30 (om 37 dagar;" in text
+    inbox = db.session.execute(db.select(Notification)).scalars().first()
+    assert "Sista bankdag på eller före datumet: 2026-12-30." in inbox.body
+
+
+def test_the_kind_is_not_said_twice(db, smtp, make_deadline, make_user):
+    make_user("finance").email = "ekonom@example.se"
+    db.session.commit()
+    make_deadline(
+        None,
+        "index_missing",
+        date(2027, 1, 31),
+        key="index:OPI:2027",
+        title="Indexvärde saknas: OPI 2027",
+        series_code="OPI",
+        year=2027,
+    )
+    run_sweep(date(2027, 1, 24), now=noon(date(2027, 1, 24)))
+    subjects = [m["Subject"] for m in smtp.messages]
+    assert subjects and all(s.count("Indexvärde saknas") == 1 for s in subjects)
+
+
+@pytest.mark.smtp_options(enable_SMTPUTF8=False)
+def test_addresses_with_swedish_letters(db, smtp, factory, make_deadline):
+    from app.deadlines.models import Deadline
+
+    local = factory.person("Åke Öst", "åke.öst@kommun.example.se")  # needs SMTPUTF8
+    domain = factory.person("Anna Kömmun", "anna@kömmun.example.se")  # punycode will do
+    agreement = factory.agreement(responsible_person_id=local.id, watcher_ids=[domain.id])
+    db.session.execute(db.delete(Deadline))
+    db.session.commit()
+    make_deadline(agreement, "term_end", date(2025, 6, 30))
+    result = run_sweep(date(2025, 6, 30), now=noon(date(2025, 6, 30)))
+    # The loopback server does not offer SMTPUTF8: that address fails for good (shown to
+    # admins), it is not retried forever; the other goes out in its ASCII form.
+    assert [m["To"] for m in smtp.messages] == ["anna@xn--kmmun-jua.example.se"]
+    row = db.session.execute(
+        db.select(ReminderLog).where(
+            ReminderLog.channel == "email",
+            ReminderLog.person_id == local.id,
+            ReminderLog.lead_days == 0,
+        )
+    ).scalar_one()
+    assert row.status == "failed" and "kan inte ta emot adressen" in row.last_error
+    assert result.failed == 1
