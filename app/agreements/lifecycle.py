@@ -31,6 +31,7 @@ from app.agreements.services import (
     terms_of,
     touch,
 )
+from app.core.dates import date_out_of_range
 from app.core.errors import ConflictError, ValidationError
 from app.db import utcnow
 from app.extensions import db
@@ -307,6 +308,10 @@ def _read_obligation(agreement: Agreement, data: dict[str, Any]) -> dict[str, An
             errors[
                 {"month": "due_month", "day": "due_day", "once_date": "due_date"}.get(field, field)
             ] = message
+        if isinstance(values["due_date"], date) and (
+            out_of_range := date_out_of_range(values["due_date"])
+        ):
+            errors["due_date"] = out_of_range
     if errors:
         raise ValidationError(
             _("Skyldigheten kunde inte sparas: %(why)s", why=next(iter(errors.values()))),
@@ -361,6 +366,19 @@ def record_fulfilment(
         raise _refuse(_("Ange när skyldigheten uppfylldes (ÅÅÅÅ-MM-DD)."), "met_on")
     if met_on > as_of:
         raise _refuse(_("Datumet då skyldigheten uppfylldes kan inte vara efter i dag."), "met_on")
+    # Proof may come before the start (an insurance certificate with the signed agreement),
+    # but not years before it: that is a typing mistake.
+    agreement_start = obligation.agreement.start_date
+    if agreement_start is not None and met_on < agreement_start - timedelta(days=366):
+        raise _refuse(
+            _(
+                "Skyldigheten kan inte ha uppfyllts %(day)s, mer än ett år före avtalets start "
+                "%(start)s.",
+                day=met_on.isoformat(),
+                start=agreement_start.isoformat(),
+            ),
+            "met_on",
+        )
     due = data.get("due_date")
     if due is None:
         candidates = open_occurrences(obligation, as_of)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from datetime import datetime
 
@@ -12,14 +13,22 @@ from app.core.errors import ValidationError
 from app.db import utcnow
 from app.extensions import db
 
+_USERNAME = re.compile(r"[\w.@-]{1,80}")
+
 
 def create_user(
     username: str, role: str, password: str, name: str = "", email: str | None = None
 ) -> User:
+    from app.parties.services import check_email
+
     username = (username or "").strip()
-    errors = {}
+    errors: dict[str, str] = {}
     if not username:
         errors["username"] = _("Ange ett användarnamn.")
+    elif not _USERNAME.fullmatch(username):
+        errors["username"] = _(
+            "Användarnamnet får bestå av bokstäver, siffror och . _ - @ (högst 80 tecken)."
+        )
     elif db.session.execute(db.select(User.id).filter_by(username=username)).first():
         errors["username"] = _("Användarnamnet %(name)s finns redan.", name=username)
     if role not in ROLES:
@@ -28,6 +37,7 @@ def create_user(
         )
     if len(password or "") < 10:
         errors["password"] = _("Lösenordet måste ha minst 10 tecken.")
+    email = check_email((email or "").strip() or None, "email", errors)
     if errors:
         raise ValidationError(_("Användaren kunde inte skapas."), errors)
     user = User(username=username, role=role, name=name or username, email=email)

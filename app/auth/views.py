@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import permission_required
@@ -32,8 +33,15 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_key() -> str:
+    """Throttle per address *and* user name: guessing one account's password is slowed down,
+    while colleagues behind the same proxy or NAT still log in."""
+    name = (request.form.get("username") or "").strip().lower()[:150]
+    return f"{get_remote_address()}|{name}"
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("deadlines.dashboard"))

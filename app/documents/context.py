@@ -25,7 +25,7 @@ from flask_babel import lazy_gettext as _l
 from app.agreements import rules
 from app.agreements.models import Agreement
 from app.agreements.services import dates_of, status_of, termination_on, terms_of
-from app.core.dates import add_months
+from app.core.dates import add_months, date_out_of_range
 from app.core.errors import DomainError, ValidationError
 from app.core.money import format_sek
 
@@ -493,6 +493,8 @@ def build_context(
     made on or before `as_of`. Raises ValidationError naming what is missing or why the
     decision does not fit.
     """
+    if message := date_out_of_range(as_of):
+        raise ValidationError(message, {"as_of": message})
     texts = dict(texts or {})
     facts = decision_facts(agreement, decision, as_of)
     missing = _missing_data(agreement, decision)

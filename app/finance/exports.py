@@ -74,10 +74,12 @@ def overview_xlsx(overview: Overview) -> bytes:
         cell.font = Font(bold=True)
     for values in rows:
         ws.append(values)
-    # The sum row holds values (not formulas) so that any reader sees the figures.
+    # The sum row holds values (not formulas) so that any reader sees the figures: the
+    # overview's sums, over the agreements whose figures are all known (so that compensation
+    # − statsbidrag = net holds on it as on every row).
     ws.append(
-        [None, _("Summa"), None, None, None]
-        + [sum((r[c] for r in rows if r[c] is not None), Decimal(0)) for c in (5, 6, 7)]
+        [None, _("Summa (avtal med alla värden)"), None, None, None]
+        + [overview.total, overview.statsbidrag, overview.net]
     )
     ws.cell(row=ws.max_row, column=2).font = Font(bold=True)
     for col, number_format in ((6, KRONOR_FORMAT), (7, ORE_FORMAT), (8, ORE_FORMAT)):

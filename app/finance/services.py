@@ -161,8 +161,12 @@ def compensation_years(agreement: Agreement, from_year: int, to_year: int) -> li
 
 
 def default_years(agreement: Agreement, as_of: date) -> tuple[int, int]:
-    """The years a page shows by default: from the start (at most ten years) to next year."""
+    """The years a page shows by default: from the start (at most ten years) to next year, or
+    to the agreement's last year when it has ended before then."""
     end = as_of.year + 1
+    ends = last_day(agreement)
+    if ends is not None and agreement.start_date is not None:
+        end = min(end, max(ends.year, agreement.start_date.year))
     start = agreement.start_date.year if agreement.start_date else as_of.year - 1
     start = min(start, end)
     return max(start, end - 9), end
@@ -802,10 +806,13 @@ def overview(
         if r.preliminary:
             preliminary += 1
         board = board_names.get(row.agreement.board_id) or _("(ingen nämnd)")
-        t = r.total or Decimal(0)
-        n = r.net if r.net is not None else Decimal(0)
+        # An agreement counts in the sums only with all its figures known, so that on every
+        # line compensation − statsbidrag = net; the others are counted in missing_count.
+        complete = r.total is not None and r.net is not None
+        t = r.total if complete else Decimal(0)
+        n = r.net if complete else Decimal(0)
         total += t
-        statsbidrag += r.statsbidrag or Decimal(0)
+        statsbidrag += r.statsbidrag if complete else Decimal(0)
         net += n
         boards[board][0] += t
         boards[board][1] += n

@@ -48,6 +48,10 @@ def check_email(value: str | None, field: str, errors: dict[str, str]) -> str | 
         return value
 
 
+#: More than any municipality or region has; a larger number is a typing mistake.
+MAX_POPULATION = 100_000_000
+
+
 def _apply_organisation(org: Organisation, data: dict[str, Any]) -> None:
     values = {k: _clean(data.get(k, getattr(org, k, None))) for k in ORG_FIELDS}
     errors: dict[str, str] = {}
@@ -68,9 +72,11 @@ def _apply_organisation(org: Organisation, data: dict[str, Any]) -> None:
         errors["kind"] = _("Välj typ: %(kinds)s.", kinds=", ".join(ORGANISATION_KINDS))
     values["contact_email"] = check_email(values["contact_email"], "contact_email", errors)
     if values["population"] is not None and (
-        not isinstance(values["population"], int) or values["population"] < 0
+        not isinstance(values["population"], int) or not 0 <= values["population"] <= MAX_POPULATION
     ):
-        errors["population"] = _("Invånarantalet måste vara ett heltal, noll eller större.")
+        errors["population"] = _(
+            "Invånarantalet måste vara ett heltal från 0 till %(max)s.", max=MAX_POPULATION
+        )
     if errors:
         raise ValidationError(_("Organisationen kunde inte sparas."), errors)
     for key, value in values.items():

@@ -453,3 +453,14 @@ def test_overview_totals_show_ore_when_there_are_ore(client, login, seed003, db)
     html = client.get("/finance/?year=2023").get_data(as_text=True)
     assert "301\xa0978,50\xa0kr" in html
     assert "4\xa0568\xa0730,50\xa0kr" in html  # 4 870 709 − 301 978.50, not rounded apart
+
+
+def test_overview_sums_only_agreements_with_all_figures(seed003, db):
+    services.set_grant_rate(2026, "402638")
+    db.session.commit()
+    # 2026 lacks OPI 2024–2026: the agreement's statsbidrag is known, its compensation not.
+    data = services.overview(2026)
+    assert data.missing_count == 1
+    assert (data.total, data.statsbidrag, data.net) == (0, 0, 0)
+    complete = services.overview(2023)
+    assert complete.total - complete.statsbidrag == complete.net

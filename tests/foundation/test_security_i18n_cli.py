@@ -38,6 +38,12 @@ def test_too_many_login_attempts_get_429(limited_app, make_user):
     assert "För många försök" in response.get_data(as_text=True)
     # Looking at the login page is not throttled.
     assert client.get("/login").status_code == 200
+    # A colleague behind the same address still logs in: the limit is per user name too.
+    colleague = make_user("editor")
+    response = client.post(
+        "/login", data={"username": colleague.username, "password": "correct horse battery"}
+    )
+    assert response.status_code == 302
 
 
 def test_passwords_are_stored_hashed(make_user, db):
