@@ -191,6 +191,7 @@ def _item_json(item) -> dict:
         "first_adjusted_year": item.first_adjusted_year,
         "rounding": item.rounding,
         "fte_basis": short_decimal(item.fte_basis),
+        "valid_from_year": item.valid_from_year,
     }
 
 
@@ -208,6 +209,11 @@ def _item_json(item) -> dict:
             "first_adjusted_year": {"type": "integer"},
             "rounding": {"type": "string", "enum": ["final", "yearly"]},
             "fte_basis": {"type": "string"},
+            "valid_from_year": {
+                "type": "integer",
+                "description": "the line counts from this year on (e.g. more årsarbetare called "
+                "off); null: every year",
+            },
         },
         "required": ["label", "amount", "price_level_year"],
     },

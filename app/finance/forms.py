@@ -32,6 +32,7 @@ class CompensationItemForm(MoneyChangeForm):
         default="final",
     )
     fte_basis = StringField(_l("Årsarbetare som beloppet avser"), validators=[Optional()])
+    valid_from_year = IntegerField(_l("Gäller från år"), validators=[Optional()])
     submit = SubmitField(_l("Spara"))
 
     def data_for_service(self) -> dict:
@@ -43,11 +44,13 @@ class CompensationItemForm(MoneyChangeForm):
             "first_adjusted_year": self.first_adjusted_year.data,
             "rounding": self.rounding.data,
             "fte_basis": self.fte_basis.data or None,
+            "valid_from_year": self.valid_from_year.data,
         }
 
 
 class CallOffForm(MoneyChangeForm):
     fte = StringField(_l("Fler årsarbetare"), validators=[DataRequired()])
+    from_year = StringField(_l("Från år"), validators=[DataRequired()])
     submit = SubmitField(_l("Avropa"))
 
 

@@ -44,7 +44,8 @@ class CompensationItem(db.Model):
     """One line of an agreement's compensation, in the prices of ``price_level_year``.
 
     ``series_id`` None: a fixed amount. ``fte_basis``: the årsarbetare the amount pays for, so
-    more can be called off at the same rate per FTE.
+    more can be called off at the same rate per FTE. ``valid_from_year``: the line counts from
+    that year on (a call-off of more årsarbetare); None: in every year of the agreement.
     """
 
     __tablename__ = "compensation_items"
@@ -69,6 +70,7 @@ class CompensationItem(db.Model):
     first_adjusted_year: Mapped[int | None] = mapped_column(Integer)
     rounding: Mapped[str] = mapped_column(String(10), default="final")
     fte_basis: Mapped[Decimal | None] = mapped_column(FTE)
+    valid_from_year: Mapped[int | None] = mapped_column(Integer)
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 

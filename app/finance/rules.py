@@ -116,7 +116,8 @@ class CompensationLine:
     """One line of an agreement's compensation, in the prices of ``price_level_year``.
 
     ``series_code`` None means a fixed amount that is never indexed. ``first_adjusted_year``
-    None means ``price_level_year + 1``. ``rounding`` is ``"final"`` (DOMAIN's default: round
+    None means ``price_level_year + 1``. Before ``from_year`` the line is not part of the
+    compensation (amount 0). ``rounding`` is ``"final"`` (DOMAIN's default: round
     once) or ``"yearly"`` (round to whole kronor after each year's uplift).
     """
 
@@ -126,6 +127,11 @@ class CompensationLine:
     series_code: str | None
     first_adjusted_year: int | None = None
     rounding: str = "final"
+    #: The line counts from this year on (a call-off); None: in every year.
+    from_year: int | None = None
+    #: The årsarbetare the line pays for; with ``from_year``, they count for statsbidrag from
+    #: that year (see :func:`fte_in_year`).
+    fte: Decimal | None = None
 
     @property
     def effective_first_adjusted_year(self) -> int:
@@ -264,6 +270,8 @@ def validate_line(line: CompensationLine) -> dict[str, str]:
                 f"({line.price_level_year}); beloppet är redan i {line.price_level_year} års "
                 "priser."
             )
+    if line.from_year is not None and not _year_ok(line.from_year):
+        errors["from_year"] = f"Året raden gäller från måste vara mellan {MIN_YEAR} och {MAX_YEAR}."
     if line.series_code is not None and (
         not isinstance(line.series_code, str) or not line.series_code.strip()
     ):
@@ -354,6 +362,8 @@ def line_for_year(line: CompensationLine, year: int, series: Series | None) -> L
     :func:`year_figures` give the same answers for many lines at once (tests hold them to it).
     """
     _refuse_invalid(line)
+    if line.from_year is not None and year < line.from_year:
+        return LineResult(line.label, Decimal(0), Decimal(1), False)
     amount = _as_decimal(line.amount, "CompensationLine.amount")
     j = line.effective_first_adjusted_year
     if line.series_code is None or year < j:
@@ -464,6 +474,9 @@ def lines_for_year(
     results = []
     for line in lines:
         _refuse_invalid(line)
+        if line.from_year is not None and year < line.from_year:
+            results.append(LineResult(line.label, Decimal(0), _ONE, False))
+            continue
         if line.series_code is None or year < line.effective_first_adjusted_year:
             results.append(LineResult(line.label, round_kronor(line.amount), _ONE, False))
             continue
@@ -502,6 +515,8 @@ def lines_total(
             seen_line = complete = True
         if line.problems:
             _refuse_invalid(line)
+        if line.from_year is not None and year < line.from_year:
+            continue
         if line.series_code is None or year < line.effective_first_adjusted_year:
             total = _EXACT.add(total, round_kronor(line.amount))
             continue
@@ -514,6 +529,18 @@ def lines_total(
             continue
         total = _EXACT.add(total, _indexed_amount(line, up))
     return (total if complete else None), preliminary, missing
+
+
+def fte_in_year(fte: Decimal | int | None, lines: Sequence[CompensationLine], year: int):
+    """The agreement's årsarbetare in ``year``: its FTE less those of lines that start later
+    (called off from a later year), never below zero. ``fte`` None stays None."""
+    if fte is None:
+        return None
+    later = sum(
+        (line.fte for line in lines if line.fte and line.from_year and year < line.from_year),
+        Decimal(0),
+    )
+    return max(Decimal(fte) - later, Decimal(0)) if later else fte
 
 
 def _grant_net_shares(
@@ -565,6 +592,8 @@ def compute_year(
     pairs adding up to exactly 1 (else :class:`ValueError`). Statsbidrag is rounded to öre.
     ``factor_cache`` may be shared by calls with the same series (see :func:`lines_for_year`).
     """
+    lines = list(lines)
+    fte = fte_in_year(fte, lines, year)
     items = lines_for_year(lines, year, series_by_code, factor_cache)
     missing: list[MissingValue | MissingGrant | NoCompensation] = []
     for item in items:
@@ -601,6 +630,9 @@ def year_figures(
     """:func:`compute_year` without the lines: the same total, statsbidrag, net, shares,
     missing values and preliminary mark, at a fraction of the cost (for overviews and charts
     across all agreements)."""
+    if not isinstance(lines, Sequence):
+        lines = list(lines)
+    fte = fte_in_year(fte, lines, year)
     total, preliminary, index_missing = lines_total(lines, year, series_by_code, factor_cache)
     missing: list[MissingValue | MissingGrant | NoCompensation] = list(index_missing)
     if total is None and not index_missing:

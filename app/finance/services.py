@@ -24,7 +24,7 @@ from app.agreements.models import Agreement, AgreementParty, Termination
 from app.agreements.services import TERM_FIELDS, last_day, record_audit, touch
 from app.core.bulk import collector_paused
 from app.core.errors import ValidationError
-from app.core.money import format_sek, fraction_to_ore, parse_amount, parse_share
+from app.core.money import format_sek, fraction_to_ore, parse_amount, parse_share, plain_decimal
 from app.deadlines.services import DeadlineData, register_global_producer
 from app.extensions import db
 from app.finance import rules
@@ -65,6 +65,8 @@ def load_money(agreement_ids: Iterable[int] | None = None) -> dict[int, Agreemen
         CompensationItem.series_id,
         CompensationItem.first_adjusted_year,
         CompensationItem.rounding,
+        CompensationItem.valid_from_year,
+        CompensationItem.fte_basis,
     ).order_by(CompensationItem.agreement_id, CompensationItem.position, CompensationItem.id)
     shares_stmt = db.select(
         CostShare.agreement_id,
@@ -76,12 +78,13 @@ def load_money(agreement_ids: Iterable[int] | None = None) -> dict[int, Agreemen
         items_stmt = items_stmt.where(CompensationItem.agreement_id.in_(ids))
         shares_stmt = shares_stmt.where(CostShare.agreement_id.in_(ids))
     result: dict[int, AgreementMoney] = defaultdict(AgreementMoney)
-    for agreement_id, label, amount, level, series_id, first, rounding in db.session.execute(
-        items_stmt
-    ):
+    for row in db.session.execute(items_stmt):
+        agreement_id, label, amount, level, series_id, first, rounding, from_year, fte = row
         money = result[agreement_id]
         code = code_by_id.get(series_id) if series_id else None
-        money.lines.append(CompensationLine(label, amount, level, code, first, rounding))
+        money.lines.append(
+            CompensationLine(label, amount, level, code, first, rounding, from_year, fte)
+        )
         if series_id:
             money.series_ids.add(series_id)
     fractions: dict[tuple[int, int], Fraction] = {}  # most shares are 1/2, 1/3, 1/4 …
@@ -306,6 +309,7 @@ def _read_item(data: dict[str, Any]) -> dict[str, Any]:
     elif code not in (None, ""):
         errors["index_series"] = _("Ange indexseriens kod, eller inget för ett fast belopp.")
     fte_basis = _fte_value(data.get("fte_basis"), errors)
+    from_year = _int_field(data.get("valid_from_year"), "valid_from_year", errors, False)
     if price_level is not None and first is not None and first <= price_level:
         errors["first_adjusted_year"] = _(
             "Första justeringsåret (%(j)s) måste komma efter prisnivååret (%(p)s); beloppet är "
@@ -328,6 +332,7 @@ def _read_item(data: dict[str, Any]) -> dict[str, Any]:
         "first_adjusted_year": first,
         "rounding": rounding,
         "fte_basis": fte_basis,
+        "valid_from_year": from_year,
     }
 
 
@@ -340,6 +345,8 @@ def _describe_item(item: CompensationItem) -> str:
         text += f", från {item.first_adjusted_year}"
     if item.fte_basis:
         text += f", {item.fte_basis} åa"
+    if item.valid_from_year:
+        text += f", gäller från {item.valid_from_year}"
     return text + ")"
 
 
@@ -388,28 +395,51 @@ def delete_item(item: CompensationItem, user) -> None:
     db.session.flush()
 
 
-def call_off_fte(item: CompensationItem, extra: Any, user) -> CompensationItem:
-    """Call off more årsarbetare at the line's rate per FTE: the amount grows by
-    amount / fte_basis × extra (to öre), the line's FTE basis and the agreement's FTE by extra."""
+def call_off_fte(
+    item: CompensationItem, extra: Any, user, from_year: Any = None
+) -> CompensationItem:
+    """Call off more årsarbetare at the line's rate per FTE, from ``from_year`` on: a new line
+    of amount / fte_basis × extra (to öre), in the same price level and series, that counts
+    from that year; the agreement's FTE grows by extra from that year (see
+    :func:`app.finance.rules.fte_in_year`). Earlier years, already invoiced, do not change."""
     errors: dict[str, str] = {}
     extra_fte = _fte_value(extra, errors, "fte")
+    start = _int_field(from_year, "from_year", errors, True)
     if item.fte_basis is None:
         errors["fte"] = _("Raden har inget antal årsarbetare att räkna från.")
     if errors or extra_fte is None:
         errors.setdefault("fte", _("Ange antal årsarbetare att avropa."))
         raise ValidationError(_("Avropet kunde inte sparas."), errors)
     agreement = item.agreement
-    before = _describe_item(item)
     added = fraction_to_ore(Fraction(item.amount) / Fraction(item.fte_basis) * Fraction(extra_fte))
-    item.amount = item.amount + added
-    item.fte_basis = item.fte_basis + extra_fte
+    position = max((i.position for i in items_of(agreement)), default=0)
+    line = CompensationItem(
+        agreement_id=agreement.id,
+        label=f"{item.label}, avrop {format_fte(extra_fte)} åa"[:200],
+        amount=added,
+        price_level_year=item.price_level_year,
+        series_id=item.series_id,
+        first_adjusted_year=item.first_adjusted_year,
+        rounding=item.rounding,
+        fte_basis=extra_fte,
+        valid_from_year=start,
+        position=position + 1,
+    )
+    db.session.add(line)
+    db.session.flush()
+    db.session.refresh(line, ["series"])
     old_fte = agreement.fte
     agreement.fte = (agreement.fte or Decimal(0)) + extra_fte
-    record_audit(agreement, user, "fte_called_off", "compensation", before, _describe_item(item))
+    record_audit(agreement, user, "fte_called_off", "compensation", None, _describe_item(line))
     record_audit(agreement, user, "updated", "fte", old_fte, agreement.fte)
     touch(agreement)
     db.session.flush()
-    return item
+    return line
+
+
+def format_fte(value: Decimal) -> str:
+    """Årsarbetare the Swedish way, without needless decimals: 1,5 · 2 · 0,75."""
+    return plain_decimal(value).replace(".", ",")
 
 
 # --------------------------------------------------------------------------------------------

@@ -69,6 +69,12 @@ def explain(line: LineResult, base_amount: Decimal | None = None) -> str:
     return text
 
 
+@bp.app_template_global("fte")
+def fte_text(value: Decimal | None) -> str:
+    """Årsarbetare the Swedish way: 6 · 1,5 (not "6.00")."""
+    return "–" if value is None else services.format_fte(value)
+
+
 @bp.app_template_global()
 def finance_summary(agreement: Agreement, as_of: date) -> dict:
     """What the agreement page's money card shows (used by finance/_agreement_summary.html)."""
@@ -264,7 +270,7 @@ def call_off(item_id: int):
     if form.validate_on_submit():
         _refuse_if_stale(item.agreement, form)
         try:
-            services.call_off_fte(item, form.fte.data, actor())
+            services.call_off_fte(item, form.fte.data, actor(), form.from_year.data)
             db.session.commit()
             flash(_("Avropet är sparat."), "success")
         except ValidationError as exc:

@@ -122,16 +122,41 @@ def test_edit_and_delete_line_record_audit_and_bump_version(client, login, seed0
     assert "compensation_changed" in actions and "compensation_removed" in actions
 
 
-def test_call_off_adds_fte_at_the_same_rate(client, login, seed003, db):
+def test_call_off_adds_fte_at_the_same_rate_from_a_year_on(client, login, seed003, db):
+    services.set_grant_rate(2022, "402638")
+    services.set_grant_rate(2023, "402638")
+    db.session.commit()
+    before = {y.year: y for y in services.compensation_years(seed003, 2022, 2023)}
     login("finance")
     item = services.items_of(seed003)[0]
-    r = client.post(f"/finance/items/{item.id}/call-off", data={"calloff-fte": "1"})
+    version = str(seed003.version)
+    r = client.post(
+        f"/finance/items/{item.id}/call-off",
+        data={"calloff-fte": "1", "calloff-from_year": "2023", "calloff-version": version},
+    )
     assert r.status_code == 302
     db.session.expire_all()
-    item = services.items_of(seed003)[0]
-    assert item.amount == Decimal("4792196.50")  # 4 107 597 / 6 × 7
-    assert item.fte_basis == Decimal("7.00")
+    lines = services.items_of(seed003)
+    assert lines[0].amount == Decimal("4107597.00")  # the line itself is unchanged
+    added = lines[-1]
+    assert (added.amount, added.fte_basis, added.valid_from_year) == (
+        Decimal("684599.50"),  # 4 107 597 / 6 × 1
+        Decimal("1.00"),
+        2023,
+    )
     assert seed003.fte == Decimal("7.00")
+    after = {y.year: y for y in services.compensation_years(seed003, 2022, 2023)}
+    # 2022, invoiced already, is as it was: the same total and 6 × 402 638 in statsbidrag.
+    assert (after[2022].total, after[2022].statsbidrag) == (
+        before[2022].total,
+        Decimal("2415828.00"),
+    )
+    # 2023: + 684 599.50 × 1.1143179733 = 762 862 kr, and 7 × 402 638 = 2 818 466.
+    assert after[2023].total == before[2023].total + 762862
+    assert after[2023].statsbidrag == Decimal("2818466.00")
+    # Without a year the call-off is refused.
+    r = client.post(f"/finance/items/{item.id}/call-off", data={"calloff-fte": "1"})
+    assert len(services.items_of(seed003)) == 3
 
 
 def test_cost_shares_form_equal_fraction_key_and_refusal(client, login, seed003, db):
