@@ -17,6 +17,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.agreements import attachments as attachment_store
@@ -53,6 +54,38 @@ def inject_labels():
         "status_labels": STATUS_LABELS,
         "invoicing_labels": INVOICING_LABELS,
     }
+
+
+#: What the change log's "Vad" column says for fields and actions that are not form fields.
+AUDIT_LABELS = {
+    "compensation": _l("Ersättning"),
+    "cost_shares": _l("Kostnadsfördelning"),
+    "obligations": _l("Skyldigheter"),
+    "attachments": _l("Bilagor"),
+    "termination": _l("Uppsägning"),
+    "parties": _l("Parter"),
+    "watchers": _l("Bevakare"),
+    "decision": _l("Förslag till beslut"),
+    "created": _l("Avtalet registrerat"),
+    "archived": _l("Arkiverat"),
+    "updated": _l("Ändrat"),
+    "fte": _l("Årsarbetare"),
+    "stage": _l("Skede"),
+}
+
+
+@bp.app_template_global()
+def audit_label(code: str | None) -> str:
+    """The Swedish (or English) name of a logged field or action: the form's label where the
+    field is on the agreement form, else from AUDIT_LABELS, else the code itself."""
+    if not code:
+        return ""
+    if code in AUDIT_LABELS:
+        return str(AUDIT_LABELS[code])
+    field = getattr(AgreementForm, code, None)
+    if field is not None and getattr(field, "args", None):
+        return str(field.args[0])
+    return code
 
 
 def as_of_from_request() -> date:

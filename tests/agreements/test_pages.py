@@ -19,3 +19,14 @@ def test_a_procurement_without_dates_has_no_term_yet(client, login, factory):
     )
     html = client.get(f"/agreements/{procurement.id}").get_data(as_text=True)
     assert "inte bestämd ännu" in html and "tills vidare" not in html
+
+
+def test_the_change_log_names_fields_in_words(client, login, factory):
+    from app.agreements.services import update_agreement
+
+    agreement = factory.agreement(title="Före")
+    update_agreement(agreement, {"title": "Efter"}, None, agreement.version, date(2021, 6, 1))
+    login("reader")
+    html = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
+    log = html.split('id="audit"')[1]
+    assert "<td>Rubrik</td>" in log and "<td>title</td>" not in log
