@@ -13,7 +13,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 RECURRENCE_CHOICES = [
     SelectChoice("yearly", _l("Varje år")),
@@ -27,7 +27,7 @@ RECURRENCE_CHOICES = [
 class TerminationForm(FlaskForm):
     organisation_id = SelectField(_l("Uppsagt av"), coerce=int, validate_choice=False)
     addressed_to_id = SelectField(_l("Till"), coerce=int, validate_choice=False)
-    received_date = DateField(_l("Mottagen den"), validators=[DataRequired()])
+    received_date = DateField(_l("Mottagen den"), validators=[InputRequired()])
     written = BooleanField(_l("Skriftlig uppsägning"), default=True)
     note = TextAreaField(_l("Anteckning"), validators=[Optional(), Length(max=5000)])
     letter = FileField(_l("Uppsägningsbrev (valfritt)"))
@@ -58,7 +58,7 @@ class ObligationForm(FlaskForm):
 
 class FulfilmentForm(FlaskForm):
     due_date = SelectField(_l("Tillfälle"), validate_choice=False)
-    met_on = DateField(_l("Uppfylld den"), validators=[DataRequired()])
+    met_on = DateField(_l("Uppfylld den"), validators=[InputRequired()])
     note = StringField(_l("Anteckning"), validators=[Optional(), Length(max=2000)])
     file = FileField(_l("Fil (valfritt)"))
     submit = SubmitField(_l("Markera som uppfylld"))

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import DateField, StringField, SubmitField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
 from app.documents.context import DECISIONS, MAX_TEXT_LENGTH, TEXT_LABELS
 
@@ -12,7 +12,7 @@ from app.documents.context import DECISIONS, MAX_TEXT_LENGTH, TEXT_LABELS
 class DraftForm(FlaskForm):
     # A plain field (the page renders the choice itself from DECISION_LABELS).
     decision = StringField(_l("Beslut"), validators=[DataRequired(), AnyOf(DECISIONS)])
-    as_of = DateField(_l("Per dag"), validators=[DataRequired()])
+    as_of = DateField(_l("Per dag"), validators=[InputRequired()])
     verksamhet = TextAreaField(TEXT_LABELS["verksamhet"], validators=[Optional(), Length(max=300)])
     arendet = TextAreaField(TEXT_LABELS["arendet"], validators=[Length(max=MAX_TEXT_LENGTH)])
     bakgrund = TextAreaField(TEXT_LABELS["bakgrund"], validators=[Length(max=MAX_TEXT_LENGTH)])

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from app.agreements.forms import KIND_LABELS
 from app.core.errors import ValidationError
 from app.finance.services import Overview
 
@@ -49,7 +50,7 @@ def _rows(overview: Overview) -> list[list]:
             [
                 a.id,
                 a.title,
-                a.kind,
+                str(KIND_LABELS.get(a.kind, a.kind)),
                 overview.board_name(row),
                 a.diarienummer or "",
                 r.total,

@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 ROUNDING_LABELS = {
     "final": _l("En gång (slutligt belopp)"),
@@ -23,7 +23,7 @@ class MoneyChangeForm(FlaskForm):
 class CompensationItemForm(MoneyChangeForm):
     label = StringField(_l("Benämning"), validators=[DataRequired(), Length(max=200)])
     amount = StringField(_l("Belopp (kr)"), validators=[DataRequired()])
-    price_level_year = IntegerField(_l("Prisnivå (år)"), validators=[DataRequired()])
+    price_level_year = IntegerField(_l("Prisnivå (år)"), validators=[InputRequired()])
     index_series = SelectField(_l("Indexserie"), choices=[], validate_choice=False)
     first_adjusted_year = IntegerField(_l("Första justeringsår"), validators=[Optional()])
     rounding = SelectField(

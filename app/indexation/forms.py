@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 
 class SeriesForm(FlaskForm):
@@ -15,7 +15,7 @@ class SeriesForm(FlaskForm):
 
 
 class ValueForm(FlaskForm):
-    year = IntegerField(_l("År"), validators=[DataRequired()])
+    year = IntegerField(_l("År"), validators=[InputRequired()])
     percent = StringField(_l("Förändring (%)"), validators=[DataRequired()])
     status = SelectField(
         _l("Status"),
@@ -29,7 +29,7 @@ class ValueForm(FlaskForm):
 
 
 class GrantRateForm(FlaskForm):
-    year = IntegerField(_l("År"), validators=[DataRequired()])
+    year = IntegerField(_l("År"), validators=[InputRequired()])
     amount_per_fte = StringField(
         _l("Statsbidrag per årsarbetare (kr)"), validators=[DataRequired()]
     )

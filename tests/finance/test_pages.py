@@ -250,6 +250,7 @@ def test_csv_export_is_semicolon_separated_utf8_with_bom(client, login, seed003)
     assert r.headers["Content-Type"] == "text/csv; charset=utf-8"
     text = r.data.decode("utf-8-sig")
     assert text.splitlines()[0].startswith("Avtal-id;Avtal;")
+    assert ";Verksamhetsuppdrag;" in text.splitlines()[1]  # the kind in words, not a code
     assert "4870709,00" in text
 
 

@@ -106,12 +106,13 @@ def test_every_change_shows_in_the_audit_log_with_who_field_old_and_new(client, 
     page = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
     rows = _audit_rows(page)
     by_field = {row[2]: row for row in rows}
+    # The "Vad" column names the field in words (the agreement form's labels).
     expected = {
-        "title": ("Samverkansavtal", "Samverkansavtal Åtvidaberg"),
-        "start_date": ("2021-01-01", "2008-01-01"),
-        "end_date": ("2022-12-31", "2010-12-31"),
-        "extension_months": ("", "24"),
-        "fte": ("", "6"),
+        "Rubrik": ("Samverkansavtal", "Samverkansavtal Åtvidaberg"),
+        "Startdatum": ("2021-01-01", "2008-01-01"),
+        "Slutdatum (tomt = tills vidare)": ("2022-12-31", "2010-12-31"),
+        "Automatisk förlängning, månader": ("", "24"),
+        "Årsarbetare": ("", "6"),
     }
     for field, (old, new) in expected.items():
         assert field in by_field, (field, rows)
@@ -119,7 +120,7 @@ def test_every_change_shows_in_the_audit_log_with_who_field_old_and_new(client, 
         assert who == user.display_name
         assert old_value == old
         assert new_value.startswith(new), (field, new_value)
-    parties = by_field["parties"]
+    parties = by_field["Parter"]
     assert "Leanlink Råd och Stöd" not in parties[3]
     assert "Leanlink Råd och Stöd (utforare)" in parties[4]
-    assert any(row[2] == "created" for row in rows)
+    assert any(row[2] == "Avtalet registrerat" for row in rows)
