@@ -84,14 +84,14 @@ def profile():
         if form.new_password.data:
             if not current_user.check_password(form.current_password.data or ""):
                 form.current_password.errors.append(_("Nuvarande lösenord stämmer inte."))
-                return render_template("auth/profile.html", form=form), 422
+                return render_template("auth/profile.html", form=form, role_labels=ROLE_LABELS), 422
             current_user.set_password(form.new_password.data)
         current_user.locale = form.locale.data
         session["lang"] = form.locale.data
         db.session.commit()
         flash(_("Dina inställningar är sparade."), "success")
         return redirect(url_for("auth.profile"))
-    return render_template("auth/profile.html", form=form)
+    return render_template("auth/profile.html", form=form, role_labels=ROLE_LABELS)
 
 
 @bp.route("/admin/users", methods=["GET"])

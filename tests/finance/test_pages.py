@@ -254,6 +254,14 @@ def test_csv_export_is_semicolon_separated_utf8_with_bom(client, login, seed003)
     assert "4870709,00" in text
 
 
+def test_a_filtered_overview_says_it_is_a_selection(client, login, seed003):
+    login("reader")
+    assert "2023, alla avtal" in client.get("/finance/?year=2023").get_data(as_text=True)
+    html = client.get("/finance/?year=2023&kind=verksamhetsuppdrag").get_data(as_text=True)
+    heading = html.split("<h1>")[1].split("</h1>")[0]
+    assert heading == "Ersättning 2023, urval"  # the chart below still covers all agreements
+
+
 def test_export_of_an_empty_selection_is_refused(client, login, seed003):
     login("reader")
     r = client.get("/finance/export.xlsx?year=2023&kind=iop")

@@ -165,6 +165,9 @@ def test_admin_log_filters_and_retries_failed_rows(client, db, login, smtp, watc
     page = client.get("/reminders/log?status=failed")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "vera@example.se" in html and "anna@example.se" not in html
+    # Words, not codes: the person, the channel and the status.
+    assert "Vera Bevakare" in html and "E-post" in html and "Misslyckad" in html
+    assert "person:" not in html and ">failed<" not in html
     failed = db.session.execute(
         db.select(ReminderLog).where(ReminderLog.status == "failed")
     ).scalar_one()
