@@ -34,11 +34,14 @@ def _locale() -> str:
 
 
 def fmt_date(value: date | None, style: str = "short") -> str:
-    """ISO-like short dates (2026-03-31) in Swedish, "31 mars 2026" with style="long"."""
+    """Dates as YYYY-MM-DD in every language (as in DOMAIN and the API; "3/31/26" would be
+    ambiguous), "31 mars 2026" / "March 31, 2026" with style="long"."""
     if value is None:
         return "–"
     if isinstance(value, datetime):
         return format_datetime(value, "yyyy-MM-dd HH:mm")
+    if style == "short":
+        return value.isoformat()
     return format_date(value, style)
 
 

@@ -30,3 +30,10 @@ def test_the_change_log_names_fields_in_words(client, login, factory):
     html = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
     log = html.split('id="audit"')[1]
     assert "<td>Rubrik</td>" in log and "<td>title</td>" not in log
+
+
+def test_dates_are_iso_in_english_too(client, login, factory):
+    login("reader")
+    agreement = factory.agreement(start_date=date(2021, 1, 1), end_date=date(2022, 12, 31))
+    html = client.get(f"/agreements/{agreement.id}?lang=en&as_of=2021-06-01").get_data(as_text=True)
+    assert "2021-01-01 – 2022-12-31" in html and "1/1/21" not in html
