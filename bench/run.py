@@ -577,33 +577,30 @@ def finance_overview(ctx: Context):
     return ctx.get("/finance/?year=2023")
 
 
-@benchmark("finance_overview_2023_cold", repeat=5, optional=True)
-def finance_overview_cold(ctx: Context):
-    """The same page with nothing remembered: the first view after a change of the data."""
+def _cold(ctx: Context, path: str) -> Callable[[], Any]:
+    """GET ``path`` with no finance figures remembered: the first view after a change."""
     from app.finance import services
 
-    page = ctx.get("/finance/?year=2023")
+    page = ctx.get(path)
 
     def call():
         services.forget_remembered()
         return page()
 
     return call
+
+
+@benchmark("finance_overview_2023_cold", repeat=5, optional=True)
+def finance_overview_cold(ctx: Context):
+    """The overview page with nothing remembered: the first view after a change of the data."""
+    return _cold(ctx, "/finance/?year=2023")
 
 
 @benchmark("finance_settlement_2023_cold", repeat=5, optional=True)
 def finance_settlement_cold(ctx: Context):
     """The settlement page for OPI 2023 (3.5 % preliminary, 4.6 % final) with nothing
     remembered: every agreement following OPI is computed on both values."""
-    from app.finance import services
-
-    page = ctx.get("/finance/settlement?year=2023")
-
-    def call():
-        services.forget_remembered()
-        return page()
-
-    return call
+    return _cold(ctx, "/finance/settlement?year=2023")
 
 
 @benchmark("finance_year_results_cold", repeat=5, optional=True)

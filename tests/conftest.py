@@ -197,4 +197,19 @@ def factory(db):
             db.session.commit()
             return agreement
 
+        def following_opi(self, amount: str = "1000000"):
+            """A tills vidare agreement from 2021 with one line in 2019 prices following OPI
+            (shipped with its values up to 2023)."""
+            from app.finance import services as finance
+            from app.indexation.services import ensure_default_series
+
+            ensure_default_series()
+            agreement = self.agreement(
+                start_date=date(2021, 1, 1), end_date=None, notice_period_months=12
+            )
+            line = {"label": "Ersättning", "amount": amount, "price_level_year": 2019}
+            finance.add_item(agreement, {**line, "index_series": "OPI"}, None)
+            db.session.commit()
+            return agreement
+
     return Factory()

@@ -437,20 +437,31 @@ def archive_agreement(agreement: Agreement, user, expected_version: Any, as_of: 
     return agreement
 
 
-def _ids_with_status(status: str, as_of: date) -> list[int]:
-    """Ids of the agreements whose status as of ``as_of`` is ``status``, worked out from the
-    terms and notices read as plain columns (two queries, whatever the number of agreements)."""
+def live_notices() -> dict[int, list[SimpleNamespace]]:
+    """agreement id → its notices not withdrawn, in order of receipt (``received_date``,
+    ``effective_end_date``, ``id``), in one query: what :func:`termination_on` reads of
+    agreements loaded as plain columns (lists, the deadline refresh, the finance overview)."""
     notices: dict[int, list[SimpleNamespace]] = defaultdict(list)
-    for agreement_id, received, end in db.session.execute(
+    for agreement_id, received, end, notice_id in db.session.execute(
         db.select(
-            Termination.agreement_id, Termination.received_date, Termination.effective_end_date
+            Termination.agreement_id,
+            Termination.received_date,
+            Termination.effective_end_date,
+            Termination.id,
         )
         .where(Termination.withdrawn_at.is_(None))
         .order_by(Termination.received_date, Termination.id)
     ):
         notices[agreement_id].append(
-            SimpleNamespace(received_date=received, effective_end_date=end)
+            SimpleNamespace(received_date=received, effective_end_date=end, id=notice_id)
         )
+    return notices
+
+
+def _ids_with_status(status: str, as_of: date) -> list[int]:
+    """Ids of the agreements whose status as of ``as_of`` is ``status``, worked out from the
+    terms and notices read as plain columns (two queries, whatever the number of agreements)."""
+    notices = live_notices()
     columns = [Agreement.id, Agreement.stage, *(getattr(Agreement, f) for f in TERM_FIELDS)]
     ids = []
     for row in db.session.execute(db.select(*columns)):

@@ -13,6 +13,7 @@ from app.api import bp
 from app.api.helpers import (
     Reader,
     as_of_arg,
+    choice_arg,
     int_arg,
     iso,
     json_body,
@@ -189,19 +190,10 @@ def create_agreement():
 )
 def list_agreements():
     as_of = as_of_arg()
-    kind, status = request.args.get("kind") or None, request.args.get("status") or None
-    if kind is not None and kind not in AGREEMENT_KINDS:
-        raise MalformedInput(
-            f"Okänd avtalstyp: {kind}.", {"kind": "Ett av: " + ", ".join(AGREEMENT_KINDS)}
-        )
-    if status is not None and status not in STATUSES:
-        raise MalformedInput(
-            f"Okänd status: {status}.", {"status": "En av: " + ", ".join(STATUSES)}
-        )
     stmt = services.list_query(
         q=request.args.get("q") or None,
-        kind=kind,
-        status=status,
+        kind=choice_arg("kind", AGREEMENT_KINDS),
+        status=choice_arg("status", STATUSES),
         as_of=as_of,
         organisation_id=int_arg("organisation_id"),
         responsible_person_id=int_arg("responsible_person_id"),

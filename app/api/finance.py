@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import jsonify, request
+from flask import jsonify
 
 from app.agreements.models import AGREEMENT_KINDS, Agreement
 from app.api import bp
-from app.api.helpers import decimal_str, int_arg, json_body, short_decimal
+from app.api.helpers import choice_arg, decimal_str, int_arg, json_body, short_decimal
 from app.api.openapi import doc
 from app.auth import actor, permission_required
 from app.core.errors import MalformedInput
@@ -354,11 +354,7 @@ def get_instalments(agreement_id: int):
 )
 def finance_compensation():
     year = _year_arg("year")
-    kind = request.args.get("kind") or None
-    if kind is not None and kind not in AGREEMENT_KINDS:
-        raise MalformedInput(
-            f"Okänd avtalstyp: {kind}.", {"kind": "Ett av: " + ", ".join(AGREEMENT_KINDS)}
-        )
+    kind = choice_arg("kind", AGREEMENT_KINDS)
     rows = services.year_results(year, kind=kind, board_id=int_arg("board_id"))
     total = sum((r.result.total for r in rows if r.result.total is not None), Decimal(0))
     return jsonify(

@@ -3,6 +3,7 @@ decimal strings, lists with paging, errors with field messages."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,10 +15,6 @@ from app.core.errors import MalformedInput
 from app.core.money import plain_decimal
 from app.core.query import MAX_ID
 from app.extensions import db
-
-#: Integers in JSON and in queries (ids, years, counts) beyond the database's INTEGER are
-#: refused as malformed.
-MAX_INTEGER = MAX_ID
 
 
 def json_body(kind: type = dict) -> Any:
@@ -66,8 +63,8 @@ class Reader:
             return self._set(name, None)
         if isinstance(value, bool) or not isinstance(value, int):
             self.errors[name] = "Ska vara ett heltal."
-        elif abs(value) > MAX_INTEGER:
-            self.errors[name] = f"Talet är för stort (högst {MAX_INTEGER})."
+        elif abs(value) > MAX_ID:
+            self.errors[name] = f"Talet är för stort (högst {MAX_ID})."
         return self._set(name, value)
 
     def boolean(self, name: str, required: bool = False) -> bool | None:
@@ -158,9 +155,19 @@ def int_arg(name: str, default: int | None = None) -> int | None:
         raise MalformedInput(
             f"{name} ska vara ett heltal.", {name: "Ska vara ett heltal."}
         ) from None
-    if abs(value) > MAX_INTEGER:
-        message = f"Talet är för stort (högst {MAX_INTEGER})."
+    if abs(value) > MAX_ID:
+        message = f"Talet är för stort (högst {MAX_ID})."
         raise MalformedInput(f"{name}: {message}", {name: message})
+    return value
+
+
+def choice_arg(name: str, allowed: Sequence[str]) -> str | None:
+    """``?name=`` when it is one of ``allowed``; absent or empty: None; anything else: 400."""
+    value = request.args.get(name) or None
+    if value is not None and value not in allowed:
+        raise MalformedInput(
+            f"Okänt värde för {name}: {value}.", {name: "Ett av: " + ", ".join(allowed)}
+        )
     return value
 
 

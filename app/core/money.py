@@ -39,6 +39,7 @@ __all__ = [
     "ONE_ORE",
     "api_amount",
     "exact_context",
+    "format_fte",
     "format_percent",
     "format_sek",
     "plain_decimal",
@@ -132,6 +133,11 @@ def plain_decimal(d: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def format_fte(value: Decimal) -> str:
+    """Årsarbetare the Swedish way, without needless decimals: 1,5 · 2 · 0,75."""
+    return plain_decimal(value).replace(".", ",")
 
 
 def is_whole_ore(x: Decimal | int) -> bool:

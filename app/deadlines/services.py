@@ -48,12 +48,12 @@ from app.agreements.models import (
     AgreementParty,
     Obligation,
     ObligationFulfilment,
-    Termination,
 )
 from app.agreements.services import (
     TERM_FIELDS,
     agreement_changed,
     last_day,
+    live_notices,
     status_of,
     termination_end,
     terms_of,
@@ -375,23 +375,8 @@ def load_facts() -> list[AgreementFacts]:
         row.id: AgreementFacts(row)
         for row in db.session.execute(db.select(*columns).order_by(Agreement.id))
     }
-    for row in db.session.execute(
-        db.select(
-            Termination.agreement_id,
-            Termination.effective_end_date,
-            Termination.received_date,
-            Termination.id,
-        )
-        .where(Termination.withdrawn_at.is_(None))
-        .order_by(Termination.received_date, Termination.id)
-    ):
-        facts[row.agreement_id].terminations.append(
-            SimpleNamespace(
-                effective_end_date=row.effective_end_date,
-                received_date=row.received_date,
-                id=row.id,
-            )
-        )
+    for agreement_id, notices in live_notices().items():
+        facts[agreement_id].terminations = notices
     obligations: dict[int, SimpleNamespace] = {}
     ob = Obligation
     for row in db.session.execute(

@@ -545,14 +545,20 @@ def fte_in_year(fte: Decimal | int | None, lines: Sequence[CompensationLine], ye
 
 def _grant_net_shares(
     year: int,
+    lines: Sequence[CompensationLine],
     total: Decimal | None,
     missing: list,
     fte: Decimal | int | None,
     grant_rates: Mapping[int, Decimal] | None,
     shares: Sequence[tuple[K, Fraction]],
 ) -> tuple[Decimal | None, Decimal | None, list[tuple[K, Decimal]]]:
-    """Statsbidrag (FTE × the year's grant, to öre), net cost and its split between the
-    shares, for a year's ``total``; a missing grant rate is added to ``missing``."""
+    """What :func:`compute_year` and :func:`year_figures` share once the lines' ``total`` is
+    known: an agreement without lines (its cost unknown) noted in ``missing``, statsbidrag (the
+    year's FTE × its grant, to öre; a missing grant rate noted too), net cost and its split
+    between the shares."""
+    if not lines:
+        missing.append(NoCompensation())
+    fte = fte_in_year(fte, lines, year)
     statsbidrag: Decimal | None
     fte_d = Decimal(0) if fte is None else _as_decimal(fte, "fte")
     if fte_d < 0:
@@ -593,7 +599,6 @@ def compute_year(
     ``factor_cache`` may be shared by calls with the same series (see :func:`lines_for_year`).
     """
     lines = list(lines)
-    fte = fte_in_year(fte, lines, year)
     items = lines_for_year(lines, year, series_by_code, factor_cache)
     missing: list[MissingValue | MissingGrant | NoCompensation] = []
     for item in items:
@@ -601,11 +606,11 @@ def compute_year(
             if m not in missing:
                 missing.append(m)
     total: Decimal | None = None
-    if not items:
-        missing.append(NoCompensation())
-    elif all(i.amount is not None for i in items):
+    if items and all(i.amount is not None for i in items):
         total = sum((i.amount for i in items if i.amount is not None), Decimal(0))
-    statsbidrag, net, split = _grant_net_shares(year, total, missing, fte, grant_rates, shares)
+    statsbidrag, net, split = _grant_net_shares(
+        year, lines, total, missing, fte, grant_rates, shares
+    )
     return YearResult(
         year=year,
         items=items,
@@ -630,14 +635,12 @@ def year_figures(
     """:func:`compute_year` without the lines: the same total, statsbidrag, net, shares,
     missing values and preliminary mark, at a fraction of the cost (for overviews and charts
     across all agreements)."""
-    if not isinstance(lines, Sequence):
-        lines = list(lines)
-    fte = fte_in_year(fte, lines, year)
+    lines = list(lines)
     total, preliminary, index_missing = lines_total(lines, year, series_by_code, factor_cache)
     missing: list[MissingValue | MissingGrant | NoCompensation] = list(index_missing)
-    if total is None and not index_missing:
-        missing.append(NoCompensation())  # no line at all
-    statsbidrag, net, split = _grant_net_shares(year, total, missing, fte, grant_rates, shares)
+    statsbidrag, net, split = _grant_net_shares(
+        year, lines, total, missing, fte, grant_rates, shares
+    )
     return YearFigures(
         year=year,
         total=total,

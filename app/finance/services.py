@@ -14,17 +14,25 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 from flask_babel import gettext as _
 from sqlalchemy import func
 
 from app.agreements import rules as rules_dates
-from app.agreements.models import Agreement, AgreementParty, Termination
-from app.agreements.services import TERM_FIELDS, last_day, record_audit, touch
+from app.agreements.models import Agreement, AgreementParty
+from app.agreements.services import (
+    TERM_FIELDS,
+    last_day,
+    live_notices,
+    record_audit,
+    termination_end,
+    touch,
+)
 from app.core.bulk import collector_paused
 from app.core.errors import ValidationError
-from app.core.money import format_sek, fraction_to_ore, parse_amount, parse_share, plain_decimal
+from app.core.money import format_fte, format_sek, fraction_to_ore, parse_amount, parse_share
 from app.deadlines.services import DeadlineData, register_global_producer
 from app.extensions import db
 from app.finance import rules
@@ -437,11 +445,6 @@ def call_off_fte(
     return line
 
 
-def format_fte(value: Decimal) -> str:
-    """Årsarbetare the Swedish way, without needless decimals: 1,5 · 2 · 0,75."""
-    return plain_decimal(value).replace(".", ",")
-
-
 # --------------------------------------------------------------------------------------------
 # Cost shares
 # --------------------------------------------------------------------------------------------
@@ -659,13 +662,7 @@ class AgreementRef:
 
 def _agreements() -> list[AgreementRef]:
     """Every non-archived agreement, by title, with the last day it runs (three queries)."""
-    notice_ends = dict(
-        db.session.execute(
-            db.select(Termination.agreement_id, func.max(Termination.effective_end_date))
-            .where(Termination.withdrawn_at.is_(None))
-            .group_by(Termination.agreement_id)
-        ).all()
-    )
+    notices = live_notices()
     columns = [getattr(Agreement, f) for f in _REF_COLUMNS]
     stmt = db.select(*columns).where(Agreement.stage != "archived")
     stmt = stmt.order_by(Agreement.title, Agreement.id)
@@ -679,7 +676,9 @@ def _agreements() -> list[AgreementRef]:
                 row.diarienummer,
                 row.fte,
                 row.start_date,
-                _last_day(row, notice_ends.get(row.id)),
+                _last_day(
+                    row, termination_end(SimpleNamespace(terminations=notices.get(row.id, [])))
+                ),
                 row.board_id,
             )
         )

@@ -27,7 +27,7 @@ from app.auth import actor, permission_required
 from app.core import charts
 from app.core.errors import DomainError, ValidationError
 from app.core.forms import apply_errors
-from app.core.money import format_percent, format_sek, plain_decimal
+from app.core.money import format_fte, format_percent, format_sek, plain_decimal
 from app.core.paging import ListPage
 from app.core.query import int_param
 from app.extensions import db
@@ -72,7 +72,7 @@ def explain(line: LineResult, base_amount: Decimal | None = None) -> str:
 @bp.app_template_global("fte")
 def fte_text(value: Decimal | None) -> str:
     """Årsarbetare the Swedish way: 6 · 1,5 (not "6.00")."""
-    return "–" if value is None else services.format_fte(value)
+    return "–" if value is None else format_fte(value)
 
 
 @bp.app_template_global()

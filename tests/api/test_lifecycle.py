@@ -7,24 +7,30 @@ from datetime import date
 from app.agreements.models import Obligation, Termination
 
 
-def make_seed_000(api_client, org_a, org_b):
-    response = api_client.post(
-        "/agreements",
-        {
-            "kind": "overenskommelse",
-            "title": "PO seed 000",
-            "start_date": "2008-01-01",
-            "end_date": "2010-12-31",
-            "extension_months": 24,
-            "notice_period_months": 6,
-            "parties": [
-                {"organisation_id": org_a.id, "role": "bestallare"},
-                {"organisation_id": org_b.id, "role": "utforare"},
-            ],
-        },
-    )
+def post_agreement(api_client, org_a, org_b, roles=("part", "part"), **fields):
+    """POST an agreement between two organisations; the created agreement's JSON."""
+    parties = [
+        {"organisation_id": org.id, "role": role}
+        for org, role in zip((org_a, org_b), roles, strict=True)
+    ]
+    response = api_client.post("/agreements", {**fields, "parties": parties})
     assert response.status_code == 201, response.json
     return response.json
+
+
+def make_seed_000(api_client, org_a, org_b):
+    return post_agreement(
+        api_client,
+        org_a,
+        org_b,
+        roles=("bestallare", "utforare"),
+        kind="overenskommelse",
+        title="PO seed 000",
+        start_date="2008-01-01",
+        end_date="2010-12-31",
+        extension_months=24,
+        notice_period_months=6,
+    )
 
 
 def test_dates_block_follows_as_of_across_an_extension(api, factory):
@@ -215,20 +221,16 @@ def test_deadlines_today_reads_the_stored_rows(api, factory):
     editor = api("editor")
     org_a, org_b = factory.organisation(), factory.organisation()
     today = date.today()
-    response = editor.post(
-        "/agreements",
-        {
-            "kind": "iop",
-            "title": "Går ut snart",
-            "start_date": f"{today.year - 1}-01-01",
-            "end_date": f"{today.year + 1}-03-31",
-            "notice_period_months": 3,
-            "parties": [
-                {"organisation_id": org_a.id, "role": "part"},
-                {"organisation_id": org_b.id, "role": "part"},
-            ],
-        },
-    ).json
+    response = post_agreement(
+        editor,
+        org_a,
+        org_b,
+        kind="iop",
+        title="Går ut snart",
+        start_date=f"{today.year - 1}-01-01",
+        end_date=f"{today.year + 1}-03-31",
+        notice_period_months=3,
+    )
     body = editor.get("/deadlines?within_days=731").json
     assert {(d["kind"], d["date"]) for d in body["items"]} >= {
         ("term_end", f"{today.year + 1}-03-31"),
@@ -238,23 +240,17 @@ def test_deadlines_today_reads_the_stored_rows(api, factory):
 
 def _yearly(api_client, org_a, org_b):
     """2024-01-01 – 2024-12-31, extends 12 months at a time, 3 months' notice."""
-    response = api_client.post(
-        "/agreements",
-        {
-            "kind": "samverkansavtal",
-            "title": "Årsvis",
-            "start_date": "2024-01-01",
-            "end_date": "2024-12-31",
-            "extension_months": 12,
-            "notice_period_months": 3,
-            "parties": [
-                {"organisation_id": org_a.id, "role": "part"},
-                {"organisation_id": org_b.id, "role": "part"},
-            ],
-        },
+    return post_agreement(
+        api_client,
+        org_a,
+        org_b,
+        kind="samverkansavtal",
+        title="Årsvis",
+        start_date="2024-01-01",
+        end_date="2024-12-31",
+        extension_months=12,
+        notice_period_months=3,
     )
-    assert response.status_code == 201, response.json
-    return response.json
 
 
 def test_a_notice_counts_from_the_day_it_was_received(api, factory):
@@ -335,21 +331,16 @@ def test_the_status_filter_asks_about_the_as_of_day(api, factory):
 def test_obligations_stop_with_the_agreement(api, factory):
     editor = api("editor")
     org_a, org_b = factory.organisation(), factory.organisation()
-    r = editor.post(
-        "/agreements",
-        {
-            "kind": "overenskommelse",
-            "title": "2019–2020",
-            "start_date": "2019-01-01",
-            "end_date": "2020-12-31",
-            "notice_period_months": 3,
-            "parties": [
-                {"organisation_id": org_a.id, "role": "part"},
-                {"organisation_id": org_b.id, "role": "part"},
-            ],
-        },
+    a = post_agreement(
+        editor,
+        org_a,
+        org_b,
+        kind="overenskommelse",
+        title="2019–2020",
+        start_date="2019-01-01",
+        end_date="2020-12-31",
+        notice_period_months=3,
     )
-    a = r.json
     editor.post(
         f"/agreements/{a['id']}/obligations",
         {"title": "Rapport", "recurrence": "semiannual", "due_month": 6, "due_day": 30},

@@ -6,27 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from app.deadlines import services
-from app.finance import services as finance
 from app.indexation import services as indexation
-
-
-def _agreement_following_opi(factory, db):
-    indexation.ensure_default_series()  # OPI is known up to 2023
-    agreement = factory.agreement(
-        start_date=date(2021, 1, 1), end_date=None, notice_period_months=12
-    )
-    finance.add_item(
-        agreement,
-        {
-            "label": "Ersättning",
-            "amount": "4107597",
-            "price_level_year": 2019,
-            "index_series": "OPI",
-        },
-        None,
-    )
-    db.session.commit()
-    return agreement
 
 
 def _missing(page):
@@ -34,7 +14,7 @@ def _missing(page):
 
 
 def test_a_missing_value_for_this_year_stays_on_the_dashboard_as_overdue(factory, db):
-    _agreement_following_opi(factory, db)
+    factory.following_opi("4107597")
     as_of = date(2024, 3, 15)
     services.refresh_all(as_of)
     db.session.commit()
@@ -51,7 +31,7 @@ def test_a_missing_value_for_this_year_stays_on_the_dashboard_as_overdue(factory
 
 
 def test_entering_the_value_removes_the_deadline_at_once(factory, db, monkeypatch):
-    _agreement_following_opi(factory, db)
+    factory.following_opi("4107597")
     as_of = date.today()
     services.refresh_all(as_of)
     db.session.commit()

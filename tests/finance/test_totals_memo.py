@@ -1,33 +1,13 @@
 """The chart's all-agreement totals are remembered, and forgotten as soon as the data changes."""
 
-from datetime import date
 from decimal import Decimal
 
 from app.finance import services
 from app.indexation import services as indexation
 
 
-def _opi_agreement(factory, db):
-    indexation.ensure_default_series()
-    agreement = factory.agreement(
-        start_date=date(2021, 1, 1), end_date=None, notice_period_months=12
-    )
-    services.add_item(
-        agreement,
-        {
-            "label": "Ersättning",
-            "amount": "1000000",
-            "price_level_year": 2019,
-            "index_series": "OPI",
-        },
-        None,
-    )
-    db.session.commit()
-    return agreement
-
-
 def test_a_new_index_value_changes_the_remembered_totals(factory, db):
-    _opi_agreement(factory, db)
+    factory.following_opi()
     before = dict((y, (t, gap)) for y, t, gap in services.totals_per_year(2023, 2024))
     assert before[2024][1] is True  # OPI 2024 is not entered yet: that year is incomplete
     indexation.set_value(indexation.get_series("OPI"), 2024, "2.0", "preliminary", None)
@@ -39,7 +19,7 @@ def test_a_new_index_value_changes_the_remembered_totals(factory, db):
 
 
 def test_a_changed_amount_changes_the_remembered_totals(factory, db):
-    agreement = _opi_agreement(factory, db)
+    agreement = factory.following_opi()
     first = services.totals_per_year(2022, 2022)[0][1]
     services.add_item(
         agreement,
