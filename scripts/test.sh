@@ -15,6 +15,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Node packages the tests use (axe-core for accessibility checks, oidc-provider for single sign-on),
+# installed exactly as package-lock.json pins them.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> Installing the test suite's Node packages (npm ci)"
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+fi
+
 echo "==> ruff"
 ruff check app tests bench
 
