@@ -69,12 +69,12 @@ def _header(doc) -> None:
     _para(doc, "{{ rubrik }}", style="Heading 1")
 
 
-def _decision(doc, heading: str = "Förslag till beslut", lead: bool = False) -> None:
+def _decision(doc, heading: str = "Förslag till beslut", lead: bool = False, style="List Number"):
     _para(doc, heading, style="Heading 2")
     if lead:
         _para(doc, "{{ beslut_inledning }}")
     _tag(doc, "for punkt in beslutspunkter")
-    _para(doc, "{{ punkt }}", style="List Number")
+    _para(doc, "{{ punkt }}", style=style)
     _tag(doc, "endfor")
 
 
@@ -83,27 +83,34 @@ def _text(doc, heading: str, variable: str) -> None:
     _para(doc, "{{ " + variable + " }}")
 
 
+def _list(doc, heading: str, variable: str, style: str = "List Bullet") -> None:
+    _tag(doc, f"if {variable}")
+    _para(doc, heading, style="Heading 2")
+    _tag(doc, f"for item in {variable}")
+    _para(doc, "{{ item }}", style=style)
+    _tag(doc, "endfor")
+    _tag(doc, "endif")
+
+
 def _economy(doc, heading: str = "Ekonomiska konsekvenser") -> None:
     _para(doc, heading, style="Heading 2")
-    _tag(doc, "if ekonomi_rader")
-    table = doc.add_table(rows=4, cols=4)
+    _tag(doc, "for post in ekonomi_poster")
+    _para(doc, "{{ post }}", style="List Bullet")
+    _tag(doc, "endfor")
+    _tag(doc, "if ekonomi_tabell")
+    table = doc.add_table(rows=4, cols=3)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    for cell, label in zip(
-        table.rows[0].cells, ("År", "Ersättning", "Statsbidrag", "Nettokostnad"), strict=True
-    ):
-        if label == "År":
-            cell.paragraphs[0].add_run(label).bold = True
-        else:
-            p = cell.paragraphs[0]
+    for cell, label in zip(table.rows[0].cells, ("År", "Post", "Belopp"), strict=True):
+        p = cell.paragraphs[0]
+        if label == "Belopp":
             p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            p.add_run(label).bold = True
-    table.rows[1].cells[0].paragraphs[0].add_run("{%tr for rad in ekonomi_rader %}")
+        p.add_run(label).bold = True
+    table.rows[1].cells[0].paragraphs[0].add_run("{%tr for rad in ekonomi_tabell %}")
     row = table.rows[2].cells
-    row[0].paragraphs[0].add_run("{{ rad.ar }}{{ rad.markering }}")
-    _right(row[1], "{{ rad.ersattning }}")
-    _right(row[2], "{{ rad.statsbidrag }}")
-    _right(row[3], "{{ rad.netto }}")
+    row[0].paragraphs[0].add_run("{{ rad.ar }}")
+    row[1].paragraphs[0].add_run("{{ rad.post }}")
+    _right(row[2], "{{ rad.belopp }}")
     table.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
     _tag(doc, "endif")
     _tag(doc, "if andelar_rader")
@@ -118,30 +125,45 @@ def _economy(doc, heading: str = "Ekonomiska konsekvenser") -> None:
         p.add_run(label).bold = True
     shares.rows[1].cells[0].paragraphs[0].add_run("{%tr for andel in andelar_rader %}")
     srow = shares.rows[2].cells
-    srow[0].paragraphs[0].add_run("{{ andel.ar }}{{ andel.markering }}")
+    srow[0].paragraphs[0].add_run("{{ andel.ar }}")
     srow[1].paragraphs[0].add_run("{{ andel.part }}")
     _right(srow[2], "{{ andel.belopp }}")
     shares.rows[3].cells[0].paragraphs[0].add_run("{%tr endfor %}")
     _tag(doc, "endif")
-    _tag(doc, "if ekonomi_not")
-    _para(doc, "{{ ekonomi_not }}")
-    _tag(doc, "endif")
+    _tag(doc, "for mening in ekonomi_meningar")
+    _para(doc, "{{ mening }}")
+    _tag(doc, "endfor")
     _para(doc, "{{ ekonomi_text }}")
 
 
 def _signature(doc) -> None:
     _para(doc)
-    _para(doc, "{{ forvaltning }}")
-    _para(doc)
     _para(doc, "{{ handlaggare }}", bold=True)
+    _tag(doc, "if handlaggare_titel")
     _para(doc, "{{ handlaggare_titel }}")
+    _tag(doc, "endif")
+    _para(doc, "{{ forvaltning }}")
+    _tag(doc, "if medundertecknare")
+    _para(doc)
+    _para(doc, "{{ medundertecknare }}", bold=True)
+    _para(doc, "{{ medundertecknare_titel }}")
+    _tag(doc, "endif")
 
 
 def _recipients(doc, heading: str = "Beslutet skickas till") -> None:
     _para(doc, heading, style="Heading 2")
-    _tag(doc, "for mottagare in skickas_till")
+    _tag(doc, "if mottagare_verkstallighet")
+    _para(doc, "För verkställighet:")
+    _tag(doc, "for mottagare in mottagare_verkstallighet")
     _para(doc, "{{ mottagare }}")
     _tag(doc, "endfor")
+    _tag(doc, "endif")
+    _tag(doc, "if mottagare_kannedom")
+    _para(doc, "För kännedom:")
+    _tag(doc, "for mottagare in mottagare_kannedom")
+    _para(doc, "{{ mottagare }}")
+    _tag(doc, "endfor")
+    _tag(doc, "endif")
 
 
 def _mbl(doc) -> None:
@@ -157,6 +179,7 @@ def build_forlangning(doc) -> None:
     _header(doc)
     _decision(doc)
     _text(doc, "Ärende", "arendet")
+    _list(doc, "Beslutsunderlag", "beslutsunderlag")
     _text(doc, "Bakgrund", "bakgrund")
     _economy(doc)
     _text(doc, "Samråd", "samrad")
@@ -172,6 +195,7 @@ def build_uppsagning(doc) -> None:
     _header(doc)
     _decision(doc)
     _text(doc, "Ärende", "arendet")
+    _list(doc, "Beslutsunderlag", "beslutsunderlag")
     _text(doc, "Bakgrund", "bakgrund")
     _economy(doc)
     _text(doc, "Samråd", "samrad")
@@ -183,13 +207,14 @@ def build_uppsagning(doc) -> None:
 
 
 def build_nytt_avtal(doc) -> None:
-    """Seed 004: a new agreement or IOP."""
+    """Seed 004: a new agreement or IOP, with "att"-points."""
     _header(doc)
-    _decision(doc, lead=True)
+    _decision(doc, lead=True, style="List Bullet")
     _text(doc, "Sammanfattning", "sammanfattning")
+    _list(doc, "Underlag för beslutet", "beslutsunderlag")
     _text(doc, "Ärendet", "arendet")
-    _text(doc, "Bakgrund", "bakgrund")
-    _text(doc, "Beredning", "samrad")
+    _text(doc, "Föredragning", "bakgrund")
+    _text(doc, "Beredning", "beredning")
     _text(doc, "Barnets bästa", "barnkonsekvens")
     _economy(doc)
     _text(doc, "Uppföljning", "uppfoljning")
@@ -203,6 +228,7 @@ def build_upphandling(doc) -> None:
     _header(doc)
     _decision(doc, heading="Förslag till beslut", lead=True)
     _text(doc, "Ärendet i korthet", "arendet")
+    _list(doc, "Handlingar", "beslutsunderlag", style="List Number 2")
     _text(doc, "Bakgrund och analys", "bakgrund")
     _text(doc, "Barnkonsekvensanalys", "barnkonsekvens")
     _economy(doc)
@@ -226,7 +252,8 @@ def build(decision: str, out_dir: Path = HERE) -> Path:
     normal = doc.styles["Normal"]
     normal.font.name = "Arial"
     normal.font.size = Pt(11)
-    doc.core_properties.title = "{{ rubrik }}"
+    # The draft's own title, author and creation time are set when it is rendered.
+    doc.core_properties.title = ""
     doc.core_properties.author = "Avtalskollen"
     BUILDERS[decision](doc)
     path = out_dir / f"{decision}.docx"

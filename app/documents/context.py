@@ -1,5 +1,7 @@
 """What a board decision draft says: the facts computed from the agreement on an as-of date,
-the default free texts, and the documented variable set the templates may use.
+the official's choices (samråd, MBL, barnkonsekvens, recipients, signatories), the case text
+(written from structured facts by ``casetext``), the economics a board reads, and the
+documented variable set the templates may use.
 
 `build_context` returns a plain, JSON-serialisable dict of strings and lists (dates and amounts
 already formatted the Swedish way), so the same dict fills the Word template, the HTML preview
@@ -7,15 +9,19 @@ and the snapshot kept with each generated draft. Rules come from ``app.agreement
 the finance service; nothing here re-computes a date or an amount itself, except the term
 proposed for a new agreement (as long as the original term, see ``_same_term``).
 
-Dates are as they stood on the as-of day: the current period is the one the agreement's dates
-(and the API) give, a notice counts only if received by then (``termination_on``), and earlier
-drafts are those made by then.
+Dates are as they stood on the as-of day: the terms are read through the agreements service
+(``terms_as_of``), the current period is the one the agreement's dates (and the API) give, a
+notice counts only if received by then (``termination_on``), and index values are those known
+on that day. A missing fact (board, dates, diarienummer, official) becomes a visible
+placeholder; only a decision that cannot be taken is refused.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from babel.dates import format_date
@@ -24,10 +30,12 @@ from flask_babel import lazy_gettext as _l
 
 from app.agreements import rules
 from app.agreements.models import Agreement
-from app.agreements.services import dates_of, status_of, termination_on, terms_of
+from app.agreements.services import dates_of, last_day, status_of, termination_on, terms_of
 from app.core.dates import add_months, date_out_of_range
 from app.core.errors import DomainError, ValidationError
-from app.core.money import format_sek
+from app.core.money import format_sek, plain_decimal
+from app.documents import casetext
+from app.documents.casetext import Predecessor, Statistics, join_names
 
 DECISIONS = ("forlangning", "uppsagning", "nytt_avtal", "upphandling")
 DECISION_LABELS = {
@@ -50,9 +58,6 @@ TEXT_FIELDS = (
     "arendet",
     "bakgrund",
     "ekonomi_text",
-    "samrad",
-    "barnkonsekvens",
-    "mbl",
     "uppfoljning",
 )
 TEXT_LABELS = {
@@ -60,10 +65,30 @@ TEXT_LABELS = {
     "arendet": _l("Ärendet"),
     "bakgrund": _l("Bakgrund"),
     "ekonomi_text": _l("Ekonomiska konsekvenser (text)"),
-    "samrad": _l("Samråd"),
-    "barnkonsekvens": _l("Barnkonsekvensanalys / Barnets bästa"),
-    "mbl": _l("MBL-information"),
     "uppfoljning": _l("Uppföljning och utvärdering"),
+}
+
+#: The choices on the form (the sentence each gives is written in ``_choice_texts``).
+SAMRAD_CHOICES = {
+    "samtycker": _l("Samråd har skett; parterna samtycker"),
+    "skett": _l("Samråd har skett"),
+    "informeras": _l("Parterna informeras innan nämnden beslutar"),
+    "ingen": _l("Inget samråd behövs"),
+}
+MBL_CHOICES = {
+    "ej_pakallat": _l("Information enligt MBL är ej påkallad"),
+    "information": _l("Information enligt MBL 19 §"),
+    "forhandling": _l("Förhandling enligt MBL 11 §"),
+}
+BARN_CHOICES = {
+    "vuxna": _l("Berör främst vuxna"),
+    "narstaende": _l("Stöd till vuxna avlastar närstående och barn"),
+    "fyll_i": _l("Analysen skrivs av handläggaren"),
+}
+RECIPIENT_CHOICES = {
+    "verkstallighet": _l("För verkställighet"),
+    "kannedom": _l("För kännedom"),
+    "ingen": _l("Skickas inte"),
 }
 MAX_TEXT_LENGTH = 20_000
 
@@ -117,7 +142,25 @@ VARIABLES: dict[str, str] = {
     "uppfoljning": "Uppföljning och utvärdering (redigerbar text).",
     "handlaggare": "Ansvarig tjänsteperson (avtalets ansvarige; ”……” om ingen är angiven).",
     "handlaggare_titel": "Den ansvariges titel (tom om den saknas).",
-    "skickas_till": "Lista med mottagare av beslutet (parterna).",
+    "skickas_till": "Lista med alla mottagare av beslutet (för verkställighet och för kännedom).",
+    "beslutsdatum": "Dagen nämnden beslutar (uppsägningen räknas från den), ÅÅÅÅ-MM-DD.",
+    "beslutsunderlag": "Lista med handlingarna i ärendet (skrivelsen, avtalet, tidigare beslut).",
+    "bakgrund_stycken": "Bakgrunden som lista med stycken.",
+    "beredning": "Beredning: vem som har berett ärendet och med vem.",
+    "ekonomi_poster": (
+        "Lista med avtalets ersättningsposter i ord: belopp, prisnivå och index med namn."
+    ),
+    "ekonomi_tabell": (
+        "Lista med rader per år och post: rad.ar, rad.post, rad.belopp (”ej fastställt” när "
+        "indexvärdet saknas), rad.summa (true för summarader)."
+    ),
+    "ekonomi_meningar": "Lista med meningar om saknade eller preliminära värden.",
+    "mottagare_verkstallighet": "Lista med mottagare för verkställighet.",
+    "mottagare_kannedom": "Lista med mottagare för kännedom.",
+    "handlaggare_forvaltning": "Förvaltningen under handläggarens namn (tom om titeln säger den).",
+    "medundertecknare": "Andra undertecknare, t.ex. förvaltningschefen (tom om ingen).",
+    "medundertecknare_titel": "Den andra undertecknarens titel.",
+    "avtalsperiod": "Den period beslutet gäller i ord, t.ex. ”för åren 2023–2024”.",
 }
 
 # Indefinite form, definite form, pronoun (neuter "det", common gender "den").
@@ -181,14 +224,6 @@ def duration_words(months: int) -> str:
     return f"{word} {'månad' if months == 1 else 'månader'}"
 
 
-def join_names(names: list[str]) -> str:
-    if not names:
-        return ""
-    if len(names) == 1:
-        return names[0]
-    return ", ".join(names[:-1]) + " och " + names[-1]
-
-
 def _cap(s: str) -> str:
     return s[:1].upper() + s[1:]
 
@@ -225,15 +260,22 @@ def _counterparties(agreement: Agreement, own_org_id: int | None) -> list[str]:
 PLACEHOLDER = "……"
 
 
-def _missing_data(agreement: Agreement, decision: str) -> dict[str, str]:
-    """What a draft cannot be written without: the board that decides (whose organisation is
-    "ours" among the parties) and, except for a procurement, the agreement's dates. Details
-    the official fills in while editing (diarienummer, name) get a placeholder instead."""
+def missing_facts(agreement: Agreement, decision: str) -> dict[str, str]:
+    """Facts the draft shows as a placeholder, with where to record them (the form lists them
+    so the official can fix the agreement instead of the document)."""
     missing: dict[str, str] = {}
     if agreement.board is None:
-        missing["board_id"] = _("Avtalet saknar beslutande nämnd.")
+        missing["board_id"] = _(
+            "Avtalet saknar beslutande nämnd: ange den under Ändra avtal (Nämnd)."
+        )
+    if not agreement.diarienummer:
+        missing["diarienummer"] = _("Diarienummer saknas: ange det under Ändra avtal.")
+    if agreement.responsible_person is None:
+        missing["responsible_person_id"] = _(
+            "Ansvarig tjänsteperson saknas: ange den under Ändra avtal."
+        )
     if decision != "upphandling" and agreement.start_date is None:
-        missing["start_date"] = _("Avtalet saknar avtalstid (startdatum).")
+        missing["start_date"] = _("Avtalstiden saknas: ange startdatum under Ändra avtal.")
     return missing
 
 
@@ -305,9 +347,10 @@ def _forlangning_facts(terms: rules.Terms, dates: rules.AgreementDates) -> dict[
     }
 
 
-def _uppsagning_facts(terms: rules.Terms, as_of: date) -> dict[str, Any]:
-    """Where notice received on `as_of` ends the agreement, and the last day for that end."""
-    received = max(as_of, terms.start_date)
+def _uppsagning_facts(terms: rules.Terms, decided: date) -> dict[str, Any]:
+    """Where notice given on the board's decision day `decided` ends the agreement, and the
+    last day for that end; whether it ends then anyway (a fixed term with no extension)."""
+    received = max(decided, terms.start_date)
     try:
         outcome = rules.termination_effective_end(terms, received, True)
     except rules.RuleViolation as exc:
@@ -320,19 +363,25 @@ def _uppsagning_facts(terms: rules.Terms, as_of: date) -> dict[str, Any]:
         "ends_anyway": outcome.late and outcome.period.end == end,
         "deadline": _deadline_for_end(terms, end, received),
         "current_deadline": outcome.last_notice_date,
-        "years": (as_of.year, end.year),
+        "runs_out": rules.final_end(terms) == end and not terms.continues_open_ended,
+        "received": received,
+        "years": (max(received.year, terms.start_date.year), end.year),
     }
 
 
 def _nytt_avtal_facts(
-    agreement: Agreement, dates: rules.AgreementDates, notice: Any, as_of: date
+    agreement: Agreement,
+    terms: rules.Terms,
+    dates: rules.AgreementDates | None,
+    notice: Any,
+    as_of: date,
 ) -> dict[str, Any]:
     """The new agreement's term: the recorded agreement itself while it is not yet decided or
     begun; otherwise from the day after the current one ends (by a notice in force, else at
     the current period's end, else, tills vidare, as notice given today would end it), for as
     long as the original term."""
-    start, end = agreement.start_date, agreement.end_date
-    if agreement.stage == "decided" and as_of >= start:
+    start, end = terms.start_date, terms.end_date
+    if agreement.stage == "decided" and as_of >= start and dates is not None:
         if notice is not None:
             last = notice.effective_end_date
         else:
@@ -347,11 +396,20 @@ def _nytt_avtal_facts(
     }
 
 
-def decision_facts(agreement: Agreement, decision: str, as_of: date) -> dict[str, Any]:
+def terms_as_of(agreement: Agreement, as_of: date) -> rules.Terms:
+    """The agreement's terms in force on `as_of`, read through the agreements service (so an
+    amendment that service applies reaches every draft)."""
+    return terms_of(agreement)
+
+
+def decision_facts(
+    agreement: Agreement, decision: str, as_of: date, decision_date: date | None = None
+) -> dict[str, Any]:
     """The computed dates a decision rests on; raises ValidationError when it does not fit.
 
     `period_start`/`period_end` are the current period as the agreement's dates give it on
-    `as_of`; `deadline` is the last day for notice the decision is about.
+    `as_of`; `deadline` is the last day for notice the decision is about. An uppsägning counts
+    its notice from `decision_date` (default `as_of`), the day the board decides.
     """
     if decision not in DECISIONS:
         message = _(
@@ -362,8 +420,16 @@ def decision_facts(agreement: Agreement, decision: str, as_of: date) -> dict[str
         raise _does_not_fit(_("Avtalet är arkiverat; inget beslutsförslag kan skrivas."))
     facts: dict[str, Any] = {}
     if agreement.start_date is None:
+        if decision in ("forlangning", "uppsagning"):
+            raise _does_not_fit(
+                _(
+                    "Avtalet saknar avtalstid: ange startdatum (och slutdatum eller tills "
+                    "vidare) under Ändra avtal, så kan förslaget skrivas."
+                )
+            )
+        facts["years"] = None
         return facts
-    terms = terms_of(agreement)
+    terms = terms_as_of(agreement, as_of)
     dates = dates_of(agreement, as_of)
     status = status_of(agreement, as_of)
     ended = dates is None or dates.ended
@@ -398,7 +464,11 @@ def decision_facts(agreement: Agreement, decision: str, as_of: date) -> dict[str
             )
         if ended or status == "ended":
             raise _does_not_fit(_("Avtalet har redan upphört; det kan inte sägas upp."))
-        facts.update(_uppsagning_facts(terms, as_of))
+        decided = decision_date or as_of
+        if decided < as_of:
+            message = _("Beslutsdagen kan inte vara före skrivelsens datum.")
+            raise ValidationError(message, {"decision_date": message})
+        facts.update(_uppsagning_facts(terms, decided))
     elif decision == "nytt_avtal":
         if ended or status == "ended":
             raise _does_not_fit(
@@ -407,128 +477,402 @@ def decision_facts(agreement: Agreement, decision: str, as_of: date) -> dict[str
                     "skriv förslaget från det."
                 )
             )
-        facts.update(_nytt_avtal_facts(agreement, dates, notice, as_of))
+        facts.update(_nytt_avtal_facts(agreement, terms, dates, notice, as_of))
     else:  # upphandling
-        facts["years"] = (as_of.year, as_of.year + 1)
+        facts["years"] = None
     return facts
 
 
-def _economy(agreement: Agreement, years: tuple[int, int] | None, own_name: str) -> dict[str, Any]:
-    rows: list[dict[str, str]] = []
+# --- Economics ---------------------------------------------------------------------------------
+
+
+def _percent(value: Decimal) -> str:
+    return plain_decimal(value).replace(".", ",") + " %"
+
+
+def _line_words(line: Any, names: dict[str, str]) -> str:
+    """ "Lokaler: 263 426 kr i 2019 års prisnivå, räknas om årligen med Omsorgsprisindex (OPI)
+    från 2021." """
+    text = f"{line.label}: {format_sek(line.amount)} i {line.price_level_year} års prisnivå"
+    if line.series_code:
+        name = names.get(line.series_code, line.series_code)
+        first = line.first_adjusted_year or line.price_level_year + 1
+        text += f", räknas om årligen med {name} från {first}"
+    else:
+        text += ", fast belopp"
+    if line.from_year:
+        text += f" (ingår från {line.from_year})"
+    return text + "."
+
+
+def economy_years(
+    agreement: Agreement, years: tuple[int, int] | None, as_of: date
+) -> tuple[int, int] | None:
+    """The years the economics show: the decision's years, never outside the agreement's term
+    (its start year to its last day as it stood on `as_of`), at most ten."""
+    if years is None:
+        return None
+    first, last = years
+    if agreement.start_date is not None and years[0] < agreement.start_date.year:
+        first = agreement.start_date.year
+    ends = last_day(agreement, as_of)
+    if ends is not None and agreement.start_date is not None:
+        last = min(last, ends.year) if first <= ends.year else last
+    last = min(last, first + 9)
+    return (first, last) if first <= last else None
+
+
+def _economy(
+    agreement: Agreement, years: tuple[int, int] | None, own_name: str, as_of: date, decision: str
+) -> dict[str, Any]:
+    rows: list[dict[str, Any]] = []
+    table: list[dict[str, Any]] = []
     share_rows: list[dict[str, str]] = []
-    notes: list[str] = []
+    sentences: list[str] = []
+    posts: list[str] = []
     finance = _finance()
+    has_fte = bool(agreement.fte)
     if finance is not None and years is not None:
-        first, last = years[0], min(years[1], years[0] + 9)
+        from app.indexation.services import series_names
+
+        money = finance.load_money([agreement.id]).get(agreement.id)
+        lines = money.lines if money is not None else []
+        names = series_names({ln.series_code for ln in lines if ln.series_code})
         try:
-            results = finance.compensation_years(agreement, first, last)
-            names = dict(finance.party_names(agreement)) if hasattr(finance, "party_names") else {}
+            results = finance.compensation_years(
+                agreement, years[0], years[1], index_known_on=as_of
+            )
+            party = finance.party_names(agreement)
         except (DomainError, ValueError, LookupError):
-            results, names = [], {}
-        if any(r.items for r in results):
+            results, party = [], {}
+        if lines and any(r.items for r in results):
+            posts = [_line_words(ln, names) for ln in lines]
             for r in results:
                 mark = " *" if r.preliminary else ""
-                missing = "; ".join(m.message for m in r.missing)
+                for item in r.items:
+                    if item.amount == 0 and item.factor is not None and len(r.items) > 1:
+                        continue  # a call-off line before its first year
+                    table.append(
+                        {
+                            "ar": str(r.year),
+                            "post": item.label,
+                            "belopp": format_sek(item.amount)
+                            if item.amount is not None
+                            else "ej fastställt",
+                            "summa": False,
+                        }
+                    )
+                    for point in item.chain:
+                        if point.preliminary:
+                            name = _series_name_of(lines, item.label, names)
+                            sentence = (
+                                f"{name} för {point.year} är preliminärt "
+                                f"({_percent(point.percent)}); beloppet kan ändras när det "
+                                "slutliga värdet är känt."
+                            )
+                            if sentence not in sentences:
+                                sentences.append(sentence)
+                total = format_sek(r.total) if r.total is not None else "ej fastställt"
+                if len(r.items) > 1:
+                    table.append(
+                        {
+                            "ar": str(r.year),
+                            "post": "Summa ersättning",
+                            "belopp": total,
+                            "summa": True,
+                        }
+                    )
+                if has_fte:
+                    grant = format_sek(r.statsbidrag) if r.statsbidrag is not None else "ej känt"
+                    net = format_sek(r.net) if r.net is not None else "ej fastställt"
+                    table.append(
+                        {
+                            "ar": str(r.year),
+                            "post": "Statsbidrag",
+                            "belopp": "−" + grant if r.statsbidrag else grant,
+                            "summa": False,
+                        }
+                    )
+                    table.append(
+                        {"ar": str(r.year), "post": "Nettokostnad", "belopp": net, "summa": True}
+                    )
+                for missing in r.missing:
+                    code = getattr(missing, "series_code", None)
+                    if code is not None:
+                        sentence = (
+                            f"{names.get(code, 'Indexvärdet')} för {missing.year} är ännu inte "
+                            "fastställt; beloppet räknas fram när det är känt."
+                        )
+                    elif hasattr(missing, "year"):
+                        sentence = (
+                            f"Statsbidraget per årsarbetare för {missing.year} är ännu inte "
+                            "känt; nettokostnaden räknas fram när det är känt."
+                        )
+                    else:
+                        continue
+                    if sentence not in sentences:
+                        sentences.append(sentence)
                 rows.append(
                     {
                         "ar": str(r.year),
                         "markering": mark,
-                        "ersattning": format_sek(r.total) if r.total is not None else "saknas",
+                        "ersattning": total,
                         "statsbidrag": (
-                            format_sek(r.statsbidrag) if r.statsbidrag is not None else "saknas"
+                            format_sek(r.statsbidrag) if r.statsbidrag is not None else "ej känt"
                         ),
-                        "netto": format_sek(r.net) if r.net is not None else "saknas",
+                        "netto": format_sek(r.net) if r.net is not None else "ej fastställt",
                         "preliminar": r.preliminary,
-                        "saknas": missing,
+                        "saknas": " ".join(s for s in sentences if str(r.year) in s),
                     }
                 )
-                if missing:
-                    notes.append(f"{r.year}: {missing}")
                 for org_id, amount in r.shares:
                     share_rows.append(
                         {
                             "ar": str(r.year),
                             "markering": mark,
-                            "part": str(names.get(org_id, org_id)),
+                            "part": str(party.get(org_id, org_id)),
                             # Split to öre by largest remainder: shown to the öre, so the
                             # shares visibly add up to the net cost.
                             "belopp": format_sek(amount, decimals=True),
                         }
                     )
-    note_parts = []
-    if any(row["preliminar"] for row in rows):
-        note_parts.append(
-            "* Preliminärt: beloppet bygger på ett preliminärt indexvärde och kan ändras när "
-            "det slutliga värdet är känt."
-        )
-    if notes:
-        note_parts.append("Saknas: " + " ".join(notes))
-    if rows:
+    budget = f"Ersättning för verksamheten finns inom {_genitive(own_name)} budget."
+    if decision == "upphandling" and not rows:
+        default_text = "Upphandlingen ryms inom befintlig budgetram."
+    elif rows:
         default_text = (
-            "Ersättningen räknas upp årligen enligt avtalet. Nettokostnaden är ersättningen "
-            "minus förväntat statsbidrag. Ersättning för verksamheten finns inom "
-            f"{_genitive(own_name)} budget."
+            "Beloppen räknas om årligen enligt avtalet. "
+            + ("Nettokostnaden är ersättningen minus förväntat statsbidrag. " if has_fte else "")
+            + budget
         )
     else:
-        default_text = f"Ersättning för verksamheten finns inom {_genitive(own_name)} budget."
+        default_text = budget
     return {
         "ekonomi_rader": rows,
+        "ekonomi_tabell": table,
+        "ekonomi_poster": posts,
+        "ekonomi_meningar": sentences,
         "andelar_rader": share_rows,
-        "ekonomi_not": " ".join(note_parts),
+        "ekonomi_not": " ".join(sentences),
         "default_ekonomi_text": default_text,
     }
+
+
+def _series_name_of(lines: list, label: str, names: dict[str, str]) -> str:
+    for line in lines:
+        if line.label == label and line.series_code:
+            return names.get(line.series_code, "Indexvärdet")
+    return "Indexvärdet"
+
+
+# --- Hooks for facts other packages record ----------------------------------------------------
+
+
+def statistics_for(agreement: Agreement, as_of: date) -> Statistics | None:
+    """The latest year's recorded statistics known on `as_of` (persons, by municipality).
+
+    The yearly cycle (grants package) records them; until it exists there are none."""
+    return None
+
+
+def predecessor_of(agreement: Agreement) -> Predecessor | None:
+    """The agreement this one follows (successor chain); None until the model records it."""
+    return None
+
+
+# --- The official's choices --------------------------------------------------------------------
+
+
+@dataclass
+class Choices:
+    """What the official chooses on the form (or in the API body); None: the decision's default."""
+
+    decision_date: date | None = None
+    samrad: str | None = None
+    mbl: str | None = None
+    barn: str | None = None
+    #: organisation id → "verkstallighet" | "kannedom" | "ingen".
+    recipients: dict[int, str] = field(default_factory=dict)
+    #: Further recipients, one per line (för kännedom).
+    extra_recipients: str | None = None
+    second_signatory_id: int | None = None
+    include_description: bool = False
+    texts: dict[str, str | None] = field(default_factory=dict)
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "decision_date": iso(self.decision_date) or None,
+            "samrad": self.samrad,
+            "mbl": self.mbl,
+            "barn": self.barn,
+            "recipients": {str(k): v for k, v in self.recipients.items()},
+            "extra_recipients": self.extra_recipients,
+            "second_signatory_id": self.second_signatory_id,
+            "include_description": self.include_description,
+        }
+
+
+def default_choice(decision: str, agreement: Agreement, name: str) -> str:
+    """The form's default for samråd, MBL and barnkonsekvens per decision."""
+    if name == "samrad":
+        return {"forlangning": "samtycker", "uppsagning": "informeras", "nytt_avtal": "skett"}.get(
+            decision, "ingen"
+        )
+    if name == "mbl":
+        # A termination or a procurement may change the staff's conditions: MBL 11 §.
+        return "forhandling" if decision in ("uppsagning", "upphandling") else "ej_pakallat"
+    return "narstaende" if decision == "nytt_avtal" else "vuxna"
+
+
+def recipient_parties(agreement: Agreement, own_org_id: int | None) -> list[tuple[int, str, str]]:
+    """(organisation id, name, role) of every party except the deciding organisation."""
+    seen: list[tuple[int, str, str]] = []
+    for party in agreement.parties:
+        if party.organisation_id == own_org_id:
+            continue
+        if all(party.organisation_id != s[0] for s in seen):
+            seen.append((party.organisation_id, party.organisation.name, party.role))
+    return seen
+
+
+def default_recipient(decision: str, role: str) -> str:
+    """The provider acts on the decision (för verkställighet); other parties are informed. A
+    procurement is not sent to the incumbent provider."""
+    if role == "utforare":
+        return "ingen" if decision == "upphandling" else "verkstallighet"
+    return "kannedom"
+
+
+def _validate_choices(choices: Choices) -> None:
+    errors: dict[str, str] = {}
+    for name, allowed in (("samrad", SAMRAD_CHOICES), ("mbl", MBL_CHOICES), ("barn", BARN_CHOICES)):
+        value = getattr(choices, name)
+        if value is not None and value not in allowed:
+            errors[name] = _("Välj ett av: %(all)s.", all=", ".join(allowed))
+    for org_id, value in choices.recipients.items():
+        if value not in RECIPIENT_CHOICES:
+            errors[f"recipients.{org_id}"] = _(
+                "Välj ett av: %(all)s.", all=", ".join(RECIPIENT_CHOICES)
+            )
+    if choices.extra_recipients and len(choices.extra_recipients) > 2000:
+        errors["extra_recipients"] = _("Högst %(n)s tecken.", n=2000)
+    too_long = {
+        name: _("Högst %(n)s tecken.", n=MAX_TEXT_LENGTH)
+        for name, value in choices.texts.items()
+        if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH
+    }
+    errors.update(too_long)
+    if choices.decision_date is not None and (msg := date_out_of_range(choices.decision_date)):
+        errors["decision_date"] = msg
+    if errors:
+        raise ValidationError(_("Rätta uppgifterna som är markerade."), errors)
+
+
+# --- The context -------------------------------------------------------------------------------
+
+
+def _own_organisation(agreement: Agreement):
+    """The deciding organisation: the board's, else the party that is huvudman, beställare or
+    finansiär (in that order); None when nothing tells."""
+    if agreement.board is not None:
+        return agreement.board.organisation
+    for role in ("huvudman", "bestallare", "finansiar"):
+        for party in agreement.parties:
+            if party.role == role:
+                return party.organisation
+    return None
+
+
+def _providers(agreement: Agreement, own_org_id: int | None) -> list[str]:
+    """Who runs the activity: the agreement's utförare; for an agreement without one (a
+    samverkansavtal between municipalities), the utförare of the board's one verksamhetsuppdrag
+    or procured contract in force, when there is exactly one."""
+    names = [p.organisation.name for p in agreement.parties if p.role == "utforare"]
+    if names or agreement.board_id is None:
+        return list(dict.fromkeys(names))
+    from app.agreements.models import AgreementParty
+    from app.extensions import db
+
+    rows = db.session.execute(
+        db.select(AgreementParty)
+        .join(Agreement, Agreement.id == AgreementParty.agreement_id)
+        .where(
+            Agreement.board_id == agreement.board_id,
+            Agreement.id != agreement.id,
+            Agreement.kind.in_(("verksamhetsuppdrag", "upphandlat_avtal")),
+            Agreement.stage == "decided",
+            AgreementParty.role == "utforare",
+        )
+    ).scalars()
+    found = list(dict.fromkeys(p.organisation.name for p in rows))
+    return found if len(found) == 1 else []
+
+
+def _definite_title(title: str) -> str:
+    """ "Arbetsmarknads- och socialdirektör" → "arbetsmarknads- och socialdirektören"."""
+    low = title[:1].lower() + title[1:]
+    if low.endswith(("chef", "direktör")):
+        return low + "en"
+    return ""
+
+
+def _term_words(start: date | None, end: date | None) -> str:
+    """ "för åren 2023–2024", "för år 2025", "för tiden 2023-03-01–2024-02-29", "från … tills
+    vidare"."""
+    if start is None:
+        return f"för tiden {PLACEHOLDER}"
+    if end is None:
+        return f"från {iso(start)} tills vidare"
+    if (start.month, start.day) == (1, 1) and (end.month, end.day) == (12, 31):
+        if start.year == end.year:
+            return f"för år {start.year}"
+        return f"för åren {start.year}–{end.year}"
+    return f"för tiden {iso(start)}–{iso(end)}"
 
 
 def build_context(
     agreement: Agreement,
     decision: str,
     as_of: date,
-    texts: dict[str, str | None] | None = None,
-    earlier_drafts: list[tuple[date, str]] | None = None,
+    choices: Choices | None = None,
+    statistics: Statistics | None = None,
+    predecessor: Predecessor | None = None,
+    second_signatory: Any = None,
 ) -> dict[str, Any]:
     """The complete, JSON-serialisable context for a draft of `decision` as of `as_of`.
 
-    `texts` overrides the default free texts (None or absent: the default). `earlier_drafts`
-    are (the day a draft was made, in Europe/Stockholm; its decision); the Bakgrund lists those
-    made on or before `as_of`. Raises ValidationError naming what is missing or why the
-    decision does not fit.
+    `choices` are the official's (None: every default). `statistics` and `predecessor` are
+    written into the Bakgrund when given; `second_signatory` (a Person) signs beside the
+    official. Raises ValidationError when the decision does not fit or a choice is invalid.
     """
     if message := date_out_of_range(as_of):
         raise ValidationError(message, {"as_of": message})
-    texts = dict(texts or {})
-    facts = decision_facts(agreement, decision, as_of)
-    missing = _missing_data(agreement, decision)
-    if missing:
-        raise ValidationError(
-            _("Förslaget kan inte skrivas: %(what)s", what=" ".join(missing.values())),
-            missing,
-            code="missing_data",
-        )
-    too_long = {
-        name: _("Högst %(n)s tecken.", n=MAX_TEXT_LENGTH)
-        for name, value in texts.items()
-        if isinstance(value, str) and len(value) > MAX_TEXT_LENGTH
-    }
-    if too_long:
-        raise ValidationError(_("En text är för lång."), too_long)
+    choices = choices or Choices()
+    _validate_choices(choices)
+    texts = dict(choices.texts or {})
+    facts = decision_facts(agreement, decision, as_of, choices.decision_date)
+    decision_date = choices.decision_date or as_of
 
-    board = agreement.board
-    own_org = board.organisation
-    namnd = board.name
+    own_org = _own_organisation(agreement)
+    own_id = own_org.id if own_org is not None else None
+    own_name = own_org.name if own_org is not None else PLACEHOLDER
+    namnd = agreement.board.name if agreement.board is not None else PLACEHOLDER
     forvaltning = agreement.administration.name if agreement.administration else ""
-    parties = _counterparties(agreement, own_org.id)
-    parties_text = join_names(parties) or own_org.name
+    parties = _counterparties(agreement, own_id)
+    parties_text = join_names(parties) or PLACEHOLDER
     indef, definite, pronoun = _KIND_PHRASES[agreement.kind]
     person = agreement.responsible_person
-    notice = (
-        f"{agreement.notice_period_months} månader"
-        if agreement.notice_period_months
-        else f"{agreement.notice_period_days} dagar"
-    )
+    terms = terms_as_of(agreement, as_of) if agreement.start_date is not None else None
+    if terms is None:
+        notice = PLACEHOLDER
+    elif terms.notice_period_months:
+        notice = duration_words(terms.notice_period_months)
+    else:
+        notice = f"{terms.notice_period_days} dagar"
 
     def text(name: str, default: str) -> str:
         value = texts.get(name)
-        return clean_text(value if value is not None else default)
+        return clean_text(value if value is not None and value.strip() else default)
 
     verksamhet = text("verksamhet", "personligt ombud")
     subject = f"{definite} med {parties_text} avseende {verksamhet}"
@@ -536,14 +880,16 @@ def build_context(
     period_end = iso(facts.get("period_end"))
     deadline = iso(facts.get("deadline"))
     current_deadline = iso(facts.get("current_deadline"))
-    since = iso(agreement.start_date)
+    proposer = forvaltning or namnd
     intro = f"{namnd} beslutar"
+    providers = _providers(agreement, own_id)
     points: list[str]
+    term_span = ""
 
     if decision == "forlangning":
         next_start = iso(facts["next_start"])
         next_end = iso(facts["next_end"])
-        title = f"{_cap(verksamhet)}, {indef} med {parties_text} – förlängning"
+        title = f"{_cap(verksamhet)}, {indef} med {parties_text}"
         points = [
             f"{_cap(subject)} sägs inte upp varvid {pronoun} förlängs i "
             f"{facts['extension_words']} till och med {next_end}."
@@ -561,101 +907,134 @@ def build_context(
         else:
             situation += f" och sista dag för uppsägning är {deadline}."
         arendet = (
-            f"{namnd} har att ta ställning till uppsägning av {subject}. {situation} Sägs "
-            f"{definite} inte upp senast då förlängs {pronoun} i {facts['extension_words']}, "
-            f"för perioden {next_start}–{next_end}.\n\n"
-            f"{forvaltning or namnd} föreslår att {definite} inte sägs upp varvid {pronoun} "
+            f"{namnd} har att ta ställning till uppsägning av {subject}."
+            + (f" Verksamheten utförs av {join_names(providers)}." if providers else "")
+            + f" {situation} Sägs {definite} inte upp senast då förlängs {pronoun} i "
+            f"{facts['extension_words']}, för perioden {next_start}–{next_end}.\n\n"
+            f"{proposer} föreslår att {definite} inte sägs upp varvid {pronoun} "
             f"förlängs till och med {next_end}."
         )
-        samrad = (
-            f"Samråd har skett med {parties_text} som samtycker till förslaget om förlängning "
-            f"av {definite}."
-        )
+        term_span = f"för perioden {next_start}–{next_end}"
     elif decision == "uppsagning":
         end = iso(facts["end"])
         title = f"{_cap(verksamhet)}, {indef} med {parties_text} – uppsägning"
         points = [f"{_cap(subject)} sägs upp att upphöra {end}."]
         points.append(
-            f"{forvaltning or namnd} får i uppdrag att skriftligen säga upp {definite} "
+            f"{proposer} får i uppdrag att skriftligen säga upp {definite} "
             f"hos {parties_text}" + (f" senast {deadline}." if deadline else ".")
         )
         summary = f"{_cap(subject)} föreslås sägas upp att upphöra {end}."
-        if deadline:
-            when = f"Om uppsägningen tas emot senast {deadline} upphör {definite} {end}."
+        if facts.get("runs_out") and not facts.get("late"):
+            when = (
+                f"{_cap(definite)} förlängs inte efter {end} och upphör då även utan "
+                f"uppsägning. Sista dag för uppsägning är {deadline or current_deadline}; "
+                f"en uppsägning bekräftar att {pronoun} upphör {end}."
+            )
+        elif deadline:
+            when = (
+                f"Sista dag för uppsägning är {deadline}. Sägs {definite} upp senast då "
+                f"upphör {pronoun} {end}."
+            )
         elif facts.get("ends_anyway"):
             when = (
                 f"Sista dag för uppsägning av nuvarande period ({current_deadline}) har "
                 f"passerat, men {definite} förlängs inte efter {end} och upphör då."
             )
         else:  # tills vidare: the end follows from the day the notice is received
-            when = f"Om uppsägningen tas emot {iso(as_of)} upphör {definite} {end}."
+            when = (
+                f"Tas uppsägningen emot {iso(facts['received'])}, den dag nämnden beslutar, "
+                f"upphör {definite} {end}."
+            )
         arendet = (
             f"{namnd} har att ta ställning till uppsägning av {subject}. Uppsägningstiden är "
-            f"{notice}. {when}\n\n{forvaltning or namnd} föreslår att {definite} sägs upp."
+            f"{notice}. {when}\n\n{proposer} föreslår att {definite} sägs upp."
         )
         if facts.get("late") and current_deadline and not facts.get("ends_anyway"):
             arendet += (
                 f" Sista dag för uppsägning av nuvarande period ({current_deadline}) har "
                 f"passerat, så {definite} upphör först {end}."
             )
-        samrad = f"Samråd har skett med {parties_text} om uppsägningen."
+        term_span = f"till och med {end}"
     elif decision == "nytt_avtal":
-        start = iso(facts["new_start"])
-        end = iso(facts["new_end"])
-        span = f"för tiden {start}–{end}" if end else f"från {start} tills vidare"
-        title = f"Förslag till {indef} med {parties_text} avseende {verksamhet} {span}"
-        leader = f"{_genitive(forvaltning)} chef" if forvaltning else "förvaltningschefen"
+        new_start = facts.get("new_start")
+        new_end = facts.get("new_end")
+        term_span = _term_words(new_start, new_end)
+        title = f"Förslag till {indef} med {parties_text} {term_span}"
+        signer_title = (
+            _definite_title(second_signatory.title or "") if second_signatory is not None else ""
+        )
+        leader = signer_title or (
+            f"{_genitive(forvaltning)} chef" if forvaltning else "förvaltningschefen"
+        )
         points = [
             f"att ge {leader} i uppdrag att teckna {indef} med {parties_text} avseende "
-            f"{verksamhet} {span}.",
+            f"{verksamhet} {term_span},",
             f"att uppdraget ska redovisas till nämnden i enlighet med den ordinarie "
             f"uppföljningen av {definite} vid varje helårsskifte.",
         ]
-        summary = f"Förslag om {indef} med {parties_text} avseende {verksamhet} {span}."
+        summary = (
+            f"Förslag om {indef} mellan {proposer[:1].lower() + proposer[1:]} och "
+            f"{parties_text} avseende {verksamhet} {term_span}."
+        )
         arendet = (
-            f"{_cap(indef)} med {parties_text} avseende {verksamhet} {span}. "
+            f"{_cap(indef)} med {parties_text} avseende {verksamhet} {term_span}. "
             f"{_cap(definite)} anger parternas respektive insatser och ansvarsområden."
         )
-        samrad = f"Ärendet har beretts av {forvaltning or namnd} i samråd med {parties_text}."
     else:  # upphandling
         title = f"Upphandling av {verksamhet}"
         points = [f"{namnd} beslutar att upphandla {verksamhet}."]
-        intro = f"{_cap(_genitive(forvaltning or namnd))} förslag"
+        intro = f"{_cap(_genitive(proposer))} förslag"
         summary = f"Förslag att upphandla {verksamhet}."
         arendet = (
-            f"{forvaltning or namnd} föreslår att {namnd[:1].lower() + namnd[1:]} beslutar att "
-            f"upphandla {verksamhet}."
-        )
-        samrad = (
-            f"Samråd har skett med {parties_text}."
-            if parties
-            else "Samråd har skett inom förvaltningen."
+            f"{proposer} föreslår att {namnd[:1].lower() + namnd[1:]} beslutar att "
+            f"upphandla {verksamhet}. Den som upphandlas utför verksamheten enligt ett avtal "
+            f"med kommunen, som fortsatt är huvudman och söker statsbidraget."
         )
 
-    history = []
-    if since:
-        history.append(
-            f"{namnd} har sedan {since} {indef} med {parties_text} avseende {verksamhet}."
-        )
-    if agreement.decided_on:
-        history.append(f"Avtalet beslutades {iso(agreement.decided_on)}.")
-    if (
-        agreement.end_date
-        and agreement.extension_months
-        and facts.get("period_end")
-        and facts["period_end"] > agreement.end_date
-    ):
-        history.append(
-            f"Avtalet har förlängts automatiskt; nuvarande period löper till och med {period_end}."
-        )
-    for when, code in earlier_drafts or []:
-        if when <= as_of:
-            history.append(
-                f"Förslag till beslut om {_DECISION_NOUNS[code]} upprättades {iso(when)}."
-            )
-    if agreement.description:
-        history.append(agreement.description)
-    bakgrund = " ".join(history) or f"{_cap(verksamhet)}."
+    # Bakgrund, from structured facts.
+    economy = _economy(
+        agreement, economy_years(agreement, facts.get("years"), as_of), namnd, as_of, decision
+    )
+    huvudman = next((p.organisation.name for p in agreement.parties if p.role == "huvudman"), None)
+    municipalities = tuple(
+        p.organisation.name
+        for p in agreement.parties
+        if p.organisation.kind == "kommun" and p.organisation.name != huvudman
+    )
+    shares = []
+    finance = _finance()
+    if finance is not None and hasattr(finance, "shares_of"):
+        shares = [
+            (s.organisation.name, _fraction_words(s.fraction)) for s in finance.shares_of(agreement)
+        ]
+    grant_year, grant_amount = _grant_for(agreement, facts.get("years"), as_of)
+    case = casetext.CaseFacts(
+        as_of=as_of,
+        namnd=namnd,
+        kind_indefinite=indef,
+        kind_definite=definite,
+        counterparties=parties_text,
+        verksamhet=verksamhet,
+        start=terms.start_date if terms else None,
+        decided=agreement.stage == "decided",
+        providers=tuple(providers),
+        huvudman=huvudman,
+        other_municipalities=municipalities if huvudman else (),
+        fte=agreement.fte,
+        grant_year=grant_year,
+        grant_amount=grant_amount,
+        shares=tuple(shares),
+        period_start=facts.get("period_start"),
+        period_end=facts.get("period_end"),
+        open_ended=terms is not None and facts.get("period_end") is None,
+        deadline=facts.get("deadline") if decision != "upphandling" else None,
+        statistics=statistics,
+        predecessor=predecessor,
+    )
+    paragraphs = casetext.background(case)
+    if choices.include_description and agreement.description:
+        paragraphs.append(agreement.description)
+    bakgrund = text("bakgrund", "\n\n".join(paragraphs))
 
     obligations = [o.title for o in agreement.obligations if o.active]
     uppfoljning = (
@@ -664,16 +1043,85 @@ def build_context(
         else "Verksamheten följs upp genom en årlig verksamhetsberättelse som redovisas till "
         "förvaltningen."
     )
-    economy = _economy(agreement, facts.get("years"), namnd)
+
+    samrad_choice = choices.samrad or default_choice(decision, agreement, "samrad")
+    if not parties and samrad_choice != "ingen":
+        samrad_choice = "ingen"
+    samrad = {
+        "samtycker": f"Samråd har skett med {parties_text} som samtycker till förslaget"
+        + (f" om förlängning av {definite}." if decision == "forlangning" else "."),
+        "skett": f"Samråd har skett med {parties_text}.",
+        "informeras": f"{parties_text} informeras om förslaget innan nämnden beslutar.",
+        "ingen": "Samråd med andra parter har inte bedömts nödvändigt.",
+    }[samrad_choice]
+    beredning = f"Ärendet har beretts av {proposer}"
+    beredning += (
+        f" i samråd med {parties_text}." if samrad_choice in ("samtycker", "skett") else "."
+    )
+    mbl = {
+        "ej_pakallat": "Information enligt lagen om medbestämmande är ej påkallat.",
+        "information": "Information enligt 19 § lagen (1976:580) om medbestämmande i "
+        "arbetslivet lämnas till de fackliga organisationerna innan nämnden beslutar.",
+        "forhandling": "Beslutet kan innebära en viktigare förändring för arbetstagarna. "
+        "Förhandling enligt 11 § lagen (1976:580) om medbestämmande i arbetslivet ska "
+        "ske innan nämnden beslutar.",
+    }[choices.mbl or default_choice(decision, agreement, "mbl")]
+    barn = {
+        "vuxna": "Den verksamhet som avses i beslutet berör främst vuxna personer. Barn och "
+        "unga har inte deltagit i beredningen eftersom verksamheten vänder sig till vuxna.",
+        "narstaende": "Verksamheten bidrar till att minska psykisk ohälsa och ge stöd till "
+        "återhämtning. Den avlastar närstående och kan stärka föräldraskapet genom bättre "
+        "mående hos den enskilde och tillgång till stödinsatser.",
+        "fyll_i": f"{PLACEHOLDER} (beskriv hur beslutet påverkar barn och unga).",
+    }[choices.barn or default_choice(decision, agreement, "barn")]
+
+    # Recipients: never the deciding organisation itself.
+    to_act: list[str] = []
+    to_know: list[str] = []
+    for org_id, name, role in recipient_parties(agreement, own_id):
+        how = choices.recipients.get(org_id) or default_recipient(decision, role)
+        if how == "verkstallighet":
+            to_act.append(name)
+        elif how == "kannedom":
+            to_know.append(name)
+    extra = choices.extra_recipients
+    if extra is None and decision == "upphandling":
+        extra = "\n".join(p.name for p in (person, second_signatory) if p is not None)
+    for line in (extra or "").splitlines():
+        line = _XML_ILLEGAL.sub("", line).strip()
+        if line and line not in to_know and line not in to_act:
+            to_know.append(line)
+
+    # Documents of the case.
+    underlag = [
+        f"{_cap(_genitive(proposer))} tjänsteskrivelse {iso(as_of)}, {title} (denna skrivelse)"
+    ]
+    if agreement.start_date is not None and decision != "upphandling":
+        term = f"{iso(agreement.start_date)}–" + (
+            iso(agreement.end_date) if agreement.end_date else "tills vidare"
+        )
+        underlag.append(f"{_cap(indef)} med {parties_text} avseende {verksamhet}, {term}")
+    if agreement.decided_on:
+        underlag.append(f"{_genitive(namnd).capitalize()} beslut {iso(agreement.decided_on)}")
+    if predecessor is not None:
+        underlag.append(
+            predecessor.title
+            + (f" ({predecessor.diarienummer})" if predecessor.diarienummer else "")
+        )
+
+    title_of_person = (person.title or "") if person else ""
+    if title_of_person == forvaltning:
+        title_of_person = ""  # the förvaltning line below says it already
 
     context: dict[str, Any] = {
         "beslut": decision,
         "beslut_namn": str(DECISION_LABELS[decision]),
-        "kommun": own_org.name,
+        "kommun": own_name,
         "namnd": namnd,
         "forvaltning": forvaltning,
         "datum": iso(as_of),
         "datum_lang": long_date(as_of),
+        "beslutsdatum": iso(decision_date),
         "diarienummer": agreement.diarienummer or PLACEHOLDER,
         "rubrik": title,
         "avtal_titel": agreement.title,
@@ -681,8 +1129,11 @@ def build_context(
         "verksamhet": verksamhet,
         "parter": parties,
         "parter_text": parties_text,
-        "avtal_sedan": since,
-        "avtal_slut": iso(agreement.end_date) if agreement.end_date else "tills vidare",
+        "avtal_sedan": iso(agreement.start_date),
+        "avtal_slut": (iso(agreement.end_date) if agreement.end_date else "tills vidare")
+        if agreement.start_date
+        else "",
+        "avtalsperiod": term_span,
         "period_start": period_start,
         "period_slut": period_end,
         "sista_dag_uppsagning": deadline,
@@ -697,27 +1148,54 @@ def build_context(
         "beslut_inledning": intro,
         "beslutspunkter": points,
         "sammanfattning": summary,
+        "beslutsunderlag": underlag,
         "arendet": text("arendet", arendet),
-        "bakgrund": text("bakgrund", bakgrund),
+        "bakgrund": bakgrund,
+        "bakgrund_stycken": bakgrund.split("\a"),
+        "beredning": beredning,
+        "ekonomi_poster": economy["ekonomi_poster"],
+        "ekonomi_tabell": economy["ekonomi_tabell"],
+        "ekonomi_meningar": economy["ekonomi_meningar"],
         "ekonomi_rader": economy["ekonomi_rader"],
         "andelar_rader": economy["andelar_rader"],
         "ekonomi_not": economy["ekonomi_not"],
         "ekonomi_text": text("ekonomi_text", economy["default_ekonomi_text"]),
-        "samrad": text("samrad", samrad),
-        "barnkonsekvens": text(
-            "barnkonsekvens",
-            "Den verksamhet som avses i beslutet berör främst vuxna personer. Beslutet bedöms "
-            "inte påverka barn och unga negativt; stöd till vuxna med psykisk "
-            "funktionsnedsättning kan också avlasta närstående och stärka föräldraskapet.",
-        ),
-        "mbl": text("mbl", "Information enligt lagen om medbestämmande är ej påkallat."),
+        "samrad": samrad,
+        "barnkonsekvens": barn,
+        "mbl": mbl,
         "uppfoljning": text("uppfoljning", uppfoljning),
         "handlaggare": person.name if person else PLACEHOLDER,
-        "handlaggare_titel": (person.title or "") if person else "",
-        "skickas_till": parties or [own_org.name],
+        "handlaggare_titel": title_of_person,
+        "handlaggare_forvaltning": forvaltning,
+        "medundertecknare": second_signatory.name if second_signatory is not None else "",
+        "medundertecknare_titel": (second_signatory.title or "")
+        if second_signatory is not None
+        else "",
+        "mottagare_verkstallighet": to_act,
+        "mottagare_kannedom": to_know,
+        "skickas_till": to_act + to_know,
     }
     assert set(context) == set(VARIABLES), set(context) ^ set(VARIABLES)
     return _sanitize(context)
+
+
+def _fraction_words(fraction: Any) -> str:
+    return f"{fraction.numerator}/{fraction.denominator}" if fraction.denominator != 1 else "hela"
+
+
+def _grant_for(
+    agreement: Agreement, years: tuple[int, int] | None, as_of: date
+) -> tuple[int | None, Decimal | None]:
+    """The statsbidrag expected for the first year the decision concerns (FTE × the year's
+    rate), or for the draft's year; (None, None) without FTE or rate."""
+    finance = _finance()
+    if not agreement.fte or finance is None or not hasattr(finance, "grant_rates"):
+        return None, None
+    rates = finance.grant_rates()
+    for year in ([years[0]] if years else []) + [as_of.year]:
+        if year in rates:
+            return year, (Decimal(agreement.fte) * Decimal(rates[year])).quantize(Decimal(1))
+    return None, None
 
 
 def default_texts(context: dict[str, Any]) -> dict[str, str]:

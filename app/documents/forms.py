@@ -1,34 +1,54 @@
-"""Forms of the documents package: the draft's free texts, and a template upload."""
+"""Forms of the documents package: the draft's choices and free texts, and a template upload."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import DateField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
-from app.documents.context import DECISIONS, MAX_TEXT_LENGTH, TEXT_LABELS
+from app.documents.context import (
+    BARN_CHOICES,
+    DECISIONS,
+    MAX_TEXT_LENGTH,
+    MBL_CHOICES,
+    SAMRAD_CHOICES,
+    TEXT_LABELS,
+)
+
+
+def _coerce_id(value):
+    return int(value) if value not in (None, "", "None") else None
 
 
 class DraftForm(FlaskForm):
     # A plain field (the page renders the choice itself from DECISION_LABELS).
     decision = StringField(_l("Beslut"), validators=[DataRequired(), AnyOf(DECISIONS)])
-    as_of = DateField(_l("Per dag"), validators=[InputRequired()])
+    as_of = DateField(_l("Skrivelsens datum"), validators=[InputRequired()])
+    decision_date = DateField(_l("Nämndens beslutsdag"), validators=[Optional()])
+    samrad = SelectField(_l("Samråd"), choices=list(SAMRAD_CHOICES.items()))
+    mbl = SelectField(_l("MBL"), choices=list(MBL_CHOICES.items()))
+    barn = SelectField(
+        _l("Barnkonsekvensanalys / Barnets bästa"), choices=list(BARN_CHOICES.items())
+    )
+    second_signatory_id = SelectField(
+        _l("Undertecknas även av"), coerce=_coerce_id, choices=[], validate_choice=False
+    )
+    extra_recipients = TextAreaField(
+        _l("Fler mottagare (en per rad, för kännedom)"), validators=[Length(max=2000)]
+    )
+    include_description = BooleanField(_l("Ta med avtalets beskrivning i bakgrunden"))
     verksamhet = TextAreaField(TEXT_LABELS["verksamhet"], validators=[Optional(), Length(max=300)])
     arendet = TextAreaField(TEXT_LABELS["arendet"], validators=[Length(max=MAX_TEXT_LENGTH)])
     bakgrund = TextAreaField(TEXT_LABELS["bakgrund"], validators=[Length(max=MAX_TEXT_LENGTH)])
     ekonomi_text = TextAreaField(
         TEXT_LABELS["ekonomi_text"], validators=[Length(max=MAX_TEXT_LENGTH)]
     )
-    samrad = TextAreaField(TEXT_LABELS["samrad"], validators=[Length(max=MAX_TEXT_LENGTH)])
-    barnkonsekvens = TextAreaField(
-        TEXT_LABELS["barnkonsekvens"], validators=[Length(max=MAX_TEXT_LENGTH)]
-    )
-    mbl = TextAreaField(TEXT_LABELS["mbl"], validators=[Length(max=MAX_TEXT_LENGTH)])
     uppfoljning = TextAreaField(
         TEXT_LABELS["uppfoljning"], validators=[Length(max=MAX_TEXT_LENGTH)]
     )
     preview = SubmitField(_l("Förhandsgranska"))
-    generate = SubmitField(_l("Skapa och ladda ner .docx"))
+    download = SubmitField(_l("Ladda ner .docx"))
+    save = SubmitField(_l("Spara utkast"))
 
 
 class TemplateUploadForm(FlaskForm):

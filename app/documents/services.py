@@ -1,6 +1,7 @@
 """Generating board decision drafts: picking the template (an admin's upload or the shipped
-one), filling it with docxtpl, keeping a record of each draft, and validating uploaded
-templates. Pages and the API call these.
+one), filling it with docxtpl, keeping a draft when the official asks to (with its template
+and data snapshot), and validating uploaded templates by rendering them against sample
+agreements. Rendering alone keeps nothing. Pages and the API call these.
 
 Templates are read once and cached by checksum; each draft is rendered from the cached bytes,
 with ``autoescape=True`` and XML-illegal characters stripped, so user text can never break the
@@ -11,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import re
 import uuid
 import zipfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from threading import Lock
 from typing import Any
@@ -24,16 +26,27 @@ from docx import Document
 from docxtpl import DocxTemplate
 from flask import current_app
 from flask_babel import gettext as _
-from jinja2 import Environment, TemplateError, TemplateSyntaxError
+from jinja2 import Environment, TemplateError, TemplateSyntaxError, UndefinedError
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
 from app.agreements.models import Agreement
 from app.agreements.services import record_audit
 from app.core.errors import NotFoundError, ValidationError
-from app.documents.context import DECISIONS, VARIABLES, build_context
+from app.documents.context import (
+    DECISIONS,
+    PLACEHOLDER,
+    VARIABLES,
+    Choices,
+    _own_organisation,
+    build_context,
+    decision_facts,
+    predecessor_of,
+    statistics_for,
+)
 from app.documents.models import CustomTemplate, GeneratedDraft
 from app.extensions import db
+from app.parties.models import Person
 
 __all__ = [
     "TemplateInfo",
@@ -41,6 +54,7 @@ __all__ = [
     "deactivate_custom_templates",
     "draft_bytes",
     "drafts_for",
+    "keep_draft",
     "preview_context",
     "render_bytes",
     "render_draft",
@@ -145,60 +159,200 @@ def _template_by_sha(sha: str) -> bytes | None:
     return None
 
 
-def render_bytes(template: bytes, context: dict[str, Any]) -> bytes:
-    """Fill a .docx template with `context` (autoescaped) and return the document's bytes."""
+def render_bytes(
+    template: bytes, context: dict[str, Any], created: datetime | None = None
+) -> bytes:
+    """Fill a .docx template with `context` (autoescaped) and return the document's bytes.
+
+    The document's properties carry the draft's title, its author (the official) and the real
+    creation time (`created`, default now)."""
     tpl = DocxTemplate(io.BytesIO(template))
     try:
         tpl.render(context, jinja_env=Environment(autoescape=True), autoescape=True)
     except TemplateError as exc:
+        message = explain_template_error(exc, template, context)
         raise ValidationError(
-            _("Mallen kunde inte fyllas i: %(error)s", error=str(exc)),
-            {"template": str(exc)},
+            _("Mallen kunde inte fyllas i: %(error)s", error=message),
+            {"template": message},
             code="template_error",
         ) from None
+    props = tpl.docx.core_properties
+    props.title = str(context.get("rubrik") or "")[:255]
+    author = str(context.get("handlaggare") or "")
+    props.author = "" if author == PLACEHOLDER else author[:255]
+    props.last_modified_by = props.author
+    when = (created or datetime.now(UTC)).replace(microsecond=0, tzinfo=None)
+    props.created = when
+    props.modified = when
+    props.subject = str(context.get("beslut_namn") or "")[:255]
+    props.identifier = str(context.get("diarienummer") or "")[:255]
     out = io.BytesIO()
     tpl.save(out)
     return out.getvalue()
 
 
-def _earlier(agreement: Agreement) -> list[tuple[date, str]]:
-    """Earlier drafts of the agreement: (the day each was made, in Europe/Stockholm; decision
-    code), once per day and decision. Dated by when it was made, never by the as-of day it
-    was asked for, which may be a what-if ("as it would have stood on 2020-05-01")."""
-    rows = db.session.execute(
-        db.select(GeneratedDraft.created_at, GeneratedDraft.decision)
-        .where(GeneratedDraft.agreement_id == agreement.id)
-        .order_by(GeneratedDraft.created_at, GeneratedDraft.id)
-    ).all()
-    seen: list[tuple[date, str]] = []
-    for created_at, decision in rows:
-        item = (created_at.astimezone(STOCKHOLM).date(), decision)
-        if item not in seen:
-            seen.append(item)
-    return seen
+_TAG = re.compile(r"({{.*?}}|{%.*?%})", re.S)
+_KNOWN_SYNTAX = (
+    (
+        "unexpected end of template",
+        "ett block tar aldrig slut (saknas {% endif %} eller {% endfor %}?)",
+    ),
+    ("unknown tag", "en okänd tagg"),
+    ("expected token", "en tagg som inte kan tolkas (stavfel eller tecken som inte hör dit?)"),
+    ("unexpected '}'", "en tagg som avslutas fel (”}” utan ”}}” eller ”%}”)"),
+    ("unexpected char", "ett tecken som inte får stå i en tagg"),
+)
+
+
+def _paragraph_texts(data: bytes) -> list[tuple[str, str]]:
+    """(where, text) of every paragraph in a .docx: body, table cells and page headers, in
+    reading order, numbered the way a reader counts them ("stycke 12", "tabell 1, rad 3")."""
+    doc = Document(io.BytesIO(data))
+    found: list[tuple[str, str]] = []
+    for n, p in enumerate(doc.paragraphs, start=1):
+        found.append((_("stycke %(n)s", n=n), p.text))
+    for t, table in enumerate(doc.tables, start=1):
+        for r, row in enumerate(table.rows, start=1):
+            for cell in row.cells:
+                for p in cell.paragraphs:
+                    found.append((_("tabell %(t)s, rad %(r)s", t=t, r=r), p.text))
+    for section in doc.sections:
+        for p in section.header.paragraphs:
+            found.append((_("sidhuvudet"), p.text))
+    return found
+
+
+def _locate(data: bytes, context: dict[str, Any] | None, needle: str | None) -> str | None:
+    """Where in the document the failing tag is: the paragraph containing `needle`, or the
+    first whose ``{{ }}`` expressions fail against `context`."""
+    try:
+        paragraphs = _paragraph_texts(data)
+    except Exception:  # noqa: BLE001 - no location is better than a second error
+        return None
+    env = Environment()
+    for where, text in paragraphs:
+        tags = _TAG.findall(text)
+        if needle and needle in text:
+            return f"{where} (”{text.strip()[:80]}”)"
+        if context is None or needle:
+            continue
+        for tag in tags:
+            if not tag.startswith("{{"):
+                continue
+            try:
+                env.compile_expression(tag[2:-2].strip())(**context)
+            except Exception:  # noqa: BLE001 - the first failing expression is the answer
+                return f"{where} (”{tag}”)"
+    return None
+
+
+def explain_template_error(exc: TemplateError, data: bytes, context: dict[str, Any] | None) -> str:
+    """A Swedish explanation of a Jinja error in a template, with the paragraph it is in."""
+    raw = (getattr(exc, "message", None) or str(exc)).strip()
+    low = raw.lower()
+    if isinstance(exc, TemplateSyntaxError):
+        what = next((sv for en, sv in _KNOWN_SYNTAX if en in low), _("en tagg som inte kan tolkas"))
+        needle = None
+        tag = re.search(r"tag '(\w+)'", raw)
+        if tag:
+            needle = tag.group(1)
+            what += f" ({needle})"
+        where = _locate(data, None, "{%" if needle is None and "end of template" in low else needle)
+        if where is None and exc.lineno:
+            where = _("rad %(n)s i mallens XML", n=exc.lineno)
+    elif isinstance(exc, UndefinedError):
+        name = re.search(r"'([^']+)' is undefined", raw) or re.search(
+            r"has no attribute '([^']+)'", raw
+        )
+        if name:
+            what = _("värdet %(name)s finns inte", name=name.group(1))
+        elif "no element" in low:
+            what = _("en lista har inte det element som mallen hämtar (en tom lista?)")
+        else:
+            what = _("ett värde som saknas")
+        where = _locate(data, context, None)
+    else:
+        what = _("ett fel när mallen fylldes i")
+        where = _locate(data, context, None)
+    text = _("Mallen har %(what)s", what=what)
+    if where:
+        text += _(" i %(where)s", where=where)
+    return text + f". [{raw}]"
 
 
 def preview_context(
-    agreement: Agreement, decision: str, as_of: date, texts: dict[str, str | None] | None = None
+    agreement: Agreement, decision: str, as_of: date, choices: Choices | None = None
 ) -> dict[str, Any]:
-    """The context a draft would be filled with (for the form's HTML preview)."""
-    return build_context(agreement, decision, as_of, texts, _earlier(agreement))
+    """The context a draft is filled with: the agreement as of `as_of` with the official's
+    choices, the recorded statistics and the predecessor when there are any."""
+    choices = choices or Choices()
+    signer = None
+    if choices.second_signatory_id is not None:
+        signer = db.session.get(Person, choices.second_signatory_id)
+        if signer is None:
+            message = _("Personen %(id)s finns inte.", id=choices.second_signatory_id)
+            raise ValidationError(message, {"second_signatory_id": message})
+    return build_context(
+        agreement,
+        decision,
+        as_of,
+        choices,
+        statistics=statistics_for(agreement, as_of),
+        predecessor=predecessor_of(agreement),
+        second_signatory=signer,
+    )
+
+
+def draftable(agreement: Agreement, as_of: date) -> dict[str, str | None]:
+    """decision → None when it can be drafted as of `as_of`, else why not (and where to fix
+    it), so the page offers only the decisions that can be drafted."""
+    result: dict[str, str | None] = {}
+    for decision in DECISIONS:
+        try:
+            decision_facts(agreement, decision, as_of)
+        except ValidationError as exc:
+            result[decision] = exc.message
+        else:
+            result[decision] = None
+    return result
+
+
+def signatory_choices(agreement: Agreement) -> list[Person]:
+    """People who may sign beside the official: those of the deciding organisation."""
+    own = _own_organisation(agreement)
+    if own is None:
+        return []
+    return list(
+        db.session.execute(
+            db.select(Person).where(Person.organisation_id == own.id).order_by(Person.name)
+        ).scalars()
+    )
+
+
+def draft_filename(agreement: Agreement, decision: str, as_of: date) -> str:
+    return f"{decision}-avtal-{agreement.id}-{as_of.isoformat()}.docx"
 
 
 def render_draft(
-    agreement: Agreement,
-    decision: str,
-    as_of: date,
-    texts: dict[str, str | None] | None,
-    user,
-) -> tuple[bytes, GeneratedDraft]:
-    """Generate the draft of `decision` for `agreement` as of `as_of`, keep it, return it.
+    agreement: Agreement, decision: str, as_of: date, choices: Choices | None = None
+) -> bytes:
+    """The draft of `decision` for `agreement` as of `as_of`, rendered and kept nowhere (a
+    what-if draft does not fill the agreement's history). Raises ValidationError (422) when
+    the decision does not fit."""
+    context = preview_context(agreement, decision, as_of, choices)
+    return render_bytes(active_template(decision).data, context)
 
-    Raises ValidationError (422) when the decision does not fit or data is missing.
-    """
-    context = preview_context(agreement, decision, as_of, texts)
+
+def keep_draft(
+    agreement: Agreement, decision: str, as_of: date, choices: Choices | None, user
+) -> tuple[bytes, GeneratedDraft]:
+    """Render the draft and keep it: the file, its template (name and checksum) and the data
+    snapshot that filled it (with the choices), audited on the agreement."""
+    choices = choices or Choices()
+    context = preview_context(agreement, decision, as_of, choices)
     template = active_template(decision)
-    data = render_bytes(template.data, context)
+    created = datetime.now(UTC)
+    data = render_bytes(template.data, context, created)
     stored_name = f"{uuid.uuid4().hex}.docx"
     (drafts_dir() / stored_name).write_bytes(data)
     draft = GeneratedDraft(
@@ -208,11 +362,12 @@ def render_draft(
         template_name=template.name,
         template_sha256=template.sha256,
         custom_template_id=template.custom_template_id,
-        snapshot=context,
+        snapshot={**context, "_choices": choices.snapshot()},
         stored_name=stored_name,
         file_sha256=_sha(data),
         size_bytes=len(data),
         created_by_id=getattr(user, "id", None),
+        created_at=created,
     )
     db.session.add(draft)
     record_audit(agreement, user, "draft_generated", "decision", None, decision)
@@ -230,7 +385,8 @@ def draft_bytes(draft: GeneratedDraft) -> bytes:
         raise NotFoundError(
             _("Utkastets fil och mallen det skapades från finns inte längre; skapa ett nytt.")
         )
-    return render_bytes(template, draft.snapshot)
+    context = {k: v for k, v in draft.snapshot.items() if not k.startswith("_")}
+    return render_bytes(template, context, draft.created_at)
 
 
 def drafts_for(agreement: Agreement, limit: int = 20) -> list[GeneratedDraft]:
@@ -247,26 +403,70 @@ def drafts_for(agreement: Agreement, limit: int = 20) -> list[GeneratedDraft]:
 
 # --- Custom templates --------------------------------------------------------------------------
 
-SAMPLE_CONTEXT: dict[str, Any] = {
-    **{name: "Exempel" for name in VARIABLES},
-    "parter": ["Åtvidabergs kommun"],
-    "skickas_till": ["Åtvidabergs kommun"],
-    "beslutspunkter": ["Exempel på beslutspunkt."],
-    "ekonomi_rader": [
-        {
-            "ar": "2021",
-            "markering": " *",
-            "ersattning": "4 000 000 kr",
-            "statsbidrag": "2 000 000 kr",
-            "netto": "2 000 000 kr",
-            "preliminar": True,
-            "saknas": "",
-        }
-    ],
-    "andelar_rader": [
-        {"ar": "2021", "markering": "", "part": "Åtvidabergs kommun", "belopp": "1 000 000 kr"}
-    ],
-}
+
+def sample_contexts() -> list[tuple[str, dict[str, Any]]]:
+    """(what, context) of the sample agreements an uploaded template is test-rendered against:
+    an indexed agreement with shares and two kinds of recipients, and one with no economics
+    rows, no parties to send to and placeholders where facts are missing."""
+    full: dict[str, Any] = {name: "Exempel" for name in VARIABLES}
+    full.update(
+        beslut="forlangning",
+        parter=["Åtvidabergs kommun"],
+        beslutspunkter=[
+            "Samverkansavtalet med Åtvidabergs kommun avseende personligt ombud sägs inte upp "
+            "varvid det förlängs i två år till och med 2022-12-31."
+        ],
+        beslutsunderlag=["Socialförvaltningens tjänsteskrivelse 2020-03-01 (denna skrivelse)"],
+        bakgrund_stycken=["Första stycket.", "Andra stycket."],
+        ekonomi_poster=["Personligt ombud: 4 107 597 kr i 2019 års prisnivå."],
+        ekonomi_tabell=[
+            {"ar": "2021", "post": "Personligt ombud", "belopp": "4 230 825 kr", "summa": False},
+            {"ar": "2021", "post": "Nettokostnad", "belopp": "1 815 000 kr", "summa": True},
+        ],
+        ekonomi_meningar=["Omsorgsprisindex (OPI) för 2022 är ännu inte fastställt."],
+        ekonomi_rader=[
+            {
+                "ar": "2021",
+                "markering": " *",
+                "ersattning": "4 000 000 kr",
+                "statsbidrag": "2 000 000 kr",
+                "netto": "2 000 000 kr",
+                "preliminar": True,
+                "saknas": "",
+            }
+        ],
+        andelar_rader=[
+            {"ar": "2021", "markering": "", "part": "Åtvidabergs kommun", "belopp": "1 000 000 kr"}
+        ],
+        mottagare_verkstallighet=["Leanlink Råd och Stöd"],
+        mottagare_kannedom=["Åtvidabergs kommun"],
+        skickas_till=["Leanlink Råd och Stöd", "Åtvidabergs kommun"],
+    )
+    bare = dict(full)
+    bare.update(
+        beslut="upphandling",
+        parter=[],
+        diarienummer=PLACEHOLDER,
+        handlaggare=PLACEHOLDER,
+        handlaggare_titel="",
+        medundertecknare="",
+        medundertecknare_titel="",
+        forvaltning="",
+        beslutsunderlag=[],
+        ekonomi_poster=[],
+        ekonomi_tabell=[],
+        ekonomi_meningar=[],
+        ekonomi_rader=[],
+        andelar_rader=[],
+        ekonomi_not="",
+        mottagare_verkstallighet=[],
+        mottagare_kannedom=[],
+        skickas_till=[],
+    )
+    return [
+        (_("ett avtal med ersättning, andelar och mottagare"), full),
+        (_("ett avtal utan ersättningsrader och utan mottagare"), bare),
+    ]
 
 
 def validate_template(data: bytes) -> list[str]:
@@ -280,22 +480,27 @@ def validate_template(data: bytes) -> list[str]:
         return [_("Filen kan inte öppnas som ett Word-dokument (.docx).")]
     try:
         used = DocxTemplate(io.BytesIO(data)).get_undeclared_template_variables()
-    except TemplateSyntaxError as exc:
-        return [_("Mallens taggar kan inte tolkas: %(error)s", error=exc.message or str(exc))]
     except TemplateError as exc:
-        return [_("Mallens taggar kan inte tolkas: %(error)s", error=str(exc))]
+        return [explain_template_error(exc, data, None)]
     problems = [
         _("Variabeln %(name)s finns inte (se listan över variabler).", name=name)
         for name in sorted(used - set(VARIABLES))
     ]
     if problems:
         return problems
-    try:
-        Document(io.BytesIO(render_bytes(data, SAMPLE_CONTEXT)))
-    except ValidationError as exc:
-        return [exc.message]
-    except Exception as exc:  # noqa: BLE001 - a template that renders to garbage is refused
-        return [_("Mallen går inte att fylla i: %(error)s", error=str(exc))]
+    for what, context in sample_contexts():
+        try:
+            Document(io.BytesIO(render_bytes(data, context)))
+        except ValidationError as exc:
+            return [_("Provutskrift för %(what)s: %(error)s", what=what, error=exc.message)]
+        except Exception as exc:  # noqa: BLE001 - a template that renders to garbage is refused
+            return [
+                _(
+                    "Provutskrift för %(what)s: mallen går inte att fylla i (%(error)s).",
+                    what=what,
+                    error=str(exc),
+                )
+            ]
     return []
 
 

@@ -1,5 +1,6 @@
-"""Pages of the documents package: the draft form with its HTML preview, downloads of kept
-drafts, and the template page (variables, shipped and uploaded templates)."""
+"""Pages of the documents package: the draft form with its HTML preview (rendering keeps
+nothing), downloading a draft, keeping one ("Spara utkast"), kept drafts, and the template page
+(variables, shipped and uploaded templates)."""
 
 from __future__ import annotations
 
@@ -11,16 +12,23 @@ from flask_login import current_user
 
 from app.agreements.models import Agreement
 from app.agreements.views import as_of_from_request
-from app.auth import permission_required
+from app.auth import actor, permission_required
 from app.core.errors import DomainError, ValidationError
 from app.core.forms import apply_errors
 from app.documents import services
 from app.documents.context import (
     DECISION_LABELS,
     DECISIONS,
+    RECIPIENT_CHOICES,
     TEXT_FIELDS,
     VARIABLES,
+    Choices,
+    _own_organisation,
+    default_choice,
+    default_recipient,
     default_texts,
+    missing_facts,
+    recipient_parties,
 )
 from app.documents.forms import DraftForm, ResetTemplateForm, TemplateUploadForm
 from app.documents.models import CustomTemplate, GeneratedDraft
@@ -39,7 +47,30 @@ def _agreement(agreement_id: int) -> Agreement:
     return db.get_or_404(Agreement, agreement_id)
 
 
-def _render_form(agreement: Agreement, form: DraftForm, context, error: str | None, status=200):
+def _recipients(agreement: Agreement, decision: str, chosen: dict[int, str]) -> list[dict]:
+    own = _own_organisation(agreement)
+    rows = []
+    for org_id, name, role in recipient_parties(agreement, own.id if own else None):
+        rows.append(
+            {
+                "id": org_id,
+                "name": name,
+                "value": chosen.get(org_id) or default_recipient(decision, role),
+            }
+        )
+    return rows
+
+
+def _render_form(
+    agreement: Agreement,
+    form: DraftForm,
+    context,
+    error: str | None,
+    status=200,
+    recipients: dict[int, str] | None = None,
+):
+    as_of = form.as_of.data or as_of_from_request()
+    decision = form.decision.data if form.decision.data in DECISIONS else "forlangning"
     return (
         render_template(
             "documents/draft_form.html",
@@ -48,19 +79,41 @@ def _render_form(agreement: Agreement, form: DraftForm, context, error: str | No
             context=context,
             error=error,
             text_fields=TEXT_FIELDS,
+            available=services.draftable(agreement, as_of),
+            missing=missing_facts(agreement, decision),
+            recipients=_recipients(agreement, decision, recipients or {}),
+            recipient_choices=RECIPIENT_CHOICES,
         ),
         status,
     )
+
+
+def _signatories(form: DraftForm, agreement: Agreement) -> None:
+    form.second_signatory_id.choices = [(None, _("Ingen"))] + [
+        (p.id, f"{p.name}, {p.title}" if p.title else p.name)
+        for p in services.signatory_choices(agreement)
+    ]
 
 
 @bp.route("/agreements/<int:agreement_id>/drafts/new")
 def new_draft(agreement_id: int):
     agreement = _agreement(agreement_id)
     as_of = as_of_from_request()
-    decision = request.args.get("decision", "forlangning")
+    available = services.draftable(agreement, as_of)
+    decision = request.args.get("decision")
+    if decision is None:
+        decision = next((d for d, why in available.items() if why is None), "forlangning")
     if decision not in DECISIONS:
         abort(404)
-    form = DraftForm(formdata=None, decision=decision, as_of=as_of)
+    form = DraftForm(
+        formdata=None,
+        decision=decision,
+        as_of=as_of,
+        samrad=default_choice(decision, agreement, "samrad"),
+        mbl=default_choice(decision, agreement, "mbl"),
+        barn=default_choice(decision, agreement, "barn"),
+    )
+    _signatories(form, agreement)
     try:
         context = services.preview_context(agreement, decision, as_of)
     except DomainError as exc:
@@ -70,30 +123,58 @@ def new_draft(agreement_id: int):
     return _render_form(agreement, form, context, None)
 
 
+def _choices(form: DraftForm, agreement: Agreement) -> Choices:
+    texts = {name: getattr(form, name).data or "" for name in TEXT_FIELDS}
+    recipients: dict[int, str] = {}
+    for key, value in request.form.items():
+        if key.startswith("recipient_") and key[10:].isdigit():
+            recipients[int(key[10:])] = value
+    return Choices(
+        decision_date=form.decision_date.data,
+        samrad=form.samrad.data,
+        mbl=form.mbl.data,
+        barn=form.barn.data,
+        recipients=recipients,
+        extra_recipients=form.extra_recipients.data,
+        second_signatory_id=form.second_signatory_id.data,
+        include_description=bool(form.include_description.data),
+        texts={k: (v if v.strip() else None) for k, v in texts.items()},
+    )
+
+
 @bp.route("/agreements/<int:agreement_id>/drafts", methods=["POST"])
-@permission_required("edit_agreements")
+@permission_required("self")
 def create_draft(agreement_id: int):
+    """Preview, download (both keep nothing; readers may) or keep ("Spara utkast", editors)."""
     agreement = _agreement(agreement_id)
     form = DraftForm()
+    _signatories(form, agreement)
     if not form.validate():
-        return _render_form(agreement, form, None, _("Rätta uppgifterna som är markerade."), 400)
-    texts = {name: getattr(form, name).data or "" for name in TEXT_FIELDS}
-    if not texts["verksamhet"].strip():
-        texts["verksamhet"] = None
+        return _render_form(agreement, form, None, _("Rätta uppgifterna som är markerade."), 422)
+    choices = _choices(form, agreement)
+    decision, as_of = form.decision.data, form.as_of.data
     try:
-        if form.generate.data:
-            _data, draft = services.render_draft(
-                agreement, form.decision.data, form.as_of.data, texts, current_user
-            )
+        if form.save.data:
+            if not actor().can("edit_agreements"):
+                abort(403)
+            _data, draft = services.keep_draft(agreement, decision, as_of, choices, current_user)
             db.session.commit()
-            flash(_("Förslaget är skapat och sparat."), "success")
-            return redirect(url_for("documents.download", draft_id=draft.id))
-        context = services.preview_context(agreement, form.decision.data, form.as_of.data, texts)
+            flash(_("Utkastet är sparat."), "success")
+            return redirect(url_for("documents.show", draft_id=draft.id))
+        if form.download.data:
+            data = services.render_draft(agreement, decision, as_of, choices)
+            return send_file(
+                io.BytesIO(data),
+                mimetype=services.DOCX_MIMETYPE,
+                as_attachment=True,
+                download_name=services.draft_filename(agreement, decision, as_of),
+            )
+        context = services.preview_context(agreement, decision, as_of, choices)
     except ValidationError as exc:
         db.session.rollback()
         apply_errors(form, exc)
-        return _render_form(agreement, form, None, exc.message, 422)
-    return _render_form(agreement, form, context, None)
+        return _render_form(agreement, form, None, exc.message, 422, choices.recipients)
+    return _render_form(agreement, form, context, None, 200, choices.recipients)
 
 
 @bp.route("/drafts/<int:draft_id>.docx")

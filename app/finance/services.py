@@ -160,12 +160,18 @@ def _year_range(from_year: int, to_year: int) -> None:
         raise ValidationError(_("Ogiltigt årsintervall."), errors)
 
 
-def compensation_years(agreement: Agreement, from_year: int, to_year: int) -> list[YearResult]:
+def compensation_years(
+    agreement: Agreement, from_year: int, to_year: int, index_known_on: date | None = None
+) -> list[YearResult]:
     """The agreement's compensation, statsbidrag, net cost and shares per year (rules'
-    YearResult), from ``from_year`` to ``to_year`` inclusive. Four queries."""
+    YearResult), from ``from_year`` to ``to_year`` inclusive. Four queries. With
+    ``index_known_on``, the index values as they were known on that day (board drafts)."""
     _year_range(from_year, to_year)
     money = load_money([agreement.id]).get(agreement.id, AgreementMoney())
-    series = indexation.series_points(money.series_ids)
+    if index_known_on is None:
+        series = indexation.series_points(money.series_ids)
+    else:
+        series = indexation.series_points_known_on(money.series_ids, index_known_on)
     return rules.compute_years(
         money.lines, from_year, to_year, series, agreement.fte, grant_rates(), money.shares
     )

@@ -3,10 +3,10 @@ history of every value entered or changed (who, when, old, new, status)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.db import AwareDateTime, Percent, one_of, utcnow
@@ -70,7 +70,9 @@ class IndexValue(db.Model):
 class IndexValueChange(db.Model):
     """The history of a series' values: each entry or change, who made it and when.
 
-    ``old_percent``/``old_status`` are None when the year was first entered.
+    ``old_percent``/``old_status`` are None when the year was first entered. ``known_from`` is
+    the day from which the new value was known (published, or decided by the council); None:
+    the day it was entered. Drafts as of a day read the values known on that day.
     """
 
     __tablename__ = "index_value_changes"
@@ -87,6 +89,7 @@ class IndexValueChange(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     note: Mapped[str | None] = mapped_column(String(300))
+    known_from: Mapped[date | None] = mapped_column(Date)
 
     series: Mapped[IndexSeries] = relationship(back_populates="changes")
     user = relationship("User")

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from blinker import Namespace
 from flask_babel import gettext as _
@@ -96,8 +98,12 @@ def set_value(
     status: str,
     user=None,
     note: str | None = None,
+    known_from: date | None = None,
 ) -> IndexValue:
-    """Enter or change one year's value; every change is kept as an IndexValueChange."""
+    """Enter or change one year's value; every change is kept as an IndexValueChange.
+
+    ``known_from`` is the day the value became known (published, decided); None: today. A
+    draft as of an earlier day does not see it (:func:`series_points_known_on`)."""
     errors: dict[str, str] = {}
     if isinstance(year, bool) or not isinstance(year, int) or not MIN_YEAR <= year <= MAX_YEAR:
         errors["year"] = _("Året måste vara mellan %(a)s och %(b)s.", a=MIN_YEAR, b=MAX_YEAR)
@@ -126,6 +132,7 @@ def set_value(
         new_status=status,
         user_id=getattr(user, "id", None),
         note=(note or "").strip()[:300] or None,
+        known_from=known_from,
     )
     if existing is None:
         existing = IndexValue(series_id=series.id, year=year, percent=value, status=status)
@@ -158,6 +165,51 @@ def series_points(series_ids: Iterable[int] | None = None) -> dict[str, Series]:
     for code, year, percent, status in db.session.execute(_points_query(series_ids)):
         result.setdefault(code, {})[year] = IndexPoint(year, percent, status == "preliminary")
     return result
+
+
+_STOCKHOLM = ZoneInfo("Europe/Stockholm")
+
+
+def series_points_known_on(series_ids: Iterable[int], known_on: date) -> dict[str, Series]:
+    """code → {year: IndexPoint} as the values were known on ``known_on``: for each year the
+    latest change known by then (its ``known_from``, else the day it was entered). A year
+    first known later is absent, so it reads as missing; a preliminary value later made final
+    reads as preliminary. Two queries."""
+    series_ids = list(series_ids)
+    if not series_ids:
+        return {}
+    rows = db.session.execute(
+        db.select(IndexSeries.code, IndexValueChange)
+        .join(IndexValueChange, IndexValueChange.series_id == IndexSeries.id)
+        .where(IndexSeries.id.in_(series_ids))
+        .order_by(IndexValueChange.id)
+    ).all()
+    best: dict[tuple[str, int], tuple[date, int, IndexValueChange]] = {}
+    for code, change in rows:
+        known = change.known_from or change.at.astimezone(_STOCKHOLM).date()
+        if known > known_on:
+            continue
+        key = (code, change.year)
+        if key not in best or (known, change.id) > best[key][:2]:
+            best[key] = (known, change.id, change)
+    result: dict[str, dict[int, IndexPoint]] = {}
+    for (code, year), (_known, _id, change) in best.items():
+        result.setdefault(code, {})[year] = IndexPoint(
+            year, change.new_percent, change.new_status == "preliminary"
+        )
+    return result
+
+
+def series_names(codes: Iterable[str]) -> dict[str, str]:
+    """code → the series' name, for texts that must not show internal codes."""
+    codes = list(codes)
+    if not codes:
+        return {}
+    return dict(
+        db.session.execute(
+            db.select(IndexSeries.code, IndexSeries.name).where(IndexSeries.code.in_(codes))
+        ).all()
+    )
 
 
 def replaced_preliminaries(
@@ -197,12 +249,31 @@ def ensure_default_series() -> None:
             "december; preliminärt tills löneavtalet är känt, därefter slutligt.",
         )
     known = {v.year for v in opi.values} if opi.id else set()
+    # SKR publishes a year's OPI in the December before it; the shipped values count as known
+    # from 1 December of the year before (their preliminary stage before 2023 is not recorded),
+    # and OPI 2023's final value from 1 December 2023.
     for year, percent in OPI_FINAL.items():
         if year not in known:
-            set_value(opi, year, Decimal(percent), "final", note="SKR")
+            set_value(
+                opi, year, Decimal(percent), "final", note="SKR", known_from=date(year - 1, 12, 1)
+            )
     if 2023 not in known:
-        set_value(opi, 2023, Decimal(OPI_2023_PRELIMINARY), "preliminary", note="SKR, preliminärt")
-        set_value(opi, 2023, Decimal(OPI_2023_FINAL), "final", note="SKR, slutligt")
+        set_value(
+            opi,
+            2023,
+            Decimal(OPI_2023_PRELIMINARY),
+            "preliminary",
+            note="SKR, preliminärt",
+            known_from=date(2022, 12, 1),
+        )
+        set_value(
+            opi,
+            2023,
+            Decimal(OPI_2023_FINAL),
+            "final",
+            note="SKR, slutligt",
+            known_from=date(2023, 12, 1),
+        )
     if not db.session.execute(db.select(IndexSeries.id).where(IndexSeries.code == "KPI")).first():
         create_series("KPI", "Konsumentprisindex (KPI)", "SCB:s konsumentprisindex, årsförändring.")
     have = set(db.session.execute(db.select(GrantRate.year)).scalars())
