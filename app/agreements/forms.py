@@ -1,7 +1,6 @@
 """Agreement forms: the agreement with its terms, parties and watchers; attachments."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -21,6 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.agreements.models import AGREEMENT_KINDS, PARTY_ROLES, STAGES
+from app.core.forms import FlaskForm
 
 KIND_LABELS = {
     "verksamhetsuppdrag": _l("Verksamhetsuppdrag"),

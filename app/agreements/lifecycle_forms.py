@@ -1,7 +1,6 @@
 """Forms for notice of termination, its withdrawal, obligations and their fulfilment."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -14,6 +13,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.core.forms import FlaskForm
 
 RECURRENCE_CHOICES = [
     SelectChoice("yearly", _l("Varje år")),

@@ -14,17 +14,44 @@ from app.core.dates import parse_iso_date
 from app.core.errors import MalformedInput
 from app.core.money import plain_decimal
 from app.core.query import MAX_ID
+from app.core.text import has_control_characters
 from app.extensions import db
+
+CONTROL_MESSAGE = "Texten innehåller otillåtna styrtecken (till exempel NUL eller vagnretur)."
+ONE_LINE_MESSAGE = "Texten ska stå på en rad, utan radbrytningar eller andra styrtecken."
 
 
 def json_body(kind: type = dict) -> Any:
+    """The request's JSON object (or list); a 400 when it is something else, or when any string
+    in it holds a control character other than tab and newline (naming where)."""
     data = request.get_json(silent=True)
     if data is None or not isinstance(data, kind):
         expected = "ett JSON-objekt" if kind is dict else "en JSON-lista"
         raise MalformedInput(
             f"Begärans innehåll måste vara {expected} (Content-Type: application/json)."
         )
+    bad = {path: CONTROL_MESSAGE for path in control_character_paths(data)}
+    if bad:
+        raise MalformedInput(CONTROL_MESSAGE, bad)
     return data
+
+
+def control_character_paths(value: Any, path: str = "") -> list[str]:
+    """Where in a parsed JSON value a string (or a key) holds a control character other than
+    tab and newline: ``["title", "parties.0.role"]``; ``""`` for the value itself."""
+    if isinstance(value, str):
+        return [path] if has_control_characters(value, multiline=True) else []
+    found: list[str] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if has_control_characters(str(key), multiline=True):
+                found.append(where)
+            found.extend(control_character_paths(item, where))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            found.extend(control_character_paths(item, f"{path}.{i}" if path else str(i)))
+    return found
 
 
 class Reader:
@@ -45,12 +72,24 @@ class Reader:
             return None
         return self.data[name]
 
-    def string(self, name: str, required: bool = False, max_length: int = 300) -> str | None:
+    def string(
+        self,
+        name: str,
+        required: bool = False,
+        max_length: int = 300,
+        multiline: bool | None = None,
+    ) -> str | None:
+        """A string field. ``multiline`` (by default: fields longer than 300 characters, the
+        descriptions and notes) allows newlines; no field allows other control characters."""
         value = self._take(name, required)
         if value is None:
             return self._set(name, None)
+        if multiline is None:
+            multiline = max_length > 300
         if not isinstance(value, str):
             self.errors[name] = "Ska vara en textsträng."
+        elif has_control_characters(value, multiline):
+            self.errors[name] = CONTROL_MESSAGE if multiline else ONE_LINE_MESSAGE
         elif len(value) > max_length:
             self.errors[name] = f"Högst {max_length} tecken."
         elif required and not value.strip():

@@ -1,11 +1,11 @@
 """Login, profile and user administration forms."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.auth.models import ROLES
+from app.core.forms import FlaskForm
 
 ROLE_LABELS = {
     "admin": _l("Administratör"),

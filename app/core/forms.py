@@ -1,11 +1,61 @@
-"""Form helpers shared by every domain."""
+"""Form helpers shared by every domain, and ``FlaskForm``, the base of every form: each of its
+text fields refuses control characters (see ``app.core.text``), a text area taking newlines."""
 
 from __future__ import annotations
 
+import flask_wtf
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
+from flask_babel import lazy_gettext as _l
+from wtforms import StringField, TextAreaField
+from wtforms.validators import StopValidation
 
 from app.core.errors import DomainError
+from app.core.text import has_control_characters
+
+
+def _normalise_newlines(value):
+    """Browsers send a text area's line breaks as CRLF: keep them as LF."""
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
+class NoControlCharacters:
+    """Refuse C0 control characters but tab (and newline when ``multiline``). Runs first and
+    stops the chain, so ``Optional()`` cannot let a value made of control characters through."""
+
+    def __init__(self, multiline: bool = False):
+        self.multiline = multiline
+
+    def __call__(self, form, field) -> None:
+        # The value after the filters (a text area's CRLF is LF by then).
+        values = [field.data] if isinstance(field.data, str) else field.raw_data or []
+        for value in values:
+            if isinstance(value, str) and has_control_characters(value, self.multiline):
+                field.errors[:] = []
+                raise StopValidation(
+                    _l(
+                        "Texten innehåller otillåtna styrtecken (till exempel vagnretur eller "
+                        "NUL). Skriv in texten igen utan dem."
+                    )
+                    if self.multiline
+                    else _l(
+                        "Texten innehåller radbrytningar eller andra otillåtna styrtecken. "
+                        "Skriv den på en rad."
+                    )
+                )
+
+
+class FlaskForm(flask_wtf.FlaskForm):
+    """Flask-WTF's form, with the control-character check on every text field."""
+
+    class Meta(flask_wtf.FlaskForm.Meta):
+        def bind_field(self, form, unbound_field, options):
+            field = super().bind_field(form, unbound_field, options)
+            if isinstance(field, StringField):
+                multiline = isinstance(field, TextAreaField)
+                if multiline:
+                    field.filters = (_normalise_newlines, *field.filters)
+                field.validators = [NoControlCharacters(multiline), *field.validators]
+            return field
 
 
 def apply_errors(form: FlaskForm, exc: DomainError) -> None:

@@ -1,11 +1,11 @@
 """Forms of the documents package: the draft's choices and free texts, and a template upload."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
+from app.core.forms import FlaskForm
 from app.documents.context import (
     BARN_CHOICES,
     DECISIONS,

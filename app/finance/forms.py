@@ -1,10 +1,11 @@
 """Finance forms: a compensation line, calling off more årsarbetare, cost shares, statsbidrag."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.core.forms import FlaskForm
 
 ROUNDING_LABELS = {
     "final": _l("En gång (slutligt belopp)"),

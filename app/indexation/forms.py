@@ -1,10 +1,11 @@
 """Index forms: a new series, a year's value (preliminary or final), a statsbidrag rate."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from app.core.forms import FlaskForm
 
 
 class SeriesForm(FlaskForm):

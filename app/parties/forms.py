@@ -1,10 +1,10 @@
 """Forms for organisations and people."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from app.core.forms import FlaskForm
 from app.parties.models import ORGANISATION_KINDS
 
 KIND_LABELS = {

@@ -14,6 +14,7 @@ from sqlalchemy import or_
 
 from app.agreements.models import Agreement, agreement_watchers
 from app.auth.models import User
+from app.core.text import one_line
 from app.db import utcnow
 from app.deadlines.models import Deadline
 from app.extensions import db
@@ -102,7 +103,7 @@ def feed(person: Person, since: date | None = None) -> bytes:
         event.add("dtstamp", now)
         event.add("dtstart", d.date)  # a date: DTSTART;VALUE=DATE, an all-day event
         event.add("dtend", d.date + timedelta(days=1))
-        event.add("summary", headline(d.kind, d.title))
+        event.add("summary", one_line(headline(d.kind, d.title)))
         description = ACTIONS.get(d.kind, "")
         if d.business_day != d.date:
             description += f"\nSista bankdag på eller före: {d.business_day.isoformat()}"

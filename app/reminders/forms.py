@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.core.forms import FlaskForm
 from app.deadlines.models import DEADLINE_KINDS
 
 KIND_CHOICES = [

@@ -9,6 +9,8 @@ instead (the in-app inbox still gets the reminder).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import email.errors
 import logging
 import smtplib
 import ssl
@@ -20,6 +22,8 @@ from html import escape
 
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+
+from app.core.text import one_line, without_controls
 
 log = logging.getLogger("app.reminders.mail")
 
@@ -50,6 +54,11 @@ class PermanentMailError(Exception):
 
 class TransientMailError(Exception):
     """The server could not be reached or refused for now: try again later."""
+
+
+class UncomposableMail(PermanentMailError):
+    """The message cannot be built from what is stored (a header that cannot be encoded …):
+    its own rows fail; the rest of the run goes on."""
 
 
 @dataclass
@@ -134,7 +143,23 @@ def _item_html(item: Item) -> str:
 
 
 def compose(to: str, items: list[Item], name: str | None = None) -> EmailMessage:
-    """A message with a plain-text and an HTML part; several items make a digest."""
+    """A message with a plain-text and an HTML part; several items make a digest.
+
+    Whatever the stored texts hold, every header is one clean line (control characters and
+    line separators become spaces) and the body holds no control character but newline and
+    tab. A message that still cannot be built or serialised raises ``UncomposableMail``."""
+    try:
+        msg = _compose(to, items, name)
+        msg.as_bytes()  # serialise once here: a header that cannot be written fails now
+    except Exception as exc:  # whatever the stored text did: this message fails, not the run
+        log.exception("Ett påminnelsebrev till %r kunde inte sättas ihop", to)
+        raise UncomposableMail(f"Brevet kunde inte sättas ihop: {exc}") from exc
+    return msg
+
+
+def _compose(to: str, items: list[Item], name: str | None) -> EmailMessage:
+    name = one_line(name)
+    items = [dataclasses.replace(i, title=one_line(i.title), link=one_line(i.link)) for i in items]
     if len(items) == 1:
         item = items[0]
         subject = f"Påminnelse {item.deadline_date}: {headline(item.kind, item.title)}"
@@ -144,6 +169,7 @@ def compose(to: str, items: list[Item], name: str | None = None) -> EmailMessage
     intro = "Det här är en påminnelse från Avtalskollen."
     text = "\n\n".join([greeting, intro, *(_item_text(i) for i in items)])
     text += "\n\n-- \nAvtalskollen. Du kan ändra dina påminnelser under Min profil."
+    text = without_controls(text)
     html = (
         f"<html><body><p>{escape(greeting)}</p><p>{escape(intro)}</p>"
         + "".join(_item_html(i) for i in items)
@@ -151,9 +177,9 @@ def compose(to: str, items: list[Item], name: str | None = None) -> EmailMessage
         "</small></p></body></html>"
     )
     msg = EmailMessage()
-    msg["Subject"] = subject[:250].replace("\n", " ")
-    msg["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    msg["To"] = to
+    msg["Subject"] = one_line(subject)[:250]
+    msg["From"] = one_line(current_app.config["MAIL_DEFAULT_SENDER"])
+    msg["To"] = one_line(to)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = make_msgid(domain="avtalskollen")
     msg.set_content(text)
@@ -232,6 +258,10 @@ class Mailer:
                 if exc.smtp_code >= 500 and not isinstance(exc, smtplib.SMTPServerDisconnected):
                     raise PermanentMailError(f"Servern avvisade brevet: {exc}") from exc
                 raise TransientMailError(f"Servern avvisade brevet tillfälligt: {exc}") from exc
+            except (ValueError, email.errors.MessageError) as exc:
+                # The message could not be written out (compose() checks this beforehand).
+                self._reset_after_error()
+                raise UncomposableMail(f"Brevet kunde inte skrivas ut: {exc}") from exc
             except (smtplib.SMTPServerDisconnected, OSError) as exc:
                 # The connection dropped (idle timeout, server restart): reconnect once.
                 self._drop()
