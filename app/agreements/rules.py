@@ -112,6 +112,9 @@ class Terms:
     extension_months: int | None = None  # None = no automatic extension
     max_extensions: int | None = None  # None = no cap
     continues_open_ended: bool = False  # fixed term, then tills vidare
+    #: Periods before these terms' first one: terms in force after an amendment start with the
+    #: period that contained its day (see ``app.agreements.terms``), which keeps its number.
+    period_offset: int = 0
 
 
 @dataclass(frozen=True)
@@ -518,7 +521,7 @@ def agreement_dates(
             last_notice_date=None,
             last_notice_business_day=None,
             next_end_if_notice_today=termination_end,
-            period_number=period.number,
+            period_number=_number(terms, period),
             extends_automatically_on=extends_on,
             ended=False,
         )
@@ -532,7 +535,7 @@ def agreement_dates(
             last_business_day_on_or_before(deadline) if deadline is not None else None
         ),
         next_end_if_notice_today=_effective_end_or_none(terms, as_of),
-        period_number=period.number,
+        period_number=_number(terms, period),
         extends_automatically_on=extends_on,
         ended=False,
     )
@@ -557,7 +560,14 @@ def lifecycle_status(
         return "ended"
     if termination_end is not None:
         return "notice_given"
-    return "in_force" if period.number == 0 else "extended"
+    return "in_force" if _number(terms, period) == 0 else "extended"
+
+
+def _number(terms: Terms, period: Period) -> int:
+    """The period's number over the agreement's whole life (``terms`` may start later)."""
+    if period.is_continuation:
+        return CONTINUATION
+    return period.number + terms.period_offset
 
 
 # --- Obligations -------------------------------------------------------------------------------
