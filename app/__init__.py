@@ -71,8 +71,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from app import models  # noqa: F401  (registers every model with the metadata)
     from app.auth import init_app as init_auth
-    from app.core import guard
+    from app.core import guard, ops
 
+    ops.init_app(app)  # first: its request timer runs before the login check
     guard.init_app(app)  # before the login check: a NUL is refused before anything reads it
 
     init_auth(app)

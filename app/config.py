@@ -4,6 +4,7 @@
 ``SECRET_KEY`` directly, and any key as ``FLASK_<KEY>`` (``FLASK_MAIL_SERVER`` …).
 """
 
+import os
 from datetime import timedelta
 
 
@@ -62,6 +63,18 @@ class DefaultConfig:
     REMINDER_LEAD_DAYS = (180, 90, 30, 7, 0)
     SCHEDULER_SWEEP_MINUTES = 15
     SCHEDULER_REFRESH_HOUR = 2
+    # The leader lock (app.reminders.leader): how often a standby tries to take over and the
+    # leader checks its lock; the advisory-lock key (default: derived from database and schema);
+    # where the scheduler serves its own /metrics (off when None).
+    SCHEDULER_STANDBY_SECONDS = 10
+    SCHEDULER_LOCK_KEY: int | None = None
+    SCHEDULER_METRICS_PORT: int | None = None
+    SCHEDULER_METRICS_ADDR = "127.0.0.1"
 
     AGREEMENTS_PER_PAGE = 50
+
+    # Operations (app.core.ops): "json" writes one JSON line per log event; /metrics is served
+    # to loopback clients, or to whoever sends "Authorization: Bearer <METRICS_TOKEN>".
+    LOG_FORMAT: str | None = os.environ.get("LOG_FORMAT")
+    METRICS_TOKEN: str | None = None
     BOOTSTRAP_SERVE_LOCAL = True

@@ -12,7 +12,8 @@ from app.extensions import db, login_manager
 
 # Endpoints that need no login: the login page itself, static files, the API (which checks its
 # bearer token itself) and token-protected calendar feeds.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static"}
+# Health, readiness and metrics (app.core.ops) answer the load balancer and the scraper.
+PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "healthz", "readyz", "metrics"}
 PUBLIC_PREFIXES = ("api.", "reminders.calendar_feed")
 
 

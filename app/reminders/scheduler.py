@@ -9,10 +9,13 @@ jobs with APScheduler 3's ``BlockingScheduler`` in Europe/Stockholm time:
   daily at ``SCHEDULER_REFRESH_HOUR`` (default 02:00), followed by a sweep.
 
 Each job has ``max_instances=1`` and ``coalesce=True``: a sweep that overruns is not started
-twice in this process, and missed runs after a pause collapse into one. Running a second
-scheduler by mistake (or on purpose, for availability) is safe: the reminder log's unique key
-and the row claims in ``app.reminders.services`` keep every reminder to one delivery. A
-failing job is logged and the scheduler keeps running; SIGINT/SIGTERM stop it cleanly.
+twice in this process, and missed runs after a pause collapse into one. Only the process
+holding the leader lock (``app.reminders.leader``: a PostgreSQL advisory lock, a file lock on
+SQLite) runs jobs; a second scheduler waits as a hot standby and takes over when the leader
+dies. Even two running at once would be safe: the reminder log's unique key and the row claims
+in ``app.reminders.services`` keep every reminder to one delivery. A failing job is logged and
+the scheduler keeps running; SIGINT/SIGTERM stop it cleanly. Job runs and durations are
+Prometheus metrics (``app.core.ops``), served on ``SCHEDULER_METRICS_PORT`` when set.
 """
 
 from __future__ import annotations
@@ -20,11 +23,29 @@ from __future__ import annotations
 import contextlib
 import logging
 import signal
+import sys
+import threading
+import time
 from datetime import datetime
 
 from flask import Flask
 
 log = logging.getLogger("app.reminders.scheduler")
+
+
+@contextlib.contextmanager
+def _measured(job: str):
+    """Count the job's run (ok/failed) and time it, for /metrics."""
+    from app.core.ops import JOB_RUNS, JOB_SECONDS
+
+    started = time.perf_counter()
+    outcome = "failed"
+    try:
+        yield
+        outcome = "ok"
+    finally:
+        JOB_SECONDS.labels(job).observe(time.perf_counter() - started)
+        JOB_RUNS.labels(job, outcome).inc()
 
 
 def sweep_job(app: Flask) -> None:
@@ -33,8 +54,9 @@ def sweep_job(app: Flask) -> None:
 
     with app.app_context():
         try:
-            result = run_sweep(local_today())
-            log.info("Sweep: %s", result.summary())
+            with _measured("reminder_sweep"):
+                result = run_sweep(local_today())
+            log.info("Sweep: %s", result.summary(), extra={"event": "sweep"})
         except Exception:  # keep the scheduler alive; the next run retries
             log.exception("Påminnelsekörningen misslyckades")
             db.session.rollback()
@@ -53,8 +75,9 @@ def refresh_job(app: Flask) -> None:
             log.warning("app.deadlines.services.refresh_all finns inte; ingen uppdatering")
             return
         try:
-            refresh_all(local_today())
-            db.session.commit()
+            with _measured("deadline_refresh"):
+                refresh_all(local_today())
+                db.session.commit()
         except Exception:
             log.exception("Uppdateringen av frister misslyckades")
             db.session.rollback()
@@ -88,17 +111,66 @@ def build_scheduler(app: Flask, blocking: bool = True):
 
 
 def run_scheduler(app: Flask) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    scheduler = build_scheduler(app, blocking=True)
+    """Wait for the leader lock (as a standby while another process holds it), then run the
+    jobs until a signal stops the process or the lock's connection is lost (exit status 3)."""
+    from app.core.ops import LEADER, configure_logging
+    from app.reminders.leader import wait_for_leadership
 
-    def stop(signum, frame):
+    if app.config.get("LOG_FORMAT") == "json":
+        configure_logging("json")
+    else:
+        logging.basicConfig(
+            level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
+        )
+    port = app.config.get("SCHEDULER_METRICS_PORT")
+    if port:
+        from prometheus_client import start_http_server
+
+        start_http_server(int(port), addr=app.config.get("SCHEDULER_METRICS_ADDR", "127.0.0.1"))
+    stop = threading.Event()
+    state: dict = {"scheduler": None, "lost": False}
+
+    def on_signal(signum, frame):
         log.info("Schemaläggaren stoppas (signal %s)", signum)
-        scheduler.shutdown(wait=False)
+        stop.set()
+        if state["scheduler"] is not None and state["scheduler"].running:
+            state["scheduler"].shutdown(wait=False)
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    LEADER.set(0)
+    with app.app_context():
+        lock = wait_for_leadership(app, stop)
+    if lock is None:
+        return
+    LEADER.set(1)
+    scheduler = build_scheduler(app, blocking=True)
+    state["scheduler"] = scheduler
+
+    def check_lock():
+        if not lock.still_held():
+            log.error("Schemaläggaren har tappat ledarlåset och stannar", extra={"event": "lost"})
+            state["lost"] = True
+            scheduler.shutdown(wait=False)
+
+    scheduler.add_job(
+        check_lock,
+        "interval",
+        seconds=float(app.config.get("SCHEDULER_STANDBY_SECONDS", 10)),
+        id="leader_check",
+        max_instances=1,
+        coalesce=True,
+    )
     log.info(
         "Schemaläggaren startar: påminnelser var %s:e minut",
         app.config.get("SCHEDULER_SWEEP_MINUTES"),
     )
-    with contextlib.suppress(KeyboardInterrupt, SystemExit):
-        scheduler.start()
+    try:
+        if not stop.is_set():
+            with contextlib.suppress(KeyboardInterrupt, SystemExit):
+                scheduler.start()
+    finally:
+        LEADER.set(0)
+        lock.release()
+    if state["lost"]:
+        sys.exit(3)

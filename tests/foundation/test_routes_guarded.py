@@ -15,7 +15,16 @@ MUTATING = {"POST", "PUT", "PATCH", "DELETE"}
 EXEMPT = {"auth.login", "auth.logout"}
 # GET routes that are public on purpose: files, the login page, the API (bearer tokens) and
 # token-protected calendar feeds.
-PUBLIC_GET_PREFIXES = ("static", "bootstrap.static", "auth.login", "api.", "reminders.calendar")
+PUBLIC_GET_PREFIXES = (
+    "static",
+    "bootstrap.static",
+    "auth.login",
+    "api.",
+    "reminders.calendar",
+    "healthz",
+    "readyz",
+    "metrics",
+)
 
 
 def _url(rule) -> str:
