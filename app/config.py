@@ -71,6 +71,16 @@ class DefaultConfig:
     SCHEDULER_METRICS_PORT: int | None = None
     SCHEDULER_METRICS_ADDR = "127.0.0.1"
 
+    # Single sign-on (OpenID Connect, see README). No OIDC_ISSUER: local accounts only.
+    OIDC_ISSUER: str | None = None  # e.g. https://login.microsoftonline.com/<tenant>/v2.0
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    OIDC_SCOPES = "openid profile email"
+    OIDC_ROLE_CLAIM = "groups"  # the claim whose values OIDC_ROLE_MAP maps to roles
+    OIDC_ROLE_MAP: dict | str = {}  # {"<group or app role>": "admin|editor|finance|reader"}
+    OIDC_TIMEOUT = 10  # seconds for each call to the provider
+    LOCAL_LOGIN = True  # False: no user name/password login at all (break-glass off)
+
     AGREEMENTS_PER_PAGE = 50
 
     # Operations (app.core.ops): "json" writes one JSON line per log event; /metrics is served

@@ -285,7 +285,10 @@ class AuditEntry(db.Model):
     __table_args__ = (Index("ix_audit_entries_agreement_at", "agreement_id", "at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"))
+    # None: an account event (sign-in, refusal, role from claims, password set), not an agreement's.
+    agreement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE")
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     action: Mapped[str] = mapped_column(String(40))  # created, updated, party_added, …

@@ -10,10 +10,19 @@ from flask_login import current_user
 
 from app.extensions import db, login_manager
 
-# Endpoints that need no login: the login page itself, static files, the API (which checks its
-# bearer token itself) and token-protected calendar feeds.
+# Endpoints that need no login: the login page itself (and single sign-on's), static files, the
+# API (which checks its bearer token itself) and token-protected calendar feeds.
 # Health, readiness and metrics (app.core.ops) answer the load balancer and the scraper.
-PUBLIC_ENDPOINTS = {"auth.login", "static", "bootstrap.static", "healthz", "readyz", "metrics"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.login_sso",
+    "auth.login_sso_callback",
+    "static",
+    "bootstrap.static",
+    "healthz",
+    "readyz",
+    "metrics",
+}
 PUBLIC_PREFIXES = ("api.", "reminders.calendar_feed")
 
 
@@ -44,8 +53,10 @@ def permission_required(permission: str):
 
 
 def init_app(app: Flask) -> None:
+    from app.auth import oidc
     from app.auth.models import User
 
+    oidc.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Logga in för att fortsätta.")

@@ -8,7 +8,7 @@ import click
 from flask.cli import AppGroup
 
 from app.auth.models import ROLES, User
-from app.auth.services import create_user, generate_password, issue_token
+from app.auth.services import create_user, generate_password, issue_token, set_password
 from app.core.errors import ValidationError
 from app.extensions import db
 
@@ -33,6 +33,24 @@ def create(username: str, role: str, name: str, email: str | None) -> None:
         raise click.ClickException("; ".join(exc.fields.values()) or exc.message) from exc
     db.session.commit()
     click.echo(f"Created {user.username} ({user.role}).")
+
+
+@users_cli.command("set-password")
+@click.argument("username")
+def set_password_command(username: str) -> None:
+    """Give USERNAME a new password (a lost password); read from standard input or asked for.
+    Recorded in the change log."""
+    if sys.stdin.isatty():
+        password = click.prompt("New password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        user = set_password(username, password, by="CLI")
+    except ValidationError as exc:
+        db.session.rollback()
+        raise click.ClickException("; ".join(exc.fields.values()) or exc.message) from exc
+    db.session.commit()
+    click.echo(f"New password set for {user.username} ({user.role}).")
 
 
 @users_cli.command("token")

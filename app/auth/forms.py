@@ -37,7 +37,8 @@ class UserForm(FlaskForm):
     username = StringField(_l("Användarnamn"), validators=[DataRequired(), Length(max=80)])
     name = StringField(_l("Namn"), validators=[Optional(), Length(max=200)])
     email = StringField(_l("E-post"), validators=[Optional(), Length(max=254)])
-    role = SelectField(_l("Roll"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    # A new user may read; an admin gives more deliberately.
+    role = SelectField(_l("Roll"), choices=[(r, ROLE_LABELS[r]) for r in ROLES], default="reader")
     password = PasswordField(_l("Lösenord"), validators=[DataRequired(), Length(min=10)])
     submit = SubmitField(_l("Skapa användare"))
 

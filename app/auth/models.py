@@ -7,7 +7,7 @@ import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -28,7 +28,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 
 class User(UserMixin, db.Model):
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(one_of("role", ROLES), name="role"),)
+    __table_args__ = (
+        CheckConstraint(one_of("role", ROLES), name="role"),
+        # A single sign-on account is the provider's (issuer, subject), never its e-mail.
+        UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_users_oidc_identity"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(80), unique=True)
@@ -40,6 +44,9 @@ class User(UserMixin, db.Model):
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    # Set for users created by single sign-on (OpenID Connect); they have no local password.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(300))
+    oidc_subject: Mapped[str | None] = mapped_column(String(255))
 
     person = relationship("Person", foreign_keys=[person_id])
     tokens: Mapped[list[ApiToken]] = relationship(
@@ -54,7 +61,14 @@ class User(UserMixin, db.Model):
         self.password_hash = generate_password_hash(password)
 
     def check_password(self, password: str) -> bool:
+        if not self.password_hash:  # single sign-on users have no local password
+            return False
         return check_password_hash(self.password_hash, password)
+
+    @property
+    def is_sso(self) -> bool:
+        """Signs in with the municipality's account (OpenID Connect), not a local password."""
+        return self.oidc_subject is not None
 
     def can(self, permission: str) -> bool:
         return self.role in PERMISSIONS[permission]

@@ -69,3 +69,57 @@ def user_for_token(token: str) -> User | None:
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         row.last_used_at = now
     return row.user
+
+
+def record_account_event(
+    user: User | None,
+    action: str,
+    field: str | None = None,
+    old: str | None = None,
+    new: str | None = None,
+) -> None:
+    """An account event in the change log (the audit trail, without an agreement): sign-ins,
+    refusals, roles from claims, passwords set by an operator. ``user`` is the account."""
+    from app.agreements.models import AuditEntry
+
+    db.session.add(
+        AuditEntry(
+            agreement_id=None,
+            user_id=getattr(user, "id", None),
+            action=action,
+            field=field,
+            old_value=old,
+            new_value=new,
+        )
+    )
+
+
+def set_password(username: str, password: str, by: str = "CLI") -> User:
+    """Give a local account a new password (a lost password, break-glass); audited."""
+    user = db.session.execute(
+        db.select(User).filter_by(username=(username or "").strip())
+    ).scalar_one_or_none()
+    if user is None:
+        raise ValidationError(
+            _("Användaren finns inte."),
+            {"username": _("Det finns ingen användare %(name)s.", name=username)},
+        )
+    if user.is_sso:
+        raise ValidationError(
+            _("Lösenordet kunde inte sättas."),
+            {
+                "username": _(
+                    "%(name)s loggar in med kommunens konto och har inget lokalt lösenord.",
+                    name=user.username,
+                )
+            },
+        )
+    if len(password or "") < 10:
+        raise ValidationError(
+            _("Lösenordet kunde inte sättas."),
+            {"password": _("Lösenordet måste ha minst 10 tecken.")},
+        )
+    user.set_password(password)
+    record_account_event(user, "password_set", "password", None, by)
+    db.session.flush()
+    return user

@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
-from app.auth import permission_required
+from app.auth import oidc, permission_required
 from app.auth.forms import ROLE_LABELS, LoginForm, ProfileForm, RoleForm, UserForm
 from app.auth.models import User
 from app.auth.services import create_user, issue_token
@@ -46,6 +46,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("deadlines.dashboard"))
     form = LoginForm()
+    if not oidc.local_login_allowed():
+        if request.method == "POST":
+            flash(_("Inloggning med lösenord är avstängd. Logga in med kommunens konto."), "danger")
+            return render_template("auth/login.html", form=None, sso=oidc.enabled()), 403
+        return render_template("auth/login.html", form=None, sso=oidc.enabled())
     if form.validate_on_submit():
         user = db.session.execute(
             db.select(User).filter_by(username=form.username.data.strip())
@@ -63,16 +68,22 @@ def login():
             if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
                 target = url_for("deadlines.dashboard")
             return redirect(target)
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form, sso=oidc.enabled())
+
+
+bp.add_url_rule("/login/sso", "login_sso", oidc.start)
+bp.add_url_rule("/login/sso/callback", "login_sso_callback", oidc.callback)
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    id_token = session.get(oidc.ID_TOKEN) if session.get("sso") else None
+    provider_logout = oidc.logout_url(id_token) if session.get("sso") else None
     logout_user()
     session.clear()
     flash(_("Du är utloggad."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(provider_logout or url_for("auth.login"))
 
 
 @bp.route("/profile", methods=["GET", "POST"])
@@ -80,8 +91,10 @@ def logout():
 @permission_required("self")
 def profile():
     form = ProfileForm(locale=current_user.locale or "sv")
+    if current_user.is_sso:  # signs in with the municipality's account: no password here
+        del form.current_password, form.new_password, form.confirm
     if form.validate_on_submit():
-        if form.new_password.data:
+        if "new_password" in form and form.new_password.data:
             if not current_user.check_password(form.current_password.data or ""):
                 form.current_password.errors.append(_("Nuvarande lösenord stämmer inte."))
                 return render_template("auth/profile.html", form=form, role_labels=ROLE_LABELS), 422
