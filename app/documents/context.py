@@ -421,12 +421,11 @@ def decision_facts(
     facts: dict[str, Any] = {}
     if agreement.start_date is None:
         if decision in ("forlangning", "uppsagning"):
-            raise _does_not_fit(
-                _(
-                    "Avtalet saknar avtalstid: ange startdatum (och slutdatum eller tills "
-                    "vidare) under Ändra avtal, så kan förslaget skrivas."
-                )
+            message = _(
+                "Avtalet saknar avtalstid: ange startdatum (och slutdatum eller tills "
+                "vidare) under Ändra avtal, så kan förslaget skrivas."
             )
+            raise ValidationError(message, {"start_date": message}, code="decision_does_not_fit")
         facts["years"] = None
         return facts
     terms = terms_as_of(agreement, as_of)
@@ -589,7 +588,7 @@ def _economy(
                         {
                             "ar": str(r.year),
                             "post": "Statsbidrag",
-                            "belopp": "−" + grant if r.statsbidrag else grant,
+                            "belopp": grant,
                             "summa": False,
                         }
                     )

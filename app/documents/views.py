@@ -131,9 +131,9 @@ def _choices(form: DraftForm, agreement: Agreement) -> Choices:
             recipients[int(key[10:])] = value
     return Choices(
         decision_date=form.decision_date.data,
-        samrad=form.samrad.data,
-        mbl=form.mbl.data,
-        barn=form.barn.data,
+        samrad=form.samrad.data or None,
+        mbl=form.mbl.data or None,
+        barn=form.barn.data or None,
         recipients=recipients,
         extra_recipients=form.extra_recipients.data,
         second_signatory_id=form.second_signatory_id.data,
