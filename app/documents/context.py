@@ -995,6 +995,8 @@ def build_context(
         agreement, economy_years(agreement, facts.get("years"), as_of), namnd, as_of, decision
     )
     huvudman = next((p.organisation.name for p in agreement.parties if p.role == "huvudman"), None)
+    if huvudman is None and decision == "upphandling" and own_org is not None:
+        huvudman = own_org.name  # the municipality stays huvudman of what it procures
     municipalities = tuple(
         p.organisation.name
         for p in agreement.parties
@@ -1015,7 +1017,9 @@ def build_context(
         counterparties=parties_text,
         verksamhet=verksamhet,
         start=terms.start_date if terms else None,
-        decided=agreement.stage == "decided",
+        # A new agreement not yet begun is what the draft proposes, not a decided fact.
+        decided=agreement.stage == "decided"
+        and not (decision == "nytt_avtal" and terms is not None and terms.start_date > as_of),
         providers=tuple(providers),
         huvudman=huvudman,
         other_municipalities=municipalities if huvudman else (),
@@ -1095,10 +1099,16 @@ def build_context(
     underlag = [
         f"{_cap(_genitive(proposer))} tjänsteskrivelse {iso(as_of)}, {title} (denna skrivelse)"
     ]
-    if agreement.start_date is not None and decision != "upphandling":
-        term = f"{iso(agreement.start_date)}–" + (
-            iso(agreement.end_date) if agreement.end_date else "tills vidare"
-        )
+    if terms is not None and decision != "upphandling":
+        if terms.extension_months:
+            term = (
+                f"sedan {iso(terms.start_date)}, förlängs "
+                f"{duration_words(terms.extension_months)} i taget"
+            )
+        elif terms.end_date:
+            term = f"{iso(terms.start_date)}–{iso(terms.end_date)}"
+        else:
+            term = f"från {iso(terms.start_date)} tills vidare"
         underlag.append(f"{_cap(indef)} med {parties_text} avseende {verksamhet}, {term}")
     if agreement.decided_on:
         underlag.append(f"{_genitive(namnd).capitalize()} beslut {iso(agreement.decided_on)}")

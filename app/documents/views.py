@@ -40,7 +40,11 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 @bp.app_context_processor
 def inject_drafts():
     # The agreement page's partial lists the drafts through this (one query, when it renders).
-    return {"documents_drafts_for": services.drafts_for, "decision_labels": DECISION_LABELS}
+    return {
+        "documents_drafts_for": services.drafts_for,
+        "documents_draftable": services.draftable,
+        "decision_labels": DECISION_LABELS,
+    }
 
 
 def _agreement(agreement_id: int) -> Agreement:
