@@ -292,3 +292,67 @@ def test_the_background_is_written_from_facts_not_earlier_drafts_or_the_descript
         agreement, "forlangning", DAY, Choices(include_description=True), None
     )[0]
     assert "Antaganden i demodata: något internt." in document_text(with_description)
+
+
+def test_the_documents_properties_carry_title_official_and_real_creation_time(seed000):
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+    data, draft = keep_draft(seed000(), "forlangning", DAY, None, None)
+
+    props = Document(io.BytesIO(data)).core_properties
+    assert props.title == "Personligt ombud, samverkansavtal med Åtvidabergs kommun"
+    assert props.author == "Linda Ljungqvist"
+    assert props.created.replace(tzinfo=UTC) >= before
+    assert props.identifier == "SOCN 2020-123"
+
+
+def test_an_uppsagning_counts_its_notice_from_the_boards_decision_day(seed000):
+    agreement = seed000()
+
+    in_time = keep_draft(
+        agreement, "uppsagning", DAY, Choices(decision_date=date(2020, 6, 30)), None
+    )[0]
+    late = keep_draft(agreement, "uppsagning", DAY, Choices(decision_date=date(2020, 7, 1)), None)[
+        0
+    ]
+    agreement.extension_months = None  # a fixed term ending 2020-12-31, no extension
+    agreement.end_date = date(2020, 12, 31)
+    fixed = keep_draft(agreement, "uppsagning", DAY, None, None)[0]
+
+    assert "sägs upp att upphöra 2020-12-31." in document_text(in_time)
+    assert "Sista dag för uppsägning är 2020-06-30." in document_text(in_time)
+    assert "sägs upp att upphöra 2022-12-31." in document_text(late)
+    assert "förlängs inte efter 2020-12-31 och upphör då även utan uppsägning" in document_text(
+        fixed
+    )
+
+
+def test_choices_change_samrad_mbl_barn_and_a_second_signatory_signs(seed000, factory, db):
+    agreement = seed000()
+    director = factory.person(
+        "Eva Direktör",
+        "eva@example.se",
+        title="Socialdirektör",
+        organisation_id=agreement.board.organisation_id,
+    )
+    db.session.commit()
+
+    data = keep_draft(
+        agreement,
+        "forlangning",
+        DAY,
+        Choices(
+            samrad="informeras", mbl="forhandling", barn="fyll_i", second_signatory_id=director.id
+        ),
+        None,
+    )[0]
+    text = document_text(data)
+
+    assert "Åtvidabergs kommun informeras om förslaget innan nämnden beslutar." in text
+    assert "Förhandling enligt 11 § lagen (1976:580)" in text
+    assert "…… (beskriv hur beslutet påverkar barn och unga)." in text
+    assert "Eva Direktör\nSocialdirektör" in text
+    with pytest.raises(ValidationError) as exc:
+        keep_draft(agreement, "forlangning", DAY, Choices(mbl="kanske"), None)
+    assert "mbl" in exc.value.fields
