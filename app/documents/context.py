@@ -528,6 +528,7 @@ def _economy(
     table: list[dict[str, Any]] = []
     share_rows: list[dict[str, str]] = []
     sentences: list[str] = []
+    missing_years: dict[str, list[int]] = {}
     posts: list[str] = []
     finance = _finance()
     has_fte = bool(agreement.fte)
@@ -598,19 +599,14 @@ def _economy(
                 for missing in r.missing:
                     code = getattr(missing, "series_code", None)
                     if code is not None:
-                        sentence = (
-                            f"{names.get(code, 'Indexvärdet')} för {missing.year} är ännu inte "
-                            "fastställt; beloppet räknas fram när det är känt."
-                        )
+                        key = names.get(code, "Indexvärdet")
                     elif hasattr(missing, "year"):
-                        sentence = (
-                            f"Statsbidraget per årsarbetare för {missing.year} är ännu inte "
-                            "känt; nettokostnaden räknas fram när det är känt."
-                        )
+                        key = ""  # the statsbidrag rate
                     else:
                         continue
-                    if sentence not in sentences:
-                        sentences.append(sentence)
+                    years_missing = missing_years.setdefault(key, [])
+                    if missing.year not in years_missing:
+                        years_missing.append(missing.year)
                 rows.append(
                     {
                         "ar": str(r.year),
@@ -621,7 +617,13 @@ def _economy(
                         ),
                         "netto": format_sek(r.net) if r.net is not None else "ej fastställt",
                         "preliminar": r.preliminary,
-                        "saknas": " ".join(s for s in sentences if str(r.year) in s),
+                        "saknas": "; ".join(
+                            f"{names.get(m.series_code, 'Indexvärdet')} {m.year}"
+                            if hasattr(m, "series_code")
+                            else f"Statsbidrag {m.year}"
+                            for m in r.missing
+                            if hasattr(m, "year")
+                        ),
                     }
                 )
                 for org_id, amount in r.shares:
@@ -635,6 +637,23 @@ def _economy(
                             "belopp": format_sek(amount, decimals=True),
                         }
                     )
+    for name, missing_list in missing_years.items():
+        years_text = join_names([str(y) for y in sorted(missing_list)])
+        if not name:
+            sentences.append(
+                f"Statsbidraget per årsarbetare för {years_text} är ännu inte känt; "
+                "nettokostnaden räknas fram när det är känt."
+            )
+        elif len(missing_list) == 1:
+            sentences.append(
+                f"{name} för {years_text} är ännu inte fastställt; beloppet räknas fram när "
+                "det är känt."
+            )
+        else:
+            sentences.append(
+                f"{name} för {years_text} är ännu inte fastställt; beloppen räknas fram när "
+                "värdena är kända."
+            )
     budget = f"Ersättning för verksamheten finns inom {_genitive(own_name)} budget."
     if decision == "upphandling" and not rows:
         default_text = "Upphandlingen ryms inom befintlig budgetram."

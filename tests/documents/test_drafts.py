@@ -171,7 +171,8 @@ def test_a_missing_index_value_is_a_plain_sentence_not_a_code(seed000, with_mone
     text = document_text(data)
 
     assert (
-        "OPI (test) för 2023 är ännu inte fastställt; beloppet räknas fram när det är känt." in text
+        "OPI (test) för 2023 och 2024 är ännu inte fastställt; beloppen räknas fram när "
+        "värdena är kända." in text
     )
     assert "OPI-TEST" not in text
     assert ["2023", "Personligt ombud, 4,5 årsarbetare", "ej fastställt"] in [
