@@ -10,7 +10,14 @@ from flask import jsonify
 
 from app.agreements.models import AGREEMENT_KINDS, Agreement
 from app.api import bp
-from app.api.helpers import choice_arg, decimal_str, int_arg, json_body, short_decimal
+from app.api.helpers import (
+    Reader,
+    choice_arg,
+    decimal_str,
+    int_arg,
+    json_body,
+    short_decimal,
+)
 from app.api.openapi import doc
 from app.auth import actor, permission_required
 from app.core.errors import MalformedInput
@@ -131,6 +138,7 @@ def get_index_series(code: str):
         "properties": {
             "percent": {"type": "string"},
             "status": {"type": "string", "enum": ["preliminary", "final"]},
+            "known_from": {"type": "string", "format": "date"},
         },
         "required": ["percent", "status"],
     },
@@ -141,7 +149,14 @@ def put_index_value(code: str, year: int):
     data = json_body()
     percent = _str_field(data, "percent")
     status = _str_field(data, "status")
-    value = indexation.set_value(series, year, percent, status, actor())
+    # The day the value became known (published, decided); drafts as of earlier days do not
+    # see it. Default: today.
+    known_from = None
+    if "known_from" in data:
+        reader = Reader(data)
+        known_from = reader.date("known_from")
+        reader.finish()
+    value = indexation.set_value(series, year, percent, status, actor(), known_from=known_from)
     db.session.commit()
     return jsonify(
         {

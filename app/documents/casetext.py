@@ -153,7 +153,7 @@ def background(facts: CaseFacts) -> list[str]:
         first.append(predecessor_sentence(facts.predecessor, facts.kind_indefinite, t))
     paragraphs.append(" ".join(first))
 
-    if facts.verksamhet.strip().lower() == "personligt ombud":
+    if "personligt ombud" in facts.verksamhet.lower():
         purpose = PO_PURPOSE
         if facts.statistics is not None:
             purpose += " " + statistics_sentence(facts.statistics, t)

@@ -421,12 +421,11 @@ def decision_facts(
     facts: dict[str, Any] = {}
     if agreement.start_date is None:
         if decision in ("forlangning", "uppsagning"):
-            raise _does_not_fit(
-                _(
-                    "Avtalet saknar avtalstid: ange startdatum (och slutdatum eller tills "
-                    "vidare) under Ändra avtal, så kan förslaget skrivas."
-                )
+            message = _(
+                "Avtalet saknar avtalstid: ange startdatum (och slutdatum eller tills "
+                "vidare) under Ändra avtal, så kan förslaget skrivas."
             )
+            raise ValidationError(message, {"start_date": message}, code="decision_does_not_fit")
         facts["years"] = None
         return facts
     terms = terms_as_of(agreement, as_of)
@@ -529,6 +528,7 @@ def _economy(
     table: list[dict[str, Any]] = []
     share_rows: list[dict[str, str]] = []
     sentences: list[str] = []
+    missing_years: dict[str, list[int]] = {}
     posts: list[str] = []
     finance = _finance()
     has_fte = bool(agreement.fte)
@@ -589,7 +589,7 @@ def _economy(
                         {
                             "ar": str(r.year),
                             "post": "Statsbidrag",
-                            "belopp": "−" + grant if r.statsbidrag else grant,
+                            "belopp": grant,
                             "summa": False,
                         }
                     )
@@ -599,19 +599,14 @@ def _economy(
                 for missing in r.missing:
                     code = getattr(missing, "series_code", None)
                     if code is not None:
-                        sentence = (
-                            f"{names.get(code, 'Indexvärdet')} för {missing.year} är ännu inte "
-                            "fastställt; beloppet räknas fram när det är känt."
-                        )
+                        key = names.get(code, "Indexvärdet")
                     elif hasattr(missing, "year"):
-                        sentence = (
-                            f"Statsbidraget per årsarbetare för {missing.year} är ännu inte "
-                            "känt; nettokostnaden räknas fram när det är känt."
-                        )
+                        key = ""  # the statsbidrag rate
                     else:
                         continue
-                    if sentence not in sentences:
-                        sentences.append(sentence)
+                    years_missing = missing_years.setdefault(key, [])
+                    if missing.year not in years_missing:
+                        years_missing.append(missing.year)
                 rows.append(
                     {
                         "ar": str(r.year),
@@ -622,7 +617,13 @@ def _economy(
                         ),
                         "netto": format_sek(r.net) if r.net is not None else "ej fastställt",
                         "preliminar": r.preliminary,
-                        "saknas": " ".join(s for s in sentences if str(r.year) in s),
+                        "saknas": "; ".join(
+                            f"{names.get(m.series_code, 'Indexvärdet')} {m.year}"
+                            if hasattr(m, "series_code")
+                            else f"Statsbidrag {m.year}"
+                            for m in r.missing
+                            if hasattr(m, "year")
+                        ),
                     }
                 )
                 for org_id, amount in r.shares:
@@ -636,6 +637,23 @@ def _economy(
                             "belopp": format_sek(amount, decimals=True),
                         }
                     )
+    for name, missing_list in missing_years.items():
+        years_text = join_names([str(y) for y in sorted(missing_list)])
+        if not name:
+            sentences.append(
+                f"Statsbidraget per årsarbetare för {years_text} är ännu inte känt; "
+                "nettokostnaden räknas fram när det är känt."
+            )
+        elif len(missing_list) == 1:
+            sentences.append(
+                f"{name} för {years_text} är ännu inte fastställt; beloppet räknas fram när "
+                "det är känt."
+            )
+        else:
+            sentences.append(
+                f"{name} för {years_text} är ännu inte fastställt; beloppen räknas fram när "
+                "värdena är kända."
+            )
     budget = f"Ersättning för verksamheten finns inom {_genitive(own_name)} budget."
     if decision == "upphandling" and not rows:
         default_text = "Upphandlingen ryms inom befintlig budgetram."
@@ -996,6 +1014,8 @@ def build_context(
         agreement, economy_years(agreement, facts.get("years"), as_of), namnd, as_of, decision
     )
     huvudman = next((p.organisation.name for p in agreement.parties if p.role == "huvudman"), None)
+    if huvudman is None and decision == "upphandling" and own_org is not None:
+        huvudman = own_org.name  # the municipality stays huvudman of what it procures
     municipalities = tuple(
         p.organisation.name
         for p in agreement.parties
@@ -1016,7 +1036,9 @@ def build_context(
         counterparties=parties_text,
         verksamhet=verksamhet,
         start=terms.start_date if terms else None,
-        decided=agreement.stage == "decided",
+        # A new agreement not yet begun is what the draft proposes, not a decided fact.
+        decided=agreement.stage == "decided"
+        and not (decision == "nytt_avtal" and terms is not None and terms.start_date > as_of),
         providers=tuple(providers),
         huvudman=huvudman,
         other_municipalities=municipalities if huvudman else (),
@@ -1096,10 +1118,16 @@ def build_context(
     underlag = [
         f"{_cap(_genitive(proposer))} tjänsteskrivelse {iso(as_of)}, {title} (denna skrivelse)"
     ]
-    if agreement.start_date is not None and decision != "upphandling":
-        term = f"{iso(agreement.start_date)}–" + (
-            iso(agreement.end_date) if agreement.end_date else "tills vidare"
-        )
+    if terms is not None and decision != "upphandling":
+        if terms.extension_months:
+            term = (
+                f"sedan {iso(terms.start_date)}, förlängs "
+                f"{duration_words(terms.extension_months)} i taget"
+            )
+        elif terms.end_date:
+            term = f"{iso(terms.start_date)}–{iso(terms.end_date)}"
+        else:
+            term = f"från {iso(terms.start_date)} tills vidare"
         underlag.append(f"{_cap(indef)} med {parties_text} avseende {verksamhet}, {term}")
     if agreement.decided_on:
         underlag.append(f"{_genitive(namnd).capitalize()} beslut {iso(agreement.decided_on)}")

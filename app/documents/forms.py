@@ -25,10 +25,12 @@ class DraftForm(FlaskForm):
     decision = StringField(_l("Beslut"), validators=[DataRequired(), AnyOf(DECISIONS)])
     as_of = DateField(_l("Skrivelsens datum"), validators=[InputRequired()])
     decision_date = DateField(_l("Nämndens beslutsdag"), validators=[Optional()])
-    samrad = SelectField(_l("Samråd"), choices=list(SAMRAD_CHOICES.items()))
-    mbl = SelectField(_l("MBL"), choices=list(MBL_CHOICES.items()))
+    samrad = SelectField(_l("Samråd"), choices=list(SAMRAD_CHOICES.items()), validate_choice=False)
+    mbl = SelectField(_l("MBL"), choices=list(MBL_CHOICES.items()), validate_choice=False)
     barn = SelectField(
-        _l("Barnkonsekvensanalys / Barnets bästa"), choices=list(BARN_CHOICES.items())
+        _l("Barnkonsekvensanalys / Barnets bästa"),
+        choices=list(BARN_CHOICES.items()),
+        validate_choice=False,
     )
     second_signatory_id = SelectField(
         _l("Undertecknas även av"), coerce=_coerce_id, choices=[], validate_choice=False

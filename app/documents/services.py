@@ -195,7 +195,7 @@ _TAG = re.compile(r"({{.*?}}|{%.*?%})", re.S)
 _KNOWN_SYNTAX = (
     (
         "unexpected end of template",
-        "ett block tar aldrig slut (saknas {% endif %} eller {% endfor %}?)",
+        "ett block som aldrig tar slut (saknas {% endif %} eller {% endfor %}?)",
     ),
     ("unknown tag", "en okänd tagg"),
     ("expected token", "en tagg som inte kan tolkas (stavfel eller tecken som inte hör dit?)"),
@@ -234,6 +234,9 @@ def _locate(data: bytes, context: dict[str, Any] | None, needle: str | None) -> 
         tags = _TAG.findall(text)
         if needle and needle in text:
             return f"{where} (”{text.strip()[:80]}”)"
+        unbalanced = text.count("{{") != text.count("}}") or text.count("{%") != text.count("%}")
+        if context is None and unbalanced:
+            return f"{where} (”{text.strip()[:80]}”)"
         if context is None or needle:
             continue
         for tag in tags:
@@ -267,7 +270,7 @@ def explain_template_error(exc: TemplateError, data: bytes, context: dict[str, A
         if name:
             what = _("värdet %(name)s finns inte", name=name.group(1))
         elif "no element" in low:
-            what = _("en lista har inte det element som mallen hämtar (en tom lista?)")
+            what = _("en lista som saknar det element mallen hämtar (en tom lista?)")
         else:
             what = _("ett värde som saknas")
         where = _locate(data, context, None)

@@ -40,7 +40,11 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 @bp.app_context_processor
 def inject_drafts():
     # The agreement page's partial lists the drafts through this (one query, when it renders).
-    return {"documents_drafts_for": services.drafts_for, "decision_labels": DECISION_LABELS}
+    return {
+        "documents_drafts_for": services.drafts_for,
+        "documents_draftable": services.draftable,
+        "decision_labels": DECISION_LABELS,
+    }
 
 
 def _agreement(agreement_id: int) -> Agreement:
@@ -131,9 +135,9 @@ def _choices(form: DraftForm, agreement: Agreement) -> Choices:
             recipients[int(key[10:])] = value
     return Choices(
         decision_date=form.decision_date.data,
-        samrad=form.samrad.data,
-        mbl=form.mbl.data,
-        barn=form.barn.data,
+        samrad=form.samrad.data or None,
+        mbl=form.mbl.data or None,
+        barn=form.barn.data or None,
         recipients=recipients,
         extra_recipients=form.extra_recipients.data,
         second_signatory_id=form.second_signatory_id.data,

@@ -57,7 +57,8 @@ def with_money(db):
             (2021, "1.5", "final"),
             (2022, "1.9", "preliminary"),
         ):
-            indexation.set_value(series, year, percent, status)
+            # Known early, so that drafts as of 2020 see them (values as known on the day).
+            indexation.set_value(series, year, percent, status, known_from=date(2019, 12, 1))
         finance.add_item(
             agreement,
             {

@@ -16,8 +16,13 @@ from app.documents.context import DECISIONS, decision_facts
 from app.documents.services import render_draft
 from tests.documents.conftest import document_text
 
-SEED_DAYS = {"000": date(2020, 3, 2), "001": date(2020, 9, 1), "002": date(2018, 1, 8),
-             "003": date(2026, 11, 23), "004": date(2022, 12, 6)}
+SEED_DAYS = {
+    "000": date(2020, 3, 2),
+    "001": date(2020, 9, 1),
+    "002": date(2018, 1, 8),
+    "003": date(2026, 11, 23),
+    "004": date(2022, 12, 6),
+}
 
 
 @pytest.fixture
@@ -91,11 +96,16 @@ def test_seed_000_decision_text_is_the_seeds_own(demo):
         "Samverkansavtalet med Åtvidabergs kommun avseende personligt ombud sägs inte upp "
         "varvid det förlängs i två år till och med 2022-12-31." in text
     )
-    assert "Social- och omsorgsnämnden har sedan 2008-01-01 samverkansavtal med Åtvidabergs " \
+    assert (
+        "Social- och omsorgsnämnden har sedan 2008-01-01 samverkansavtal med Åtvidabergs "
         "kommun avseende personligt ombud." in text
+    )
     assert "Verksamheten utförs av Leanlink Råd och Stöd." in text
     assert "Information enligt lagen om medbestämmande är ej påkallat." in text
-    assert "Samråd har skett med Åtvidabergs kommun som samtycker till förslaget om förlängning" in text
+    assert (
+        "Samråd har skett med Åtvidabergs kommun som samtycker till förslaget om förlängning"
+        in text
+    )
     recipients = text.split("Beslutet skickas till")[-1]
     assert "Åtvidabergs kommun" in recipients and "Linköpings kommun" not in recipients
 
@@ -103,20 +113,29 @@ def test_seed_000_decision_text_is_the_seeds_own(demo):
 def test_seed_003_economics_show_each_line_with_price_level_and_index_name(demo):
     data = render_draft(demo["003"], "uppsagning", date(2026, 11, 23))
     text = document_text(data)
-    assert "Personligt ombud, 6 årsarbetare: 4\xa0107\xa0597\xa0kr i 2019 års prisnivå, räknas om " \
+    assert (
+        "Personligt ombud, 6 årsarbetare: 4\xa0107\xa0597\xa0kr i 2019 års prisnivå, räknas om "
         "årligen med Omsorgsprisindex (OPI) från 2021." in text
+    )
     assert "Lokaler: 263\xa0426\xa0kr i 2019 års prisnivå" in text
     posts = {r[1] for r in _economy_table(data)}
-    assert {"Personligt ombud, 6 årsarbetare", "Lokaler", "Summa ersättning", "Statsbidrag",
-            "Nettokostnad"} <= posts
+    assert {
+        "Personligt ombud, 6 årsarbetare",
+        "Lokaler",
+        "Summa ersättning",
+        "Statsbidrag",
+        "Nettokostnad",
+    } <= posts
 
 
 def test_seed_004_as_of_its_day_says_the_2024_price_compensation_is_not_yet_set(demo):
     data = render_draft(demo["004"], "nytt_avtal", SEED_DAYS["004"])
     text = document_text(data)
     assert "för åren 2023–2024" in text
-    assert "Lunds kommun, priskompensation för 2024 är ännu inte fastställt; beloppet räknas " \
+    assert (
+        "Lunds kommun, priskompensation för 2024 är ännu inte fastställt; beloppet räknas "
         "fram när det är känt." in text
+    )
     rows = _economy_table(data)
     assert ["2023", "Bidrag till PO Skåne (IOP)", "3\xa0000\xa0000\xa0kr"] in rows
     assert ["2024", "Bidrag till PO Skåne (IOP)", "ej fastställt"] in rows
@@ -133,7 +152,11 @@ def test_seed_001_shares_are_shown_per_party(demo, db):
     db.session.commit()
     data = render_draft(demo["001"], "uppsagning", date(2020, 3, 2))
     text = document_text(data)
-    for name in ("Haninge kommun", "Tyresö kommun", "Nynäshamns kommun",
-                 "Samordningsförbundet Östra Södertörn"):
+    for name in (
+        "Haninge kommun",
+        "Tyresö kommun",
+        "Nynäshamns kommun",
+        "Samordningsförbundet Östra Södertörn",
+    ):
         assert name in text.split("Fördelning av nettokostnaden")[-1]
     assert "……" in text  # no board recorded: a placeholder, not a refusal

@@ -41,8 +41,8 @@ def test_shipped_template_uses_only_documented_variables_and_word_styles(decisio
     styles = {p.style.name for p in Document(str(path)).paragraphs}
 
     assert used <= set(VARIABLES)
-    assert {"beslutspunkter", "diarienummer", "skickas_till", "ekonomi_rader"} <= used
-    assert {"Heading 1", "Heading 2", "List Number"} <= styles
+    assert {"beslutspunkter", "diarienummer", "mottagare_kannedom", "ekonomi_tabell"} <= used
+    assert {"Heading 1", "Heading 2"} <= styles and styles & {"List Number", "List Bullet"}
     assert any(
         t.style is not None and t.style.name == "Table Grid" for t in Document(str(path)).tables
     )
@@ -66,14 +66,18 @@ def test_build_script_regenerates_the_templates(tmp_path):
 def test_every_generated_draft_converts_to_pdf_with_libreoffice(
     seed000, with_money, soffice, tmp_path
 ):
+    from app.documents.context import Choices
     from app.documents.services import render_draft
 
     running = with_money(seed000())
     cases = [(running, decision, date(2020, 3, 1)) for decision in DECISIONS]
     files = []
     for agreement, decision, as_of in cases:
-        data, _ = render_draft(
-            agreement, decision, as_of, {"arendet": "Text med < & > och \x0b styrtecken"}, None
+        data = render_draft(
+            agreement,
+            decision,
+            as_of,
+            Choices(texts={"arendet": "Text med < & > och \x0b styrtecken"}),
         )
         path = tmp_path / f"{decision}-{uuid.uuid4().hex[:6]}.docx"
         path.write_bytes(data)

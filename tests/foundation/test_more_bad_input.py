@@ -29,7 +29,7 @@ def test_a_draft_for_a_day_no_agreement_is_about_is_refused(factory, db):
 
     agreement = factory.agreement()
     with pytest.raises(ValidationError) as exc:
-        render_draft(agreement, "forlangning", date(9999, 12, 31), None, None)
+        render_draft(agreement, "forlangning", date(9999, 12, 31))
     assert "as_of" in exc.value.fields
 
 
