@@ -19,9 +19,16 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import permission_required
-from app.auth.forms import ROLE_LABELS, LoginForm, ProfileForm, RoleForm, UserForm
+from app.auth.forms import (
+    ROLE_LABELS,
+    LoginForm,
+    PersonLinkForm,
+    ProfileForm,
+    RoleForm,
+    UserForm,
+)
 from app.auth.models import User
-from app.auth.services import create_user, issue_token
+from app.auth.services import create_user, issue_token, link_person
 from app.core.errors import ValidationError
 from app.core.forms import apply_errors
 from app.extensions import db, limiter
@@ -98,7 +105,13 @@ def profile():
 @permission_required("admin")
 def users():
     rows = db.session.execute(db.select(User).order_by(User.username)).scalars().all()
-    return render_template("auth/users.html", users=rows, form=UserForm(), role_labels=ROLE_LABELS)
+    return render_template(
+        "auth/users.html",
+        users=rows,
+        form=UserForm(),
+        role_labels=ROLE_LABELS,
+        people=people_choices(),
+    )
 
 
 @bp.route("/admin/users", methods=["POST"])
@@ -121,7 +134,9 @@ def create():
             flash(_("Användaren %(name)s är skapad.", name=user.username), "success")
             return redirect(url_for("auth.users"))
     rows = db.session.execute(db.select(User).order_by(User.username)).scalars().all()
-    return render_template("auth/users.html", users=rows, form=form, role_labels=ROLE_LABELS), 422
+    return render_template(
+        "auth/users.html", users=rows, form=form, role_labels=ROLE_LABELS, people=people_choices()
+    ), 422
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["POST"])
@@ -135,6 +150,34 @@ def update(user_id: int):
         else:
             user.role = form.role.data
             user.active = form.active.data
+            db.session.commit()
+            flash(_("Användaren %(name)s är uppdaterad.", name=user.username), "success")
+    return redirect(url_for("auth.users"))
+
+
+def people_choices() -> list[tuple[int, str]]:
+    """Every person for the users page's link select (0: no person)."""
+    from app.parties.models import Person
+
+    rows = db.session.execute(
+        db.select(Person.id, Person.name, Person.email).order_by(Person.name, Person.id)
+    ).all()
+    return [(0, "–")] + [(r.id, f"{r.name} ({r.email})" if r.email else r.name) for r in rows]
+
+
+@bp.route("/admin/users/<int:user_id>/person", methods=["POST"])
+@permission_required("admin")
+def link(user_id: int):
+    """Link the login to a person: their inbox, calendar feed and reminder settings."""
+    user = db.get_or_404(User, user_id)
+    form = PersonLinkForm()
+    if form.validate_on_submit():
+        try:
+            link_person(user, form.person_id.data or None)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash(exc.fields.get("person_id") or exc.message, "danger")
+        else:
             db.session.commit()
             flash(_("Användaren %(name)s är uppdaterad.", name=user.username), "success")
     return redirect(url_for("auth.users"))

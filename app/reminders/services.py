@@ -167,18 +167,14 @@ def link_for(agreement_id: int | None, kind: str) -> str:
 
 
 def person_for_user(user) -> Person | None:
-    """The person behind a login: ``User.person_id``, else the person with the same e-mail."""
+    """The person behind a login: only the explicit link ``User.person_id`` that an admin set
+    (users page, ``flask users link``). Never a match on e-mail: anyone who may edit people
+    could otherwise take over another login's inbox, calendar feed and settings by giving a
+    person that login's address."""
     if user is None or not getattr(user, "is_authenticated", True):
         return None
     if user.person_id:
         return db.session.get(Person, user.person_id)
-    if user.email:
-        return db.session.execute(
-            db.select(Person)
-            .where(func.lower(Person.email) == user.email.strip().lower())
-            .order_by(Person.id)
-            .limit(1)
-        ).scalar_one_or_none()
     return None
 
 
