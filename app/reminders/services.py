@@ -292,6 +292,23 @@ def run_sweep(as_of: date, now: datetime | None = None) -> SweepResult:
     return result
 
 
+def deadlines_as_of(day: date) -> bool:
+    """Make the stored deadlines describe ``day`` before a sweep plans from them: refresh them
+    for ``day`` (``refresh_all``, which also sets each agreement's status as of that day) unless
+    every stored row already does. Returns whether it refreshed; commits.
+
+    An operator's sweep for any day (``reminders run --as-of D``) then plans from D's deadlines,
+    and a scheduler that was down over the nightly refresh does not sweep today on yesterday's."""
+    from app.deadlines.services import refresh_all, stored_as_of
+
+    if stored_as_of() == day:
+        return False
+    log.info("Fristerna gäller %s, inte %s: de uppdateras först", stored_as_of(), day)
+    refresh_all(day)
+    db.session.commit()
+    return True
+
+
 def plan_reminders(as_of: date) -> tuple[int, int]:
     """Insert the reminders due on ``as_of`` into the log; returns (planned, skipped)."""
     defaults = default_lead_days()

@@ -27,7 +27,7 @@ PG = os.environ.get("TEST_DATABASE_URL", "")
 
 def test_run_command_sweeps_once_and_prints_a_summary(runner, smtp, watched, make_deadline):
     agreement, _a, _v = watched()
-    make_deadline(agreement, "last_notice", date(2025, 6, 30))
+    make_deadline(agreement, "last_notice", date(2025, 6, 30), as_of=date(2025, 6, 30))
     out = runner.invoke(args=["reminders", "run", "--as-of", "2025-06-30"])
     assert out.exit_code == 0, out.output
     assert "planned 4, sent 4, late 0, failed 0" in out.output
@@ -76,7 +76,7 @@ def test_two_processes_sweeping_at_once_deliver_each_reminder_exactly_once(
     db.session.execute(db.delete(Deadline))
     db.session.commit()
     for agreement in agreements:
-        make_deadline(agreement, "last_notice", date(2025, 6, 30))
+        make_deadline(agreement, "last_notice", date(2025, 6, 30), as_of=date(2025, 6, 30))
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -154,7 +154,7 @@ def test_two_sweeps_over_a_slow_smtp_server_send_each_mail_once(
     db.session.execute(db.delete(Deadline))
     db.session.commit()
     for agreement in agreements:
-        make_deadline(agreement, "last_notice", date(2025, 6, 30))
+        make_deadline(agreement, "last_notice", date(2025, 6, 30), as_of=date(2025, 6, 30))
     server = Smtp()
     server.handler = handler = _SlowFirstSender()
     server.start()
