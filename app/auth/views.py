@@ -40,15 +40,25 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
-def _login_key() -> str:
-    """Throttle per address *and* user name: guessing one account's password is slowed down,
-    while colleagues behind the same proxy or NAT still log in."""
-    name = (request.form.get("username") or "").strip().lower()[:150]
-    return f"{get_remote_address()}|{name}"
+def _address_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT_PER_ADDRESS"]
+
+
+def _login_name_key() -> str:
+    """Throttle per user name, from whatever address: guessing one account's password from
+    many machines is slowed down, while colleagues behind the same NAT still log in."""
+    return "login-name:" + (request.form.get("username") or "").strip().lower()[:150]
+
+
+def _login_address_key() -> str:
+    """Throttle per address, whatever the name: spraying one password over many accounts is
+    slowed down too (a looser limit, since colleagues may share an address behind NAT)."""
+    return "login-address:" + (get_remote_address() or "")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_key)
+@limiter.limit(_login_limit, methods=["POST"], key_func=_login_name_key)
+@limiter.limit(_address_limit, methods=["POST"], key_func=_login_address_key)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("deadlines.dashboard"))
@@ -64,7 +74,10 @@ def login():
             session.clear()
             if lang:
                 session["lang"] = lang
+            if not user.session_token:
+                user.rotate_sessions()
             login_user(user, remember=form.remember.data)
+            db.session.commit()
             target = request.args.get("next", "")
             # Only ever redirect within the app.
             if not target.startswith("/") or target.startswith("//") or urlsplit(target).netloc:
@@ -76,6 +89,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
+    # A new session token: this session and any copy of its cookies (or of the remember
+    # cookie) open nothing from now on, on every device.
+    current_user.rotate_sessions()
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("Du är utloggad."), "info")
@@ -92,7 +109,8 @@ def profile():
             if not current_user.check_password(form.current_password.data or ""):
                 form.current_password.errors.append(_("Nuvarande lösenord stämmer inte."))
                 return render_template("auth/profile.html", form=form, role_labels=ROLE_LABELS), 422
-            current_user.set_password(form.new_password.data)
+            current_user.set_password(form.new_password.data)  # ends the other sessions
+            login_user(current_user._get_current_object())  # this one continues
         current_user.locale = form.locale.data
         session["lang"] = form.locale.data
         db.session.commit()
