@@ -11,7 +11,7 @@ from app.agreements.models import Agreement
 from app.api import bp
 from app.api.helpers import as_of_arg
 from app.api.openapi import doc
-from app.auth import actor, permission_required
+from app.auth import actor
 from app.core.errors import ValidationError
 from app.documents import services
 from app.documents.context import DECISIONS
@@ -19,7 +19,6 @@ from app.extensions import db
 
 
 @bp.route("/agreements/<int:agreement_id>/drafts/<decision>.docx", methods=["GET"])
-@permission_required("edit_agreements")
 @doc(
     "The board decision draft (.docx) of a decision as the agreement stands on ?as_of; "
     "decision: forlangning | uppsagning | nytt_avtal | upphandling",

@@ -248,7 +248,13 @@ def test_api_names_missing_data(db, factory, api):
     assert set(body["error"]["fields"]) == {"board_id"}
 
 
-def test_api_readers_cannot_generate(seed000, api):
+def test_api_readers_may_download_drafts_as_on_the_pages(seed000, api):
+    import io
+
+    from docx import Document
+
     response = api("reader").get(f"/agreements/{seed000().id}/drafts/forlangning.docx")
 
-    assert response.status_code == 403
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert Document(io.BytesIO(response.data)).paragraphs
