@@ -55,6 +55,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         compare_type=True,
         render_item=render_migration_item,
     )
+    from app.core import security
+
+    security.init_app(app)
     ext.csrf.init_app(app)
     ext.limiter.init_app(app)
 
@@ -109,6 +112,10 @@ def _finish_config(app: Flask) -> None:
                 "SECRET_KEY is not set. Put SECRET_KEY = '...' in instance/config.py or set the "
                 "SECRET_KEY environment variable (see README, Production)."
             )
+    if cfg.get("REMEMBER_COOKIE_DAYS"):
+        from datetime import timedelta
+
+        cfg["REMEMBER_COOKIE_DURATION"] = timedelta(days=float(cfg["REMEMBER_COOKIE_DAYS"]))
     if not cfg.get("ATTACHMENT_DIR"):
         cfg["ATTACHMENT_DIR"] = str(Path(app.instance_path) / "attachments")
 

@@ -23,12 +23,19 @@ class DefaultConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = True
     REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    # "Kom ihåg mig" lasts this many days (not Flask-Login's year); logout ends it at once.
+    REMEMBER_COOKIE_DAYS = 14
     PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    # Reverse proxies in front whose X-Forwarded-* headers are trusted (app.core.security).
+    PROXY_FIX_HOPS = 0
+    HSTS_MAX_AGE = 31536000  # a year; sent only over https
     WTF_CSRF_TIME_LIMIT = None  # a form may stay open over a long meeting
 
     # Login throttling (Flask-Limiter); use a shared store such as Redis with several workers.
     RATELIMIT_STORAGE_URI = "memory://"
-    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"  # per user name, from any address
+    LOGIN_RATE_LIMIT_PER_ADDRESS = "30 per minute;200 per hour"  # per address, any name
     RATELIMIT_HEADERS_ENABLED = True
 
     # Attachments are stored under instance/attachments with their checksum.

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
+from app.agreements.file_checks import content_matches
 from app.agreements.models import Agreement, Attachment
 from app.core.errors import ValidationError
 from app.extensions import db
@@ -63,7 +64,7 @@ def save_attachment(
     if not data:
         raise ValidationError(_("Filen är tom."), {"file": _("Filen är tom.")})
     magic = _MAGIC.get(suffix)
-    if magic and not data.startswith(magic):
+    if (magic and not data.startswith(magic)) or not content_matches(suffix, data):
         raise ValidationError(
             _("Filen ser inte ut att vara en %(suffix)s-fil.", suffix=suffix),
             {"file": _("Filens innehåll stämmer inte med filtypen.")},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from functools import wraps
 
 from flask import Flask, abort, g, request
@@ -65,8 +66,16 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
-        user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        """The user of a session or remember cookie, when its token is still the user's: a
+        cookie from before a logout or a password change (or from before the token existed)
+        opens nothing."""
+        raw_id, _sep, token = (user_id or "").partition(":")
+        if not raw_id.isdigit() or not token or int(raw_id) > 2**31 - 1:
+            return None
+        user = db.session.get(User, int(raw_id))
+        if user is None or not user.active or not user.session_token:
+            return None
+        return user if hmac.compare_digest(user.session_token, token) else None
 
     @app.before_request
     def require_login():

@@ -8,7 +8,13 @@ import click
 from flask.cli import AppGroup
 
 from app.auth.models import ROLES, User
-from app.auth.services import create_user, generate_password, issue_token, set_password
+from app.auth.services import (
+    create_user,
+    generate_password,
+    issue_token,
+    link_person,
+    set_password,
+)
 from app.core.errors import ValidationError
 from app.extensions import db
 
@@ -64,6 +70,48 @@ def token(username: str) -> None:
     db.session.commit()
     click.echo(f"New token for {user.username} ({user.role}); it is shown only once:")
     click.echo(value)
+
+
+@users_cli.command("link")
+@click.argument("username")
+@click.argument("person_id", type=int, required=False)
+@click.option("--email", default=None, help="Pick the person by this e-mail (one person only).")
+@click.option("--unlink", is_flag=True, help="Remove the link.")
+def link(username: str, person_id: int | None, email: str | None, unlink: bool) -> None:
+    """Link USERNAME to the person it is (by PERSON_ID or --email): their inbox, calendar feed
+    and reminder settings. A login is never linked by matching e-mail on its own."""
+    from sqlalchemy import func
+
+    from app.parties.models import Person
+
+    user = db.session.execute(db.select(User).filter_by(username=username)).scalar_one_or_none()
+    if user is None:
+        raise click.ClickException(f"No user named {username}.")
+    if sum(bool(x) for x in (person_id is not None, email, unlink)) != 1:
+        raise click.UsageError("Give exactly one of PERSON_ID, --email or --unlink.")
+    if email:
+        found = (
+            db.session.execute(
+                db.select(Person).where(func.lower(Person.email) == email.strip().lower())
+            )
+            .scalars()
+            .all()
+        )
+        if len(found) != 1:
+            raise click.ClickException(
+                f"{len(found)} people have the e-mail {email}; give the PERSON_ID instead."
+            )
+        person_id = found[0].id
+    try:
+        link_person(user, None if unlink else person_id)
+    except ValidationError as exc:
+        db.session.rollback()
+        raise click.ClickException(exc.fields.get("person_id") or exc.message) from exc
+    db.session.commit()
+    if user.person is None:
+        click.echo(f"{user.username} is linked to no person.")
+    else:
+        click.echo(f"{user.username} is linked to {user.person.name} (person {user.person.id}).")
 
 
 @users_cli.command("ensure-admin")

@@ -1,7 +1,13 @@
 """Login, profile and user administration forms."""
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from app.auth.models import ROLES
@@ -47,3 +53,10 @@ class RoleForm(FlaskForm):
     role = SelectField(_l("Roll"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
     active = BooleanField(_l("Aktiv"))
     submit = SubmitField(_l("Spara"))
+
+
+class PersonLinkForm(FlaskForm):
+    """Which person a login is (0: none); the choices are filled in by the view."""
+
+    person_id = SelectField(_l("Person"), coerce=int, validate_choice=False)
+    submit = SubmitField(_l("Koppla"))

@@ -43,6 +43,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     locale: Mapped[str | None] = mapped_column(String(5))
+    # Part of every session and remember cookie (see get_id); a new one ends them all.
+    session_token: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     # Set for users created by single sign-on (OpenID Connect); they have no local password.
     oidc_issuer: Mapped[str | None] = mapped_column(String(300))
@@ -58,7 +60,19 @@ class User(UserMixin, db.Model):
         return self.active
 
     def set_password(self, password: str) -> None:
+        """A new password ends every other session of the user (see ``rotate_sessions``)."""
         self.password_hash = generate_password_hash(password)
+        self.rotate_sessions()
+
+    def rotate_sessions(self) -> None:
+        """A new session token: every session and remember cookie issued before is dead."""
+        self.session_token = secrets.token_urlsafe(32)
+
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session and the remember cookie: "<id>:<token>"."""
+        if not self.session_token:
+            self.rotate_sessions()
+        return f"{self.id}:{self.session_token}"
 
     def check_password(self, password: str) -> bool:
         if not self.password_hash:  # single sign-on users have no local password

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 from datetime import datetime
@@ -13,6 +14,7 @@ from app.core.errors import ValidationError
 from app.db import utcnow
 from app.extensions import db
 
+log = logging.getLogger("app.auth")
 _USERNAME = re.compile(r"[\w.@-]{1,80}")
 
 
@@ -45,6 +47,32 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def link_person(user: User, person_id: int | None) -> None:
+    """Link a login to the person it is (or unlink it with None): the person's inbox, calendar
+    feed and reminder settings become the login's. Only an admin does this; editing a person
+    never changes it. One person has at most one login."""
+    from app.parties.models import Person
+
+    if person_id is not None:
+        if db.session.get(Person, person_id) is None:
+            raise ValidationError(
+                _("Personen finns inte."), {"person_id": _("Välj en person i listan.")}
+            )
+        other = db.session.execute(
+            db.select(User).where(User.person_id == person_id, User.id != user.id)
+        ).scalar_one_or_none()
+        if other is not None:
+            message = _(
+                "Personen är redan kopplad till användaren %(name)s. Ta bort den kopplingen först.",
+                name=other.username,
+            )
+            raise ValidationError(message, {"person_id": message})
+    if user.person_id != person_id:
+        log.info("user %s linked to person %s (was %s)", user.username, person_id, user.person_id)
+    user.person_id = person_id
+    db.session.flush()
 
 
 def generate_password() -> str:

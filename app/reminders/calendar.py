@@ -57,12 +57,12 @@ def person_by_token(token: str) -> Person | None:
 
 
 def _is_finance(person: Person) -> bool:
-    conds = [User.person_id == person.id]
-    if person.email:
-        conds.append(db.func.lower(User.email) == person.email.lower())
+    """Whether a finance login is linked to ``person`` (never matched on e-mail)."""
     return bool(
         db.session.execute(
-            db.select(User.id).where(User.role == "finance", User.active.is_(True), or_(*conds))
+            db.select(User.id).where(
+                User.role == "finance", User.active.is_(True), User.person_id == person.id
+            )
         ).first()
     )
 

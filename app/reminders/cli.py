@@ -16,10 +16,13 @@ reminders_cli = AppGroup("reminders", help="Påminnelser: körning och schemalä
     "--as-of", "as_of", default=None, help="Dag att köra för (ÅÅÅÅ-MM-DD); i dag om tomt."
 )
 def run_command(as_of: str | None) -> None:
-    """Run one reminder sweep: plan what is due and deliver what is pending."""
-    from app.reminders.services import local_today, run_sweep
+    """Run one reminder sweep: plan what is due and deliver what is pending. The stored
+    deadlines are refreshed for the day first when they describe another day."""
+    from app.reminders.services import deadlines_as_of, local_today, run_sweep
 
     day = _parse_day(as_of) if as_of else local_today()
+    if deadlines_as_of(day):
+        click.echo(f"Deadlines refreshed as of {day.isoformat()}.")
     result = run_sweep(day)
     click.echo(
         f"Sweep {result.as_of.isoformat()}: planned {result.planned}, sent {result.sent}, "

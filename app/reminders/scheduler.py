@@ -4,7 +4,9 @@ It is started once, on its own (never inside ``create_app`` or a web worker), an
 jobs with APScheduler 3's ``BlockingScheduler`` in Europe/Stockholm time:
 
 - the reminder sweep every ``SCHEDULER_SWEEP_MINUTES`` (default 15), also once at start-up,
-  so a restart catches up at once on what came due while it was down;
+  so a restart catches up at once on what came due while it was down; each sweep first
+  refreshes the stored deadlines when they describe another day than today (a process that
+  was down over the nightly refresh would otherwise sweep today on yesterday's deadlines);
 - the deadline refresh (``app.deadlines.services.refresh_all``, when that module exists)
   daily at ``SCHEDULER_REFRESH_HOUR`` (default 02:00), followed by a sweep.
 
@@ -50,12 +52,14 @@ def _measured(job: str):
 
 def sweep_job(app: Flask) -> None:
     from app.extensions import db
-    from app.reminders.services import local_today, run_sweep
+    from app.reminders.services import deadlines_as_of, local_today, run_sweep
 
     with app.app_context():
         try:
+            today = local_today()
             with _measured("reminder_sweep"):
-                result = run_sweep(local_today())
+                deadlines_as_of(today)
+                result = run_sweep(today)
             log.info("Sweep: %s", result.summary(), extra={"event": "sweep"})
         except Exception:  # keep the scheduler alive; the next run retries
             log.exception("Påminnelsekörningen misslyckades")

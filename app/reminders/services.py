@@ -27,14 +27,26 @@ conditional ``UPDATE … SET status='sending', claimed_by=<this claim> WHERE id 
 token (this second guard also makes SQLite, which has no row locks, safe). Then each message
 is sent and its rows are marked ``sent`` and committed right away: claim → send → mark.
 
+*Claims are leases.* A claim lives ``REMINDER_CLAIM_TIMEOUT_MINUTES`` (default 10) from its
+last renewal, and the process holding it renews it (``ClaimLease``) every third of that while
+it delivers, however slow the SMTP server is; only a claim whose owner has stopped renewing
+(killed, hung) goes stale and may be taken over by another sweep. Before each message the
+owner checks, at every renewal, that its rows are still its own, so an owner that stalled past
+the timeout and then woke up leaves the taken-over rows to the sweep that took them. Two sweeps
+over a slow server thus send each mail once.
+
 *A process killed mid-sweep.* Rows it had not claimed are untouched and picked up by the next
-sweep. Rows it had claimed stay ``sending``; after ``REMINDER_CLAIM_TIMEOUT_MINUTES`` (default
-10) any sweep may claim them again and deliver them. Inbox rows are written in the same
-transaction as their mark, so they are never doubled. For mail the only window for a duplicate
-is a kill between the SMTP server's "250 OK" and the commit of the mark (milliseconds on
-PostgreSQL, where each mark is committed at once; on SQLite, whose commits are slow fsyncs,
-marks are committed every ``REMINDER_COMMIT_EVERY`` = 50 mails, so a kill can resend at most
-those); we prefer that rare duplicate to a lost reminder.
+sweep. Rows it had claimed stay ``sending``; once the claim is stale any sweep claims them
+again and delivers them. Inbox rows are written in the same transaction as their mark, so they
+are never doubled.
+
+*What remains.* For mail the only window for a duplicate is a kill (or a database outage)
+between the SMTP server's "250 OK" and the commit of the mark (milliseconds on PostgreSQL,
+where each mark is committed at once; on SQLite, whose commits are slow fsyncs, marks are
+committed every ``REMINDER_COMMIT_EVERY`` = 50 mails, so a kill can resend at most those), and
+a process frozen (not killed) for longer than the claim timeout in the middle of one SMTP
+transaction. We prefer that rare duplicate to a lost reminder. ``planned`` in a sweep's summary
+counts the rows this sweep actually inserted.
 
 *Failures.* An unreachable server or a temporary refusal puts the row back to ``pending`` with
 ``next_attempt_at`` growing 5, 10, 20 … minutes up to ``REMINDER_RETRY_MAX_MINUTES`` (6 h);
@@ -50,6 +62,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -167,18 +180,14 @@ def link_for(agreement_id: int | None, kind: str) -> str:
 
 
 def person_for_user(user) -> Person | None:
-    """The person behind a login: ``User.person_id``, else the person with the same e-mail."""
+    """The person behind a login: only the explicit link ``User.person_id`` that an admin set
+    (users page, ``flask users link``). Never a match on e-mail: anyone who may edit people
+    could otherwise take over another login's inbox, calendar feed and settings by giving a
+    person that login's address."""
     if user is None or not getattr(user, "is_authenticated", True):
         return None
     if user.person_id:
         return db.session.get(Person, user.person_id)
-    if user.email:
-        return db.session.execute(
-            db.select(Person)
-            .where(func.lower(Person.email) == user.email.strip().lower())
-            .order_by(Person.id)
-            .limit(1)
-        ).scalar_one_or_none()
     return None
 
 
@@ -283,6 +292,23 @@ def run_sweep(as_of: date, now: datetime | None = None) -> SweepResult:
     return result
 
 
+def deadlines_as_of(day: date) -> bool:
+    """Make the stored deadlines describe ``day`` before a sweep plans from them: refresh them
+    for ``day`` (``refresh_all``, which also sets each agreement's status as of that day) unless
+    every stored row already does. Returns whether it refreshed; commits.
+
+    An operator's sweep for any day (``reminders run --as-of D``) then plans from D's deadlines,
+    and a scheduler that was down over the nightly refresh does not sweep today on yesterday's."""
+    from app.deadlines.services import refresh_all, stored_as_of
+
+    if stored_as_of() == day:
+        return False
+    log.info("Fristerna gäller %s, inte %s: de uppdateras först", stored_as_of(), day)
+    refresh_all(day)
+    db.session.commit()
+    return True
+
+
 def plan_reminders(as_of: date) -> tuple[int, int]:
     """Insert the reminders due on ``as_of`` into the log; returns (planned, skipped)."""
     defaults = default_lead_days()
@@ -359,7 +385,6 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
         )
 
     new_rows: list[dict] = []
-    skipped = 0
     for deadline, hits, _responsible in due:
         if deadline.kind == "index_missing":
             targets = finance
@@ -383,7 +408,6 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
                         continue
                     due_on = deadline.business_day - timedelta(days=lead)
                     status = "pending" if lead == latest else "skipped"
-                    skipped += status == "skipped"
                     new_rows.append(
                         {
                             "deadline_key": deadline.key,
@@ -414,27 +438,84 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).on_conflict_do_nothing(
-        index_elements=["deadline_key", "lead_days", "recipient", "channel"]
+    stmt = (
+        insert(table)
+        .on_conflict_do_nothing(
+            index_elements=["deadline_key", "lead_days", "recipient", "channel"]
+        )
+        .returning(table.c.status)
     )
+    # Count what was inserted, not what was meant: a row another process planned a moment
+    # earlier is not inserted here (ON CONFLICT DO NOTHING) and is not counted twice.
+    planned = skipped = 0
     for i in range(0, len(new_rows), CHUNK):
-        db.session.execute(stmt, new_rows[i : i + CHUNK])
+        for status in db.session.execute(stmt, new_rows[i : i + CHUNK]).scalars():
+            if status == "skipped":
+                skipped += 1
+            else:
+                planned += 1
     if _is_postgres() and len(new_rows) >= BULK_ANALYZE_ROWS:
         # Thousands of fresh rows (the first sweep of a large installation): give the planner
         # their statistics now rather than when autovacuum gets to it, or the next look-ups in
         # the log may scan the table (seen: 80 s instead of 1 s for the next sweep's planning).
         db.session.execute(text("ANALYZE reminder_logs"))
     db.session.flush()
-    planned = len(new_rows) - skipped
     return planned, skipped
 
 
 # --- delivery -------------------------------------------------------------------------------
 
 
+def claim_timeout() -> timedelta:
+    """How long a claim lives without being renewed before another sweep may take it over:
+    ``REMINDER_CLAIM_TIMEOUT_MINUTES`` (default 10; fractions allowed)."""
+    return timedelta(minutes=float(_cfg("REMINDER_CLAIM_TIMEOUT_MINUTES", 10)))
+
+
+class ClaimLease:
+    """Keeps this process's claim alive while it delivers: every third of the claim timeout
+    (on the sweep's clock, ``now`` moved on by the time really spent) it sets ``claimed_at``
+    of its still-unfinished rows to the present and commits. A claim therefore goes stale only
+    when its owner has stopped (killed, hung), never under a live but slow sender; and rows
+    another sweep took over meanwhile (this process stalled past the timeout) are no longer
+    ours and are left alone."""
+
+    def __init__(self, token: str, now: datetime):
+        self.token = token
+        self.now = now
+        self._started = time.monotonic()
+        self._renewed = self._started
+        self.every = claim_timeout().total_seconds() / 3
+
+    def clock(self) -> datetime:
+        return self.now + timedelta(seconds=time.monotonic() - self._started)
+
+    def due(self) -> bool:
+        return time.monotonic() - self._renewed >= self.every
+
+    def renew(self) -> set[int]:
+        """Renew the claim on every row still ours and unfinished; returns their ids. The
+        caller commits (with its pending marks)."""
+        self._renewed = time.monotonic()
+        db.session.flush()
+        db.session.execute(
+            update(ReminderLog)
+            .where(ReminderLog.claimed_by == self.token, ReminderLog.status == "sending")
+            .values(claimed_at=self.clock())
+            .execution_options(synchronize_session=False)
+        )
+        return set(
+            db.session.execute(
+                db.select(ReminderLog.id).where(
+                    ReminderLog.claimed_by == self.token, ReminderLog.status == "sending"
+                )
+            ).scalars()
+        )
+
+
 def _claim(now: datetime, batch: int) -> tuple[str, list[ReminderLog]]:
     """Take up to ``batch`` deliverable rows for this process; commits the claim."""
-    stale = now - timedelta(minutes=int(_cfg("REMINDER_CLAIM_TIMEOUT_MINUTES", 10)))
+    stale = now - claim_timeout()
     claimable = or_(
         and_(
             ReminderLog.status == "pending",
@@ -524,9 +605,10 @@ def deliver_pending(
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False
     try:
         while True:
-            _token, rows = _claim(now, batch)
+            token, rows = _claim(now, batch)
             if not rows:
                 break
+            lease = ClaimLease(token, now)
             # Deadlines still standing (the agreement neither deleted nor archived).
             existing = set(
                 db.session.execute(
@@ -562,6 +644,17 @@ def deliver_pending(
             unsaved = 0
             _relaxed_commits()
             for group_rows in mail_groups.values():
+                if lease.due():
+                    ours = lease.renew()
+                    db.session.commit()
+                    _relaxed_commits()
+                    unsaved = 0
+                    if not all(r.id in ours for r in group_rows):
+                        # Taken over while this process stalled: the other sweep delivers it.
+                        log.warning("Påminnelser togs över av en annan körning: %s", group_rows)
+                        for r in group_rows:
+                            db.session.expire(r)
+                        continue
                 first = group_rows[0]
                 try:
                     if smtp_down:

@@ -11,6 +11,7 @@ from app.agreements import lifecycle
 from app.agreements.models import AuditEntry, Obligation, Termination
 from app.agreements.services import dates_of, status_of
 from app.core.errors import ConflictError, ValidationError
+from tests.foundation.helpers import minimal_pdf
 
 
 def seed_000(factory, **kw):
@@ -200,7 +201,7 @@ def test_termination_page_records_notice_and_warns_when_late(client, login, fact
             "addressed_to_id": agreement.parties[1].organisation_id,
             "received_date": "2022-07-01",
             "written": "y",
-            "letter": (io.BytesIO(b"%PDF-1.4 brev"), "brev.pdf"),
+            "letter": (io.BytesIO(minimal_pdf("brev")), "brev.pdf"),
         },
         content_type="multipart/form-data",
         follow_redirects=True,

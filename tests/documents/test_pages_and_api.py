@@ -327,3 +327,15 @@ def test_api_draft_without_board_gets_placeholders(db, factory, api):
 
     assert response.status_code == 200
     assert "……" in document_text(response.data)
+
+
+def test_api_readers_may_download_drafts_as_on_the_pages(seed000, api):
+    import io
+
+    from docx import Document
+
+    response = api("reader").get(f"/agreements/{seed000().id}/drafts/forlangning.docx")
+
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert Document(io.BytesIO(response.data)).paragraphs

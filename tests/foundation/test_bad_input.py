@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from tests.foundation.helpers import agreement_form, row_counts
+from tests.foundation.helpers import agreement_form, minimal_pdf, row_counts
 
 
 @pytest.fixture
@@ -157,7 +157,7 @@ def test_a_good_attachment_is_stored(client, login, factory, db):
     agreement = factory.agreement()
     response = client.post(
         f"/agreements/{agreement.id}/attachments",
-        data={"file": (io.BytesIO(b"%PDF-1.4 signed"), "avtal.pdf")},
+        data={"file": (io.BytesIO(minimal_pdf("signed")), "avtal.pdf")},
         content_type="multipart/form-data",
     )
     assert response.status_code == 302
@@ -173,7 +173,7 @@ def test_a_file_whose_transaction_is_rolled_back_leaves_nothing_on_disk(factory,
     db.session.commit()
 
     def upload():
-        return FileStorage(io.BytesIO(b"%PDF-1.4 signed"), filename="avtal.pdf")
+        return FileStorage(io.BytesIO(minimal_pdf("signed")), filename="avtal.pdf")
 
     lost = path_of(save_attachment(agreement, upload(), None))
     assert lost.exists()
@@ -183,7 +183,7 @@ def test_a_file_whose_transaction_is_rolled_back_leaves_nothing_on_disk(factory,
     kept = path_of(save_attachment(agreement, upload(), None))
     db.session.commit()
     db.session.rollback()  # a later rollback does not touch what was committed
-    assert kept.exists() and kept.read_bytes() == b"%PDF-1.4 signed"
+    assert kept.exists() and kept.read_bytes() == minimal_pdf("signed")
 
 
 # --------------------------------------------------------------------------- API

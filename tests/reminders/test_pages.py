@@ -39,7 +39,7 @@ def test_inbox_shows_own_reminders_with_unread_count_and_marks_read_and_done(
     assert "text-bg-warning" not in client.get("/reminders/").get_data(as_text=True)
 
 
-def test_inbox_matches_person_by_email_when_login_has_no_person(
+def test_inbox_is_never_matched_by_email_only_by_the_explicit_link(
     client, db, login, watched, make_deadline
 ):
     agreement, anna, _vera = watched()
@@ -48,6 +48,8 @@ def test_inbox_matches_person_by_email_when_login_has_no_person(
     user = login("reader")
     user.email = "ANNA@example.se"
     db.session.commit()
+    assert agreement.title not in client.get("/reminders/").get_data(as_text=True)
+    _link(db, user, anna)
     assert agreement.title in client.get("/reminders/").get_data(as_text=True)
 
 
