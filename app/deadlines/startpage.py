@@ -174,9 +174,7 @@ def group_start_page(
                 continue
             if d.date >= as_of:
                 if d.date <= until:
-                    due.append(
-                        DueRow(d.date, d.business_day, agreement, d.obligation_id, d.title)
-                    )
+                    due.append(DueRow(d.date, d.business_day, agreement, d.obligation_id, d.title))
                 continue
             key = (agreement.id, d.obligation_id)
             group = obligation_gaps.get(key)
@@ -250,9 +248,7 @@ def _decision(d: Any, agreement: Any, as_of: date, decided: set) -> DecisionRow 
     decided.add((agreement.id, period_end))
     sentence, extends_on, next_end = what_happens(terms, period_end)
     if d.kind == "extension":
-        sentence = _(
-            "Sista dag för uppsägning har passerat. %(what)s", what=sentence
-        )
+        sentence = _("Sista dag för uppsägning har passerat. %(what)s", what=sentence)
     return DecisionRow(
         d.kind,
         d.date,
@@ -288,9 +284,9 @@ def start_page(
         per_page=100_000,
     )
     ids: set[int] = {d.agreement_id for d in page.items if d.agreement_id}
-    concerned = _index_gap_agreements(as_of) if any(
-        d.kind == "index_missing" for d in page.items
-    ) else {}
+    concerned = (
+        _index_gap_agreements(as_of) if any(d.kind == "index_missing" for d in page.items) else {}
+    )
     for agreement_ids in concerned.values():
         ids.update(agreement_ids)
     agreements = {

@@ -80,7 +80,12 @@ def test_overdue_occurrences_of_one_obligation_are_one_row_with_their_dates(fact
     page = startpage.start_page(date(2022, 1, 15), 90)
     [group] = page.overdue
     assert group.kind == "obligation" and group.agreement.id == a.id
-    assert group.dates == [date(2021, 3, 31), date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31)]
+    assert group.dates == [
+        date(2021, 3, 31),
+        date(2021, 6, 30),
+        date(2021, 9, 30),
+        date(2021, 12, 31),
+    ]
     assert [r.date for r in page.due] == [date(2022, 3, 31)]
 
 
@@ -90,7 +95,9 @@ def test_items_of_an_agreement_that_has_ended_are_not_overdue(factory, db):
     db.session.commit()
     page = startpage.start_page(date(2022, 2, 1), 90)
     assert page.overdue == []
-    assert [g.dates for g in page.ended] == [[date(2021, 3, 31), date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31)]]
+    assert [g.dates for g in page.ended] == [
+        [date(2021, 3, 31), date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31)]
+    ]
 
 
 def _row(kind, day, **kw):
