@@ -307,5 +307,5 @@ def download(attachment_id: int):
     )
 
 
-from app.agreements import lifecycle_views  # noqa: E402,F401  (terminations, obligations)
-from app.agreements import changelog_views  # noqa: E402,F401,I001  (the global change log)
+# Pages registered on this blueprint: the global change log; terminations and obligations.
+from app.agreements import changelog_views, lifecycle_views  # noqa: E402,F401
