@@ -212,6 +212,7 @@ def _render_detail(agreement: Agreement, attachment_form: AttachmentForm | None 
         as_of=as_of,
         status=services.status_of(agreement, as_of),
         dates=services.dates_of(agreement, as_of),
+        notice=services.termination_on(agreement, as_of),
         archive_form=ArchiveForm(version=agreement.version),
         attachment_form=attachment_form or AttachmentForm(formdata=None),
     ), status

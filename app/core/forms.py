@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from app.core.errors import DomainError
+
+#: The description every date field carries, so the format it wants is written beside it.
+DATE_HINT = _l("ÅÅÅÅ-MM-DD, t.ex. 2026-03-31")
 
 
 def apply_errors(form: FlaskForm, exc: DomainError) -> None:
