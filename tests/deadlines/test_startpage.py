@@ -146,3 +146,16 @@ def test_the_sections_read_the_stored_rows_the_same_as_computed_ones(factory, db
     stored = startpage.start_page(date(2022, 1, 15), 90)
     computed = startpage.start_page(date(2022, 1, 16), 90)
     assert [g.dates for g in stored.overdue] == [g.dates for g in computed.overdue]
+
+
+def test_the_demo_loaded_today_has_only_this_years_obligations_open(app, db):
+    from app.demo.loader import load_demo, load_extras
+
+    today = date.today()
+    load_extras(load_demo(today), today, lambda _msg: None)
+    db.session.commit()
+    page = startpage.start_page(today, 90)
+    overdue_dates = [d for g in page.overdue for d in g.dates]
+    assert all(d.year == today.year for d in overdue_dates), overdue_dates
+    # The agreements that have ended (2019–2020, 2023–2024) have nothing overdue.
+    assert all(g.agreement is None or g.agreement.status != "ended" for g in page.overdue)
