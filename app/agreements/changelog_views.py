@@ -4,7 +4,7 @@ blueprint."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 from flask import render_template, request
 
@@ -50,9 +50,9 @@ def change_log_query(
     if user_id:
         stmt = stmt.where(AuditEntry.user_id == user_id)
     if date_from:
-        stmt = stmt.where(AuditEntry.at >= datetime.combine(date_from, time(), timezone.utc))
+        stmt = stmt.where(AuditEntry.at >= datetime.combine(date_from, time(), UTC))
     if date_to:
-        end = datetime.combine(date_to + timedelta(days=1), time(), timezone.utc)
+        end = datetime.combine(date_to + timedelta(days=1), time(), UTC)
         stmt = stmt.where(AuditEntry.at < end)
     return stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
 

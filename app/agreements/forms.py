@@ -20,7 +20,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.agreements.models import AGREEMENT_KINDS, PARTY_ROLES, STAGES
-from app.core.forms import FlaskForm
+from app.core.forms import DATE_HINT, FlaskForm
 
 KIND_LABELS = {
     "verksamhetsuppdrag": _l("Verksamhetsuppdrag"),
@@ -79,10 +79,12 @@ class AgreementForm(FlaskForm):
         _l("Ansvarig tjänsteperson"), coerce=int, validate_choice=False
     )
     watcher_ids = SelectMultipleField(_l("Bevakare"), coerce=int, validate_choice=False)
-    decided_on = DateField(_l("Beslutsdatum"), validators=[Optional()])
+    decided_on = DateField(_l("Beslutsdatum"), validators=[Optional()], description=DATE_HINT)
 
-    start_date = DateField(_l("Startdatum"), validators=[Optional()])
-    end_date = DateField(_l("Slutdatum (tomt = tills vidare)"), validators=[Optional()])
+    start_date = DateField(_l("Startdatum"), validators=[Optional()], description=DATE_HINT)
+    end_date = DateField(
+        _l("Slutdatum (tomt = tills vidare)"), validators=[Optional()], description=DATE_HINT
+    )
     notice_period_months = IntegerField(_l("Uppsägningstid, månader"), validators=[Optional()])
     notice_period_days = IntegerField(_l("eller uppsägningstid, dagar"), validators=[Optional()])
     notice_must_be_written = BooleanField(_l("Uppsägning ska vara skriftlig"))

@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
-from app.core.forms import FlaskForm
+from app.core.forms import DATE_HINT, FlaskForm
 
 RECURRENCE_CHOICES = [
     SelectChoice("yearly", _l("Varje år")),
@@ -28,7 +28,9 @@ RECURRENCE_CHOICES = [
 class TerminationForm(FlaskForm):
     organisation_id = SelectField(_l("Uppsagt av"), coerce=int, validate_choice=False)
     addressed_to_id = SelectField(_l("Till"), coerce=int, validate_choice=False)
-    received_date = DateField(_l("Mottagen den"), validators=[InputRequired()])
+    received_date = DateField(
+        _l("Mottagen den"), validators=[InputRequired()], description=DATE_HINT
+    )
     written = BooleanField(_l("Skriftlig uppsägning"), default=True)
     note = TextAreaField(_l("Anteckning"), validators=[Optional(), Length(max=5000)])
     letter = FileField(_l("Uppsägningsbrev (valfritt)"))
@@ -46,7 +48,7 @@ class ObligationForm(FlaskForm):
     recurrence = SelectField(_l("Återkommer"), choices=RECURRENCE_CHOICES)
     due_month = IntegerField(_l("Månad (1–12)"), validators=[Optional()])
     due_day = IntegerField(_l("Dag (1–31)"), validators=[Optional()])
-    due_date = DateField(_l("Datum (en gång)"), validators=[Optional()])
+    due_date = DateField(_l("Datum (en gång)"), validators=[Optional()], description=DATE_HINT)
     days_before = IntegerField(_l("Dagar före datumet (t.ex. 7)"), validators=[Optional()])
     relative_to_label = StringField(
         _l("Datumet avser (t.ex. försäkringen löper ut)"), validators=[Optional(), Length(max=200)]
@@ -59,7 +61,7 @@ class ObligationForm(FlaskForm):
 
 class FulfilmentForm(FlaskForm):
     due_date = SelectField(_l("Tillfälle"), validate_choice=False)
-    met_on = DateField(_l("Uppfylld den"), validators=[InputRequired()])
+    met_on = DateField(_l("Uppfylld den"), validators=[InputRequired()], description=DATE_HINT)
     note = StringField(_l("Anteckning"), validators=[Optional(), Length(max=2000)])
     file = FileField(_l("Fil (valfritt)"))
     submit = SubmitField(_l("Markera som uppfylld"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -152,17 +152,57 @@ def obligation_new(agreement_id: int):
     ), status
 
 
-@bp.route("/<int:agreement_id>/obligations/<int:obligation_id>/fulfilments", methods=["POST"])
+@bp.route(
+    "/<int:agreement_id>/obligations/<int:obligation_id>/fulfilments", methods=["GET", "POST"]
+)
 @permission_required("edit_agreements")
 def obligation_fulfil(agreement_id: int, obligation_id: int):
+    """A small page to mark one occurrence as met: which one, when, a note and a file; a
+    mistake is shown beside its field (422) and nothing is saved."""
     obligation = db.get_or_404(Obligation, obligation_id)
-    agreement = obligation.agreement
     if obligation.agreement_id != agreement_id:
-        return redirect(url_for("agreements.detail", agreement_id=agreement_id))
+        abort(404)
+    agreement = obligation.agreement
+    today = date.today()
+    open_dates = lifecycle.open_occurrences(obligation, today) if obligation.active else []
     form = FulfilmentForm()
-    if not form.validate_on_submit():
-        flash(_("Ange när skyldigheten uppfylldes."), "danger")
-        return _detail(agreement, "#obligations")
+    form.due_date.choices = [(d.isoformat(), d.isoformat()) for d in open_dates]
+    status = 200
+    if request.method == "GET":
+        if request.args.get("due_date") in {d.isoformat() for d in open_dates}:
+            form.due_date.data = request.args["due_date"]
+        if form.met_on.data is None:
+            form.met_on.data = today
+    else:
+        status = 422
+        if form.validate_on_submit():
+            try:
+                due = date.fromisoformat(form.due_date.data) if form.due_date.data else None
+            except ValueError:
+                due = form.due_date.data  # the service says what is wrong with it
+            data = {
+                "due_date": due,
+                "met_on": form.met_on.data,
+                "note": form.note.data,
+                "attachment": form.file.data,
+            }
+            try:
+                lifecycle.record_fulfilment(obligation, data, current_user, today)
+            except ValidationError as exc:
+                db.session.rollback()
+                apply_errors(form, exc)
+            else:
+                db.session.commit()
+                flash(_("Skyldigheten är markerad som uppfylld."), "success")
+                return _detail(agreement, "#obligations")
+    return render_template(
+        "agreements/fulfilment_form.html",
+        agreement=agreement,
+        obligation=obligation,
+        form=form,
+        open_dates=open_dates,
+        as_of=today,
+    ), status
     try:
         due = date.fromisoformat(form.due_date.data) if form.due_date.data else None
     except ValueError:

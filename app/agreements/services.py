@@ -11,6 +11,7 @@ from typing import Any
 
 from blinker import Namespace
 from flask_babel import gettext as _
+from sqlalchemy import func
 
 from app.agreements import rules
 from app.agreements.models import (
@@ -480,11 +481,15 @@ def list_query(
     board_id: int | None = None,
     include_archived: bool = False,
     as_of: date | None = None,
+    sort: str | None = None,
+    descending: bool = False,
 ):
     """The SELECT behind the agreement list (pages and API), eager-loading what lists show.
-    ``status`` is the status as of ``as_of`` (default today)."""
+    ``status`` is the status as of ``as_of`` (default today). ``sort`` is one of
+    :data:`LIST_SORTS` (default: by title)."""
     stmt = db.select(Agreement).options(
         db.selectinload(Agreement.parties).joinedload(AgreementParty.organisation),
+        db.selectinload(Agreement.terminations),  # the list shows the dates a notice fixes
         db.joinedload(Agreement.responsible_person),
         db.joinedload(Agreement.board),
     )
@@ -521,4 +526,37 @@ def list_query(
         stmt = stmt.where(Agreement.responsible_person_id == responsible_person_id)
     if board_id:
         stmt = stmt.where(Agreement.board_id == board_id)
-    return stmt.order_by(Agreement.title, Agreement.id)
+    return _sorted(stmt, sort, descending, as_of or date.today())
+
+
+#: The agreement list's sort keys: title, status, the end of the current period and the next
+#: last day for notice (both from the stored deadlines, kept current by every change and the
+#: daily refresh; an agreement without one sorts last either way).
+LIST_SORTS = ("title", "status", "period_end", "last_notice")
+
+
+def _sorted(stmt, sort: str | None, descending: bool, as_of: date):
+    from app.deadlines.models import Deadline
+
+    def direction(column):
+        return column.desc() if descending else column.asc()
+
+    if sort in ("period_end", "last_notice"):
+        kinds = ("last_notice",) if sort == "last_notice" else ("extension", "term_end")
+        # An extension row is dated the day after the period ends, a term_end row on its last
+        # day: the earliest coming one orders the agreements by the end of their period.
+        nxt = (
+            db.select(
+                Deadline.agreement_id.label("agreement_id"), func.min(Deadline.date).label("day")
+            )
+            .where(Deadline.kind.in_(kinds), Deadline.date >= as_of)
+            .group_by(Deadline.agreement_id)
+            .subquery()
+        )
+        stmt = stmt.outerjoin(nxt, nxt.c.agreement_id == Agreement.id)
+        return stmt.order_by(
+            nxt.c.day.is_(None), direction(nxt.c.day), Agreement.title, Agreement.id
+        )
+    if sort == "status":
+        return stmt.order_by(direction(Agreement.status), Agreement.title, Agreement.id)
+    return stmt.order_by(direction(Agreement.title), direction(Agreement.id))

@@ -111,10 +111,18 @@ def index():
         "responsible_person_id": int_param("responsible_person_id"),
         "board_id": int_param("board_id"),
     }
+    as_of = as_of_from_request()
+    sort = request.args.get("sort") if request.args.get("sort") in services.LIST_SORTS else None
+    descending = request.args.get("dir") == "desc"
     per_page = current_app.config["AGREEMENTS_PER_PAGE"]
     page = db.paginate(
-        services.list_query(**filters), per_page=per_page, max_per_page=200, error_out=False
+        services.list_query(**filters, as_of=as_of, sort=sort, descending=descending),
+        per_page=per_page,
+        max_per_page=200,
+        error_out=False,
     )
+    dates = {a.id: services.dates_of(a, as_of) for a in page.items}
+    statuses = {a.id: services.status_of(a, as_of) for a in page.items}
     organisations = db.session.execute(
         db.select(Organisation.id, Organisation.name).order_by(Organisation.name)
     ).all()
@@ -122,6 +130,11 @@ def index():
     return render_template(
         "agreements/index.html",
         page=page,
+        dates=dates,
+        statuses=statuses,
+        as_of=as_of,
+        sort=sort or "title",
+        descending=descending,
         filters=filters,
         organisations=organisations,
         people=people,
@@ -199,6 +212,7 @@ def _render_detail(agreement: Agreement, attachment_form: AttachmentForm | None 
         as_of=as_of,
         status=services.status_of(agreement, as_of),
         dates=services.dates_of(agreement, as_of),
+        notice=services.termination_on(agreement, as_of),
         archive_form=ArchiveForm(version=agreement.version),
         attachment_form=attachment_form or AttachmentForm(formdata=None),
     ), status
@@ -294,5 +308,5 @@ def download(attachment_id: int):
     )
 
 
-from app.agreements import lifecycle_views  # noqa: E402,F401  (terminations, obligations)
-from app.agreements import changelog_views  # noqa: E402,F401  (the global change log)
+# Pages registered on this blueprint: the global change log; terminations and obligations.
+from app.agreements import changelog_views, lifecycle_views  # noqa: E402,F401

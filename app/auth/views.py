@@ -177,12 +177,19 @@ def update(user_id: int):
     form = RoleForm()
     if form.validate_on_submit():
         if user.id == current_user.id and (form.role.data != "admin" or not form.active.data):
-            flash(_("Du kan inte ta bort din egen administratörsroll."), "danger")
-        else:
-            user.role = form.role.data
-            user.active = form.active.data
-            db.session.commit()
-            flash(_("Användaren %(name)s är uppdaterad.", name=user.username), "success")
+            # Beside the user's own role, with the page as it was (nothing saved).
+            rows = db.session.execute(db.select(User).order_by(User.username)).scalars().all()
+            return render_template(
+                "auth/users.html",
+                users=rows,
+                form=UserForm(formdata=None),
+                role_labels=ROLE_LABELS,
+                role_errors={user.id: _("Du kan inte ta bort din egen administratörsroll.")},
+            ), 422
+        user.role = form.role.data
+        user.active = form.active.data
+        db.session.commit()
+        flash(_("Användaren %(name)s är uppdaterad.", name=user.username), "success")
     return redirect(url_for("auth.users"))
 
 

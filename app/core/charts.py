@@ -18,12 +18,14 @@ def bar_chart(
     incomplete_note: str = "",
     short: Callable[[Decimal], str] | None = None,
     exact: Callable[[Decimal], str] = format_sek,
+    unknown_label: str = "",
 ) -> Markup:
     """Vertical bars, one per (label, value, incomplete); an incomplete bar is grey, its value
     is marked with an asterisk and its tooltip says why, and ``incomplete_note`` is written
     under the title as the asterisk's legend. Values are scaled to the largest bar (a bar at or
     below zero has no height). ``short`` writes the value above a bar (default "4,6 Mkr"),
-    ``exact`` the one in its tooltip (default "4 572 318 kr")."""
+    ``exact`` the one in its tooltip (default "4 572 318 kr"). With ``unknown_label``, an
+    incomplete bar of nothing at all says that ("okänt") instead of "0 kr"."""
     short = short or _short
     noted = bool(incomplete_note) and any(incomplete for _l, _v, incomplete in bars)
     top, bottom, left = (38 if noted else 24), 28, 8
@@ -44,14 +46,17 @@ def bar_chart(
         x = left + i * slot + (slot - bar_w) / 2
         y = top + plot_h - h
         fill = "#b9c2cc" if incomplete else "#0d6efd"
-        tip = f"{name}: {exact(value)}" + (f" ({incomplete_note})" if incomplete else "")
+        unknown = bool(unknown_label) and incomplete and value == 0
+        shown = unknown_label if unknown else exact(value)
+        tip = f"{name}: {shown}" + (f" ({incomplete_note})" if incomplete else "")
         parts.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar_w:.1f}" height="{h:.1f}" fill="{fill}">'
             f"<title>{escape(tip)}</title></rect>"
         )
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{y - 4:.1f}" font-size="11" text-anchor="middle">'
-            f"{escape(short(value))}{' *' if incomplete else ''}</text>"
+            f"{escape(unknown_label if unknown else short(value))}{' *' if incomplete else ''}"
+            "</text>"
         )
         parts.append(
             f'<text x="{x + bar_w / 2:.1f}" y="{height - 8}" font-size="12" '

@@ -1,4 +1,5 @@
-"""The start page (what to watch: coming deadlines, filterable) and the timeline of agreements."""
+"""The start page (decisions first, then obligations due, then what is overdue, then every
+coming deadline, filterable) and the timeline of agreements."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from app.agreements.models import Agreement
 from app.agreements.services import termination_end, terms_of
 from app.agreements.views import as_of_from_request
 from app.core.query import int_param
-from app.deadlines import services
+from app.deadlines import services, startpage
 from app.deadlines.models import DEADLINE_KINDS
 from app.extensions import db
 from app.parties.models import Organisation, Person
@@ -48,7 +49,20 @@ def dashboard():
         "responsible_person_id": int_param("responsible_person_id"),
     }
     page = services.list_deadlines(
-        as_of, within_days=within, page=int_param("page") or 1, per_page=100, **filters
+        as_of,
+        within_days=within,
+        page=int_param("page") or 1,
+        per_page=100,
+        include_overdue=False,  # the overdue items are grouped in their own section
+        **filters,
+    )
+    sections = startpage.start_page(
+        as_of,
+        within,
+        board_id=filters["board_id"],
+        organisation_id=filters["organisation_id"],
+        responsible_person_id=filters["responsible_person_id"],
+        kinds=filters["kinds"],
     )
     organisations = db.session.execute(
         db.select(Organisation.id, Organisation.name).order_by(Organisation.name)
@@ -61,6 +75,7 @@ def dashboard():
         windows=WINDOWS,
         filters=filters,
         page=page,
+        sections=sections,
         organisations=organisations,
         people=people,
         boards=unit_choices("namnd"),

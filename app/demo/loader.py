@@ -174,6 +174,9 @@ def load_extras(by_seed: dict[str, Agreement], as_of: date, echo: Echo) -> None:
         echo("Ersättningar och kostnadsfördelning …")
         load_demo_finance(by_seed)
         db.session.flush()
+    echo("Uppfyllda skyldigheter tidigare år (demo) …")
+    fulfil_past_years(by_seed, as_of, echo)
+    db.session.flush()
     try:
         from app.deadlines.services import refresh_all
     except ImportError:
@@ -182,3 +185,46 @@ def load_extras(by_seed: dict[str, Agreement], as_of: date, echo: Echo) -> None:
         echo("Bevakningar …")
         refresh_all(as_of)
         db.session.flush()
+
+
+DEMO_FULFILMENT_NOTE = "Demo: uppfylld (exempeldata, inget verkligt underlag)"
+# How far back the demo marks obligations as met: the dashboard looks back a year for unmet
+# ones, so two years cover every occurrence it could show, whatever day the demo is loaded.
+DEMO_FULFILMENT_YEARS = 2
+
+
+def fulfil_past_years(by_seed: dict[str, Agreement], as_of: date, echo: Echo) -> int:
+    """Mark every occurrence of the seed agreements' obligations that fell due in a year
+    before ``as_of``'s as met on its due day, through the ordinary service (audited, marked as
+    demo data in the note), so the demo looks like a register in use whatever day it is loaded:
+    only this year's occurrences are left open. Idempotent (met occurrences are skipped).
+    Returns how many occurrences were marked."""
+    from app.agreements.lifecycle import obligation_due_dates, record_fulfilment
+    from app.agreements.services import last_day
+
+    first = date(as_of.year - DEMO_FULFILMENT_YEARS, 1, 1)
+    until = date(as_of.year - 1, 12, 31)
+    marked = 0
+    for agreement in by_seed.values():
+        if agreement.stage != "decided" or agreement.start_date is None:
+            continue
+        ends = last_day(agreement, as_of)
+        stop = min(until, ends) if ends is not None else until
+        start = max(first, agreement.start_date)
+        if stop < start:
+            continue
+        for obligation in agreement.obligations:
+            met = {f.due_date for f in obligation.fulfilments}
+            for due in obligation_due_dates(obligation, start, stop):
+                if due in met or due > as_of:
+                    continue
+                record_fulfilment(
+                    obligation,
+                    {"due_date": due, "met_on": due, "note": DEMO_FULFILMENT_NOTE},
+                    None,
+                    as_of,
+                )
+                marked += 1
+    if marked:
+        echo(f"    + {marked} tillfällen markerade som uppfyllda (demo)")
+    return marked

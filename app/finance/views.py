@@ -30,6 +30,7 @@ from app.core.forms import apply_errors
 from app.core.money import format_fte, format_percent, format_sek, plain_decimal
 from app.core.paging import ListPage
 from app.core.query import int_param
+from app.demo.notes import opi_entered_until
 from app.extensions import db
 from app.finance import exports, services
 from app.finance.forms import (
@@ -39,12 +40,14 @@ from app.finance.forms import (
     DeleteForm,
     MoneyChangeForm,
 )
+from app.finance.gaps import explain_gaps
 from app.finance.models import CompensationItem
 from app.finance.rules import LineResult
 from app.indexation.models import IndexSeries
 from app.parties.models import OrganisationUnit
 
 bp = Blueprint("finance", __name__, url_prefix="/finance")
+bp.add_app_template_global(opi_entered_until, "demo_opi_entered_until")
 
 
 # --------------------------------------------------------------------------------------------
@@ -348,6 +351,7 @@ def overview():
     year = _year_arg(as_of.year)
     filters = _filters()
     data = services.overview(year, **filters)
+    gaps = explain_gaps(data.rows)
     # Every agreement counts in the totals; the table shows them a page at a time.
     page = ListPage.of(data.rows, request.args.get("page", 1, type=int), per_page=100)
     per_year = services.totals_per_year(year - 5, year)
@@ -355,6 +359,7 @@ def overview():
         [(str(y), total, gap) for y, total, gap in per_year],
         _("Ersättning per år, alla avtal"),
         incomplete_note=_("indexvärde saknas för något avtal; det ingår inte i summan"),
+        unknown_label=_("okänt"),
     )
     boards = db.session.execute(
         db.select(OrganisationUnit)
@@ -364,6 +369,8 @@ def overview():
     return render_template(
         "finance/overview.html",
         data=data,
+        gaps=gaps,
+        demo_opi_until=opi_entered_until(),
         page=page,
         year=year,
         as_of=as_of,

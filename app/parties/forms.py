@@ -19,7 +19,9 @@ KIND_LABELS = {
 
 
 class OrganisationForm(FlaskForm):
-    name = StringField(_l("Namn"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Namn"), validators=[DataRequired(_l("Ange enhetens namn.")), Length(max=200)]
+    )
     kind = SelectField(_l("Typ"), choices=[(k, KIND_LABELS[k]) for k in ORGANISATION_KINDS])
     organisation_number = StringField(
         _l("Organisationsnummer"), validators=[Optional(), Length(max=20)]
@@ -36,7 +38,9 @@ class OrganisationForm(FlaskForm):
 
 
 class UnitForm(FlaskForm):
-    name = StringField(_l("Namn"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Namn"), validators=[DataRequired(_l("Ange enhetens namn.")), Length(max=200)]
+    )
     kind = SelectField(
         _l("Typ"), choices=[("namnd", _l("Nämnd")), ("forvaltning", _l("Förvaltning"))]
     )
@@ -44,7 +48,9 @@ class UnitForm(FlaskForm):
 
 
 class PersonForm(FlaskForm):
-    name = StringField(_l("Namn"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(
+        _l("Namn"), validators=[DataRequired(_l("Ange enhetens namn.")), Length(max=200)]
+    )
     title = StringField(_l("Titel"), validators=[Optional(), Length(max=200)])
     email = StringField(_l("E-post"), validators=[Optional(), Length(max=254)])
     phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=50)])

@@ -47,7 +47,10 @@ def new_organisation():
 
 @bp.route("/organisations/<int:org_id>")
 def organisation(org_id: int):
-    org = db.get_or_404(Organisation, org_id)
+    return _organisation_page(db.get_or_404(Organisation, org_id))
+
+
+def _organisation_page(org: Organisation, unit_form: UnitForm | None = None):
     from app.agreements.models import Agreement, AgreementParty
 
     agreements = (
@@ -73,7 +76,7 @@ def organisation(org_id: int):
         org=org,
         agreements=agreements,
         people=people,
-        unit_form=UnitForm(),
+        unit_form=unit_form or UnitForm(formdata=None),
     )
 
 
@@ -101,13 +104,14 @@ def add_unit(org_id: int):
         try:
             services.create_unit(org, form.name.data, form.kind.data)
         except ValidationError as exc:
-            flash(" ".join(exc.fields.values()) or exc.message, "danger")
+            db.session.rollback()
+            apply_errors(form, exc)
         else:
             db.session.commit()
             flash(_("%(name)s är tillagd.", name=form.name.data), "success")
-    else:
-        flash(_("Ange enhetens namn."), "danger")
-    return redirect(url_for("parties.organisation", org_id=org.id))
+            return redirect(url_for("parties.organisation", org_id=org.id))
+    # Beside the field, on the organisation's page as it was (nothing saved).
+    return _organisation_page(org, form), 422
 
 
 @bp.route("/people")

@@ -319,6 +319,12 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
     ).scalars()
     max_lead = max([*defaults, *(max(lead_days_for(raw)) for raw in overrides)])
     grace = int(_cfg("REMINDER_CATCHUP_DAYS", 31))
+    # A reminder is late only when a sweep should have sent it and none ran: the last sweep
+    # before this one was before its day. A deadline that is new (or a first sweep ever) is
+    # reminded of now, not "late".
+    previous_sweep = db.session.execute(
+        db.select(func.max(ReminderSweep.as_of)).where(ReminderSweep.as_of < as_of)
+    ).scalar()
 
     rows = db.session.execute(
         db.select(Deadline, Agreement.reminder_lead_days, Agreement.responsible_person_id)
@@ -424,7 +430,10 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
                             "business_day": deadline.business_day,
                             "due_on": due_on,
                             "planned_for": as_of,
-                            "late": status == "pending" and due_on < as_of,
+                            "late": status == "pending"
+                            and due_on < as_of
+                            and previous_sweep is not None
+                            and previous_sweep < due_on,
                             "digest": rec.digest and channel == "email",
                             "status": status,
                             "attempts": 0,

@@ -65,7 +65,16 @@ def inbox():
     if show == "open":
         stmt = stmt.where(Notification.done_at.is_(None))
     items = (
-        db.session.execute(stmt.order_by(Notification.created_at.desc()).limit(200)).scalars().all()
+        db.session.execute(
+            # The nearest deadline first (what has to be done soonest), undated ones last.
+            stmt.order_by(
+                Notification.deadline_date.is_(None),
+                Notification.deadline_date,
+                Notification.created_at.desc(),
+            ).limit(200)
+        )
+        .scalars()
+        .all()
     )
     return render_template("reminders/inbox.html", items=items, show=show)
 

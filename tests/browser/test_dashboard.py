@@ -1,4 +1,5 @@
-"""The start page in a real browser: coming deadlines of agreements created through services."""
+"""The start page in a real browser: decisions, obligations due, overdue items and every coming
+deadline of agreements created through services."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from tests.browser_support import browser, live_server, login_page, page  # noqa
 pytestmark = pytest.mark.browser
 
 
-def test_dashboard_lists_coming_deadlines_with_correct_dates(
+def test_start_page_shows_decisions_first_then_due_then_overdue(
     app,
     db,
     factory,
@@ -50,22 +51,35 @@ def test_dashboard_lists_coming_deadlines_with_correct_dates(
 
     login_page(page, live_server, user.username, "correct horse battery")
     page.goto(f"{live_server}/?as_of=2022-01-15&within=365")
+    # Decisions first: the last day for notice with what happens if nothing is done (its
+    # extension in the same window is the same decision, not a second row).
+    decisions = page.locator("#decisions tbody tr")
+    assert decisions.count() == 1
+    assert decisions.first.get_attribute("data-date") == "2022-06-30"
+    assert decisions.first.get_attribute("data-agreement") == str(seed_000.id)
+    assert "förlängs avtalet 24 månader till 2024-12-31" in decisions.first.inner_text()
+    assert decisions.first.get_by_role("link", name="Skriv beslutsförslag").is_visible()
+    # Then obligations due, then what is overdue (grouped), and the ended agreement nowhere.
+    assert [r.get_attribute("data-date") for r in page.locator("#due tbody tr").all()] == [
+        "2022-03-31"
+    ]
+    overdue = page.locator("#overdue li")
+    assert overdue.count() == 1
+    assert overdue.first.get_attribute("data-agreement") == str(seed_003.id)
+    assert "2021-03-31" in overdue.first.inner_text()
+    assert "Försenad" in overdue.first.inner_text()
     rows = page.locator("#deadlines tbody tr")
     assert [r.get_attribute("data-date") for r in rows.all()] == [
-        "2021-03-31",  # not met, so overdue
         "2022-03-31",
         "2022-06-30",
         "2023-01-01",
     ]
     assert [r.get_attribute("data-kind") for r in rows.all()] == [
         "obligation_due",
-        "obligation_due",
         "last_notice",
         "extension",
     ]
-    assert "table-danger" in (rows.first.get_attribute("class") or "")
-    assert "Försenad" in rows.first.inner_text()
-    assert "Avslutat" not in page.locator("#deadlines").inner_text()
+    assert "Avslutat" not in page.locator("main").inner_text()
 
     page.select_option("#kind", "last_notice")
     page.get_by_role("button", name="Visa").click()

@@ -55,7 +55,7 @@ def test_dashboard_filters_by_kind_board_party_and_responsible(client, login, fa
     assert f'data-agreement="{a.id}"' in html and f'data-agreement="{b.id}"' not in html
 
 
-def test_dashboard_marks_overdue_obligations(client, login, factory, db):
+def test_dashboard_lists_overdue_obligations_in_their_own_section(client, login, factory, db):
     from app.agreements import lifecycle
 
     login("reader")
@@ -73,7 +73,9 @@ def test_dashboard_marks_overdue_obligations(client, login, factory, db):
     )
     db.session.commit()
     html = client.get("/?as_of=2022-03-01&within=30").get_data(as_text=True)
-    assert "table-danger" in html and "Årsrapport till Länsstyrelsen" in html
+    overdue = html[html.index('id="overdue"') : html.index('id="all-deadlines"')]
+    assert "Årsrapport till Länsstyrelsen" in overdue and "2022-02-01" in overdue
+    assert "Försenad" in overdue
 
 
 def test_dashboard_uses_a_constant_number_of_queries(client, login, factory, db):

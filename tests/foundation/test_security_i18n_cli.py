@@ -198,12 +198,16 @@ def test_demo_load_loads_the_five_seeds_and_twice_changes_nothing(runner, db):
     insurance = next(o for o in uppdrag.obligations if o.days_before == 7)
     assert insurance.relative_to_label == "försäkringen går ut"
     # The insurance runs out 31 December; the certificate is due a week before: 24 December.
-    from app.agreements.lifecycle import open_occurrences
+    from app.agreements.lifecycle import obligation_due_dates, open_occurrences
 
-    assert open_occurrences(insurance, date(2026, 11, 23)) == [
-        date(2025, 12, 24),
-        date(2026, 12, 24),
+    assert obligation_due_dates(insurance, date(2026, 1, 1), date(2026, 12, 31)) == [
+        date(2026, 12, 24)
     ]
+    # A register in use: last year's certificate is recorded as met (demo data, marked so).
+    last_year = date.today().year - 1
+    met = {f.due_date: f for f in insurance.fulfilments}
+    assert date(last_year, 12, 24) in met and "Demo" in met[date(last_year, 12, 24)].note
+    assert all(d.year >= date.today().year for d in open_occurrences(insurance, date.today()))
     upphandling = next(a for a in by_title.values() if a.diarienummer == "Dnr son 2018/42")
     assert upphandling.stage == "procurement"
     assert upphandling.status == "procurement"

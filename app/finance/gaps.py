@@ -1,0 +1,99 @@
+"""What the finance figures of a year cannot include, in words: which agreements cannot be
+computed and why (an index value not entered, no statsbidrag rate, no compensation line),
+grouped so that one missing series is one sentence with its years and the page to enter them.
+
+``explain_gaps`` is pure (an ``Overview`` in, the explanations out); the pages render it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask_babel import gettext as _
+
+from app.finance.rules import MissingGrant, MissingValue, NoCompensation
+
+
+@dataclass
+class SeriesGap:
+    """One index series with the years whose value is missing, and the agreements it stops."""
+
+    series_code: str
+    years: list[int]
+    agreement_ids: list[int] = field(default_factory=list)
+
+
+@dataclass
+class AgreementGap:
+    agreement: Any
+    reasons: list[str]
+
+
+@dataclass
+class Gaps:
+    """Why some agreements are not in the year's sums (``complete`` of ``count`` are)."""
+
+    count: int
+    complete: int
+    series: list[SeriesGap]
+    grant_years: list[int]
+    agreements: list[AgreementGap]
+
+    @property
+    def nothing_computed(self) -> bool:
+        return self.count > 0 and self.complete == 0
+
+
+def explain_gaps(rows: list[Any]) -> Gaps:
+    """Group the missing facts of overview rows (``row.agreement``, ``row.result.missing``,
+    ``row.result.total``, ``row.result.net``)."""
+    series: dict[str, set[int]] = defaultdict(set)
+    series_agreements: dict[str, list[int]] = defaultdict(list)
+    grant_years: set[int] = set()
+    agreements: list[AgreementGap] = []
+    complete = 0
+    for row in rows:
+        r = row.result
+        if r.total is not None and r.net is not None:
+            complete += 1
+        if not r.missing:
+            continue
+        reasons: list[str] = []
+        by_code: dict[str, list[int]] = defaultdict(list)
+        for m in r.missing:
+            if isinstance(m, MissingValue):
+                by_code[m.series_code].append(m.year)
+                series[m.series_code].add(m.year)
+                if row.agreement.id not in series_agreements[m.series_code]:
+                    series_agreements[m.series_code].append(row.agreement.id)
+            elif isinstance(m, MissingGrant):
+                grant_years.add(m.year)
+                reasons.append(
+                    _("statsbidraget per årsarbetare för %(year)s är inte inlagt", year=m.year)
+                )
+            elif isinstance(m, NoCompensation):
+                reasons.append(_("ingen ersättning är registrerad"))
+            else:
+                reasons.append(str(getattr(m, "message", m)))
+        for code, years in sorted(by_code.items()):
+            reasons.insert(
+                0,
+                _(
+                    "indexvärdet för %(code)s saknas för %(years)s",
+                    code=code,
+                    years=", ".join(str(y) for y in sorted(set(years))),
+                ),
+            )
+        agreements.append(AgreementGap(row.agreement, reasons))
+    return Gaps(
+        count=len(rows),
+        complete=complete,
+        series=[
+            SeriesGap(code, sorted(years), series_agreements[code])
+            for code, years in sorted(series.items())
+        ],
+        grant_years=sorted(grant_years),
+        agreements=agreements,
+    )

@@ -1,0 +1,161 @@
+"""The start page's sections (app.deadlines.startpage): decisions first with what happens if
+nothing is done, obligations due, overdue items grouped, ended agreements' items apart."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import SimpleNamespace
+
+from app.agreements import lifecycle
+from app.deadlines import services, startpage
+
+
+def seed_000(factory, **kw):
+    return factory.agreement(
+        title="PO seed 000",
+        start_date=date(2008, 1, 1),
+        end_date=date(2010, 12, 31),
+        extension_months=24,
+        notice_period_months=6,
+        **kw,
+    )
+
+
+def quarterly(agreement, title="Kvartalsavstämning"):
+    return lifecycle.create_obligation(
+        agreement,
+        {"title": title, "recurrence": "quarterly", "due_month": 3, "due_day": 31},
+        None,
+        agreement.start_date,
+    )
+
+
+def test_a_last_day_for_notice_says_what_happens_if_nothing_is_done(factory, db):
+    a = seed_000(factory)
+    page = startpage.start_page(date(2022, 5, 1), 90)
+    [row] = page.decisions
+    assert (row.kind, row.date, row.agreement.id) == ("last_notice", date(2022, 6, 30), a.id)
+    assert row.business_day == date(2022, 6, 30)
+    assert (row.extends_on, row.next_end) == (date(2023, 1, 1), date(2024, 12, 31))
+    assert "förlängs avtalet 24 månader till 2024-12-31" in row.consequence
+
+
+def test_last_day_and_extension_of_one_period_make_one_decision(factory, db):
+    seed_000(factory)
+    page = startpage.start_page(date(2022, 5, 1), 365)
+    assert [(r.kind, r.date) for r in page.decisions] == [("last_notice", date(2022, 6, 30))]
+
+
+def test_an_extension_after_the_last_day_is_still_shown_with_its_consequence(factory, db):
+    seed_000(factory)
+    page = startpage.start_page(date(2022, 11, 1), 90)
+    [row] = page.decisions
+    assert (row.kind, row.date) == ("extension", date(2023, 1, 1))
+    assert "har passerat" in row.consequence and "2024-12-31" in row.consequence
+
+
+def test_a_recorded_notice_replaces_the_extension_by_the_end(factory, db):
+    a = seed_000(factory)
+    lifecycle.give_notice(
+        a,
+        {
+            "organisation_id": a.parties[0].organisation_id,
+            "received_date": date(2022, 6, 1),
+            "written": True,
+        },
+        None,
+        date(2022, 6, 1),
+    )
+    db.session.commit()
+    page = startpage.start_page(date(2022, 11, 1), 90)
+    [row] = page.decisions
+    assert (row.kind, row.date, row.notice_recorded) == ("term_end", date(2022, 12, 31), True)
+    assert "upphör 2022-12-31" in row.consequence
+
+
+def test_overdue_occurrences_of_one_obligation_are_one_row_with_their_dates(factory, db):
+    a = factory.agreement(start_date=date(2021, 1, 1), end_date=None, notice_period_months=12)
+    quarterly(a)
+    db.session.commit()
+    page = startpage.start_page(date(2022, 1, 15), 90)
+    [group] = page.overdue
+    assert group.kind == "obligation" and group.agreement.id == a.id
+    assert group.dates == [
+        date(2021, 3, 31),
+        date(2021, 6, 30),
+        date(2021, 9, 30),
+        date(2021, 12, 31),
+    ]
+    assert [r.date for r in page.due] == [date(2022, 3, 31)]
+
+
+def test_items_of_an_agreement_that_has_ended_are_not_overdue(factory, db):
+    a = factory.agreement(start_date=date(2021, 1, 1), end_date=date(2021, 12, 31))
+    quarterly(a)
+    db.session.commit()
+    page = startpage.start_page(date(2022, 2, 1), 90)
+    assert page.overdue == []
+    assert [g.dates for g in page.ended] == [
+        [date(2021, 3, 31), date(2021, 6, 30), date(2021, 9, 30), date(2021, 12, 31)]
+    ]
+
+
+def _row(kind, day, **kw):
+    base = {
+        "kind": kind,
+        "date": day,
+        "business_day": day,
+        "title": kw.pop("title", kind),
+        "agreement_id": None,
+        "obligation_id": None,
+        "series_code": None,
+        "year": None,
+    }
+    return SimpleNamespace(**{**base, **kw})
+
+
+def test_missing_index_values_are_one_row_per_series_with_their_years(factory, db):
+    running = factory.agreement(start_date=date(2021, 1, 1), end_date=None)
+    ended = factory.agreement(start_date=date(2019, 1, 1), end_date=date(2020, 12, 31))
+    rows = [
+        _row("index_missing", date(y, 1, 31), series_code="OPI", year=y) for y in (2024, 2025, 2026)
+    ] + [
+        _row("index_missing", date(2027, 1, 31), series_code="OPI", year=2027),
+        _row("index_missing", date(2020, 1, 31), series_code="LON", year=2020),
+    ]
+    concerned = {("OPI", y): (running.id,) for y in (2024, 2025, 2026, 2027)}
+    concerned[("LON", 2020)] = (ended.id,)
+    page = startpage.group_start_page(
+        rows,
+        date(2026, 11, 30),
+        date(2027, 2, 28),
+        {running.id: running, ended.id: ended},
+        lambda code, year: concerned[(code, year)],
+    )
+    assert [(g.series_code, g.years) for g in page.overdue] == [("OPI", [2024, 2025, 2026])]
+    # The coming year's value is due, not overdue; the ended agreement's gap is apart.
+    assert [(r.series_code, r.date) for r in page.due] == [("OPI", date(2027, 1, 31))]
+    assert [(g.series_code, g.years) for g in page.ended] == [("LON", [2020])]
+
+
+def test_the_sections_read_the_stored_rows_the_same_as_computed_ones(factory, db):
+    a = factory.agreement(start_date=date(2021, 1, 1), end_date=None, notice_period_months=12)
+    quarterly(a)
+    services.refresh_all(date(2022, 1, 15))
+    db.session.commit()
+    stored = startpage.start_page(date(2022, 1, 15), 90)
+    computed = startpage.start_page(date(2022, 1, 16), 90)
+    assert [g.dates for g in stored.overdue] == [g.dates for g in computed.overdue]
+
+
+def test_the_demo_loaded_today_has_only_this_years_obligations_open(app, db):
+    from app.demo.loader import load_demo, load_extras
+
+    today = date.today()
+    load_extras(load_demo(today), today, lambda _msg: None)
+    db.session.commit()
+    page = startpage.start_page(today, 90)
+    overdue_dates = [d for g in page.overdue for d in g.dates]
+    assert all(d.year == today.year for d in overdue_dates), overdue_dates
+    # The agreements that have ended (2019–2020, 2023–2024) have nothing overdue.
+    assert all(g.agreement is None or g.agreement.status != "ended" for g in page.overdue)
