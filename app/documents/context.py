@@ -363,7 +363,7 @@ def decision_facts(agreement: Agreement, decision: str, as_of: date) -> dict[str
     facts: dict[str, Any] = {}
     if agreement.start_date is None:
         return facts
-    terms = terms_of(agreement)
+    terms = terms_of(agreement, as_of)
     dates = dates_of(agreement, as_of)
     status = status_of(agreement, as_of)
     ended = dates is None or dates.ended
