@@ -119,6 +119,7 @@ def _compensation(value: Any, errors: dict[str, str]) -> tuple[dict[str, Any], l
                 "index_series": item.get("index_series") or None,
                 "first_adjusted_year": values["first_adjusted_year"],
                 "rounding": values["rounding"],
+                "fte_basis": str(values["fte_basis"]) if values["fte_basis"] else None,
             }
         )
     return {"from_year": from_year, "items": kept}, created

@@ -24,7 +24,7 @@ from app.agreements.models import (
     AuditEntry,
     Termination,
 )
-from app.agreements.terms import Change, Timeline, segments, single
+from app.agreements.terms import Change, Timeline, first_year_counted, segments, single
 from app.core.errors import ConflictError, ValidationError
 from app.db import utcnow
 from app.extensions import db
@@ -95,6 +95,24 @@ def change_of(amendment: Any) -> Change:
     if isinstance(changes.get("end_date"), str):
         changes["end_date"] = date.fromisoformat(changes["end_date"])
     return Change(amendment.effective_date, changes, amendment.id)
+
+
+def fte_changes(agreement: Any) -> tuple[tuple[int, Decimal | None], ...]:
+    """(first year counted, FTE) for each amendment not withdrawn that sets the FTE, in order
+    of its day: with :func:`app.agreements.terms.value_in_year`, the FTE of any year."""
+    found = []
+    for amendment in getattr(agreement, "amendments", ()):
+        changes = amendment.changes or {}
+        if getattr(amendment, "withdrawn_at", None) is not None or "fte" not in changes:
+            continue
+        value = changes["fte"]
+        found.append(
+            (
+                first_year_counted(amendment.effective_date, agreement.start_date),
+                None if value is None else Decimal(str(value)),
+            )
+        )
+    return tuple(found)
 
 
 def fields_on(agreement: Agreement, as_of: date | None) -> dict[str, Any]:
