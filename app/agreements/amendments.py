@@ -217,6 +217,11 @@ def add_amendment(agreement: Agreement, data: dict[str, Any], user, as_of: date)
         )
     errors: dict[str, str] = {}
     effective = _date(data.get("effective_date"), "effective_date", errors, required=True)
+    if effective is not None and effective < agreement.start_date:
+        errors["effective_date"] = _(
+            "Ett tilläggsavtal kan inte gälla från före avtalets start (%(day)s).",
+            day=agreement.start_date.isoformat(),
+        )
     signed = _date(data.get("signed_date"), "signed_date", errors, required=False)
     diarienummer = (data.get("diarienummer") or "").strip() or None
     if diarienummer and len(diarienummer) > 100:
@@ -370,6 +375,17 @@ def describe(amendment: Amendment) -> str:
     return "; ".join(parts)
 
 
+def _named(parties: list[tuple[int, str]]) -> list[tuple[str, str]]:
+    names = dict(
+        db.session.execute(
+            db.select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_([org_id for org_id, _role in parties])
+            )
+        ).all()
+    )
+    return [(names.get(org_id, str(org_id)), role) for org_id, role in parties]
+
+
 def before_after(agreement: Agreement, amendment: Amendment) -> list[dict[str, Any]]:
     """What the amendment changed: each named field's value the day before it took effect
     and on that day (for the history list's before/after)."""
@@ -390,8 +406,16 @@ def before_after(agreement: Agreement, amendment: Amendment) -> list[dict[str, A
                 period = rules.period_containing(before_terms, day)
                 before = period.end if period else before
             rows.append({"field": name, "before": before, "after": getattr(after_terms, name)})
-        elif name in ("fte", "parties"):
+        elif name == "fte":
             rows.append({"field": name, "before": before_fields[name], "after": after_fields[name]})
+        elif name == "parties":
+            rows.append(
+                {
+                    "field": name,
+                    "before": _named(before_fields[name]),
+                    "after": _named(after_fields[name]),
+                }
+            )
         else:
             rows.append({"field": name, "before": None, "after": amendment.changes[name]})
     return rows
