@@ -24,7 +24,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.agreements import rules
 from app.agreements.models import Agreement
-from app.agreements.services import dates_of, status_of, termination_on, terms_of
+from app.agreements.services import dates_of, last_day, status_of, termination_on, terms_of
 from app.core.dates import add_months, date_out_of_range
 from app.core.errors import DomainError, ValidationError
 from app.core.money import format_sek
@@ -520,10 +520,11 @@ def build_context(
     parties_text = join_names(parties) or own_org.name
     indef, definite, pronoun = _KIND_PHRASES[agreement.kind]
     person = agreement.responsible_person
+    in_force = terms_of(agreement, as_of) if agreement.start_date else agreement
     notice = (
-        f"{agreement.notice_period_months} månader"
-        if agreement.notice_period_months
-        else f"{agreement.notice_period_days} dagar"
+        f"{in_force.notice_period_months} månader"
+        if in_force.notice_period_months
+        else f"{in_force.notice_period_days} dagar"
     )
 
     def text(name: str, default: str) -> str:
@@ -616,6 +617,11 @@ def build_context(
             f"{_cap(indef)} med {parties_text} avseende {verksamhet} {span}. "
             f"{_cap(definite)} anger parternas respektive insatser och ansvarsområden."
         )
+        if (before := agreement.predecessor) is not None:
+            # A successor refers to the agreement it renews (DOMAIN.md, Successors).
+            ran = f" ({iso(before.start_date)}–{iso(last_day(before)) or 'tills vidare'})"
+            dnr = f", {before.diarienummer}" if before.diarienummer else ""
+            arendet += f" Avtalet ersätter {before.title}{dnr}{ran if before.start_date else ''}."
         samrad = f"Ärendet har beretts av {forvaltning or namnd} i samråd med {parties_text}."
     else:  # upphandling
         title = f"Upphandling av {verksamhet}"
