@@ -217,7 +217,7 @@ def lifecycle_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterabl
                 yield from make(
                     "extension",
                     period.end + ONE_DAY,
-                    titles["extension" if agreement.extension_months else "continuation"] % name,
+                    titles["extension" if terms.extension_months else "continuation"] % name,
                 )
             else:
                 yield from make("term_end", period.end, titles["term_end"] % name)

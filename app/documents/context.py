@@ -654,6 +654,12 @@ def build_context(
         history.append(
             f"Avtalet har förlängts automatiskt; nuvarande period löper till och med {period_end}."
         )
+    for amendment in agreement.amendments:
+        if amendment.withdrawn_at is None and amendment.effective_date <= as_of:
+            dnr = f" ({amendment.diarienummer})" if amendment.diarienummer else ""
+            history.append(
+                f"Avtalet ändrades genom tilläggsavtal{dnr} från {iso(amendment.effective_date)}."
+            )
     for when, code in earlier_drafts or []:
         if when <= as_of:
             history.append(
@@ -688,7 +694,7 @@ def build_context(
         "parter": parties,
         "parter_text": parties_text,
         "avtal_sedan": since,
-        "avtal_slut": iso(agreement.end_date) if agreement.end_date else "tills vidare",
+        "avtal_slut": iso(in_force.end_date) if in_force.end_date else "tills vidare",
         "period_start": period_start,
         "period_slut": period_end,
         "sista_dag_uppsagning": deadline,

@@ -54,4 +54,6 @@ def test_an_uppsagning_draft_states_the_notice_period_in_force_that_day(seed000,
     before, _ = render_draft(agreement, "uppsagning", date(2025, 12, 1), None, None)
     after, _ = render_draft(agreement, "uppsagning", date(2026, 2, 1), None, None)
     assert "6 månader" in document_text(before)
+    assert "tilläggsavtal" not in document_text(before)
     assert "9 månader" in document_text(after)
+    assert "Avtalet ändrades genom tilläggsavtal från 2026-01-01." in document_text(after)
