@@ -86,7 +86,15 @@ def terms_of(agreement: Any, as_of: date | None = None) -> rules.Terms:
     """The terms in force on ``as_of`` (None: the latest, as the record stands)."""
     if not getattr(agreement, "amendments", None):
         return rules.Terms(**{f: getattr(agreement, f) for f in TERM_FIELDS})
-    return timeline_of(agreement).on(as_of)
+    if isinstance(agreement, Agreement):
+        return timeline_of(agreement).on(as_of)
+    # Rows read as columns (the deadline refresh, lists) are read-only snapshots: their
+    # timeline is worked out once, however many readings ask for it.
+    timeline = getattr(agreement, "_timeline", None)
+    if timeline is None:
+        timeline = timeline_of(agreement)
+        agreement._timeline = timeline
+    return timeline.on(as_of)
 
 
 def change_of(amendment: Any) -> Change:
