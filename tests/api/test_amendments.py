@@ -9,18 +9,21 @@ from tests.api.test_lifecycle import post_agreement
 
 
 def fixed_2020_2022(api_client, factory, **fields):
+    terms = {
+        "kind": "overenskommelse",
+        "title": "PO 2020–2022",
+        "start_date": "2020-01-01",
+        "end_date": "2022-12-31",
+        "notice_period_months": 6,
+        "fte": "2.0",
+        **fields,
+    }
     return post_agreement(
         api_client,
         factory.organisation(),
         factory.organisation(),
         roles=("bestallare", "utforare"),
-        kind="overenskommelse",
-        title="PO 2020–2022",
-        start_date="2020-01-01",
-        end_date="2022-12-31",
-        notice_period_months=6,
-        fte="2.0",
-        **fields,
+        **terms,
     )
 
 
@@ -235,3 +238,47 @@ def test_an_edit_that_would_break_an_amendment_is_refused(api, factory):
         f"/agreements/{a['id']}", {"version": current["version"], "start_date": "2022-06-01"}
     )
     assert response.status_code == 422
+
+
+def test_an_amendments_compensation_replaces_the_earlier_lines_from_its_year(api, factory):
+    editor = api("editor")
+    a = fixed_2020_2022(editor, factory, end_date="2025-12-31")
+    item = {"label": "Ersättning", "amount": "100000", "price_level_year": 2020}
+    assert editor.post(f"/agreements/{a['id']}/compensation-items", item).status_code == 201
+    response = editor.post(
+        f"/agreements/{a['id']}/amendments",
+        {
+            "effective_date": "2023-01-01",
+            "changes": {
+                "fte": "3.0",
+                "compensation": {
+                    "from_year": 2023,
+                    "items": [
+                        {"label": "Ersättning", "amount": "150000", "price_level_year": 2023},
+                        {"label": "Lokal", "amount": "20000", "price_level_year": 2023},
+                    ],
+                },
+            },
+        },
+    )
+    assert response.status_code == 201, response.json
+    years = editor.get(f"/agreements/{a['id']}/compensation?from_year=2022&to_year=2024").json
+    totals = {y["year"]: y["total"] for y in years["years"]}
+    assert totals == {2022: "100000.00", 2023: "170000.00", 2024: "170000.00"}
+    overview = editor.get("/finance/compensation?year=2022").json
+    assert "100000.00" in str(overview)
+
+
+def test_a_bad_compensation_line_is_refused_naming_it(api, factory, db):
+    editor = api("editor")
+    a = fixed_2020_2022(editor, factory)
+    response = editor.post(
+        f"/agreements/{a['id']}/amendments",
+        {
+            "effective_date": "2022-01-01",
+            "changes": {"compensation": {"from_year": 2022, "items": [{"label": "X"}]}},
+        },
+    )
+    assert response.status_code == 422
+    assert any(k.startswith("compensation.items.0.") for k in response.json["error"]["fields"])
+    assert db.session.query(Amendment).count() == 0
