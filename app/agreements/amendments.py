@@ -234,7 +234,11 @@ def add_amendment(agreement: Agreement, data: dict[str, Any], user, as_of: date)
     attachment_id = data.get("attachment_id")
     if attachment_id is not None:
         attachment = (
-            db.session.get(Attachment, attachment_id) if isinstance(attachment_id, int) else None
+            db.session.get(Attachment, attachment_id)
+            if isinstance(attachment_id, int)
+            and not isinstance(attachment_id, bool)
+            and 0 < attachment_id <= MAX_INT
+            else None
         )
         if attachment is None or attachment.agreement_id != agreement.id:
             errors["attachment_id"] = _("Bilagan finns inte bland avtalets bilagor.")
