@@ -19,7 +19,7 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -292,7 +292,11 @@ def fill(n: int, echo: bool = True) -> tuple[int, int, str]:
                 "created_at": now,
             }
         )
+    amendments = _amendments(agreements)
     _bulk(Agreement, agreements, "agreements", echo)
+    from app.agreements.models import Amendment
+
+    _bulk(Amendment, amendments, "amendments", echo)
     _bulk(AgreementParty, parties, "agreement parties", echo)
     _bulk(Obligation, obligations, "obligations", echo)
 
@@ -345,6 +349,81 @@ def fill(n: int, echo: bool = True) -> tuple[int, int, str]:
             )
     db.session.commit()
     return max(1, n // 2), extendable or 1, token
+
+
+def _amendments(agreements: list[dict]) -> list[dict]:
+    """1–3 tilläggsavtal on every fifth agreement (a later end, another notice period or
+    extension, more FTE), each valid on the terms before it; the agreement's stored status is
+    the one of its amended terms. Its own random stream, so the rest of the data is as before."""
+    from app.agreements import rules
+    from app.agreements.terms import Change, segments
+    from app.core.dates import add_months
+    from app.db import utcnow
+
+    rnd = random.Random(1313)
+    now = utcnow()
+    rows: list[dict] = []
+    for row in agreements[4::5]:
+        terms = rules.Terms(**{f: row.get(f) for f in _TERM_COLUMNS})
+        last = rules.final_end(terms) or date(2026, 12, 31)
+        changes: list[Change] = []
+        day = row["start_date"]
+        for _ in range(rnd.randint(1, 3)):
+            day = day + timedelta(days=rnd.randint(60, 900))
+            if day > min(last, date(2026, 12, 31)):
+                break
+            choice = rnd.choice(("end", "notice", "extension", "fte"))
+            current = segments(terms, changes).on(day)
+            period = rules.period_containing(current, day)
+            if choice == "end" and period is not None and period.end is not None:
+                change = {"end_date": add_months(period.end, 12).isoformat()}
+            elif choice == "extension" and current.extension_months:
+                change = {"extension_months": rnd.choice((12, 24, 36))}
+            elif choice == "fte":
+                change = {"fte": str(Decimal(rnd.randint(1, 9)))}
+            else:
+                change = {"notice_period_months": rnd.choice((3, 6, 9))}
+            try:
+                timeline = segments(terms, [*changes, Change(day, _as_dates(change), len(rows))])
+            except rules.RuleViolation:
+                continue
+            changes.append(Change(day, _as_dates(change), len(rows)))
+            last = rules.final_end(timeline.on(day)) or date(2026, 12, 31)
+            rows.append(
+                {
+                    "agreement_id": row["id"],
+                    "effective_date": day,
+                    "signed_date": day - timedelta(days=14),
+                    "diarienummer": f"TA {day.year}/{row['id']}",
+                    "description": "Tilläggsavtal (benchmark)",
+                    "changes": change,
+                    "created_at": now,
+                }
+            )
+        if changes:
+            row["status"] = rules.lifecycle_status(
+                segments(terms, changes).on(AS_OF), AS_OF, "decided", None
+            )
+    return rows
+
+
+def _as_dates(change: dict) -> dict:
+    if isinstance(change.get("end_date"), str):
+        return {**change, "end_date": date.fromisoformat(change["end_date"])}
+    return change
+
+
+_TERM_COLUMNS = (
+    "start_date",
+    "end_date",
+    "notice_period_months",
+    "notice_period_days",
+    "notice_must_be_written",
+    "notice_ends_at_month_end",
+    "extension_months",
+    "max_extensions",
+    "continues_open_ended",
+)
 
 
 def prepare(n: int, database_url: str | None, echo: bool = True, reset: bool = False) -> Context:

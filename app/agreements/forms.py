@@ -18,6 +18,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from app.agreements.models import AGREEMENT_KINDS, PARTY_ROLES, STAGES
 from app.core.forms import DATE_HINT, FlaskForm
@@ -66,6 +67,8 @@ class PartyForm(Form):
 
 class AgreementForm(FlaskForm):
     version = HiddenField()
+    # The agreement this one renews ("Skapa efterföljande avtal"); kept as it is on edits.
+    predecessor_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     kind = SelectField(_l("Avtalstyp"), choices=[(k, KIND_LABELS[k]) for k in AGREEMENT_KINDS])
     title = StringField(_l("Rubrik"), validators=[DataRequired(), Length(max=300)])
     diarienummer = StringField(_l("Diarienummer"), validators=[Optional(), Length(max=100)])

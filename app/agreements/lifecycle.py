@@ -129,7 +129,7 @@ def give_notice(agreement: Agreement, data: dict[str, Any], user, as_of: date) -
         )
     written = bool(data.get("written"))
     try:
-        outcome = rules.termination_effective_end(terms_of(agreement), received, written)
+        outcome = rules.termination_effective_end(terms_of(agreement, received), received, written)
     except rules.RuleViolation as exc:
         raise ValidationError(
             exc.message, {exc.field or "received_date": exc.message}, exc.code

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     Date,
@@ -100,6 +101,10 @@ class Agreement(db.Model):
     reminder_lead_days: Mapped[str | None] = mapped_column(String(100))
 
     responsible_person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    # The agreement this one renews (a new överenskommelse, a new IOP period): one chain.
+    predecessor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agreements.id", ondelete="SET NULL"), index=True
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow, onupdate=utcnow)
@@ -126,6 +131,17 @@ class Agreement(db.Model):
     )
     audit_entries: Mapped[list[AuditEntry]] = relationship(
         back_populates="agreement", cascade="all, delete-orphan", order_by="AuditEntry.id.desc()"
+    )
+    amendments: Mapped[list[Amendment]] = relationship(
+        back_populates="agreement",
+        cascade="all, delete-orphan",
+        order_by="(Amendment.effective_date, Amendment.id)",
+    )
+    predecessor: Mapped[Agreement | None] = relationship(
+        remote_side=[id], foreign_keys=[predecessor_id], back_populates="successors"
+    )
+    successors: Mapped[list[Agreement]] = relationship(
+        foreign_keys=[predecessor_id], back_populates="predecessor", order_by="Agreement.id"
     )
 
     # SQLAlchemy raises StaleDataError if two transactions update the same version: the
@@ -210,6 +226,40 @@ class Termination(db.Model):
     agreement: Mapped[Agreement] = relationship(back_populates="terminations")
     organisation = relationship("Organisation", foreign_keys=[organisation_id])
     addressed_to = relationship("Organisation", foreign_keys=[addressed_to_id])
+    attachment = relationship("Attachment")
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    withdrawn_by = relationship("User", foreign_keys=[withdrawn_by_id])
+
+
+class Amendment(db.Model):
+    """A tilläggsavtal: what changes in the agreement from ``effective_date`` on.
+
+    ``changes`` holds only the fields it names (JSON: dates as ``YYYY-MM-DD``, FTE as a string,
+    ``parties`` as ``[{organisation_id, role}]``, ``compensation`` as ``{from_year, items}``);
+    the terms in force on a day are read through ``app.agreements.terms``. A withdrawn
+    amendment counts on no day.
+    """
+
+    __tablename__ = "amendments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
+    effective_date: Mapped[date] = mapped_column(Date)
+    signed_date: Mapped[date | None] = mapped_column(Date)
+    diarienummer: Mapped[str | None] = mapped_column(String(100))
+    description: Mapped[str | None] = mapped_column(Text)
+    changes: Mapped[dict] = mapped_column(JSON, default=dict)
+    attachment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("attachments.id", ondelete="SET NULL")
+    )
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(AwareDateTime())
+    withdrawn_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    agreement: Mapped[Agreement] = relationship(back_populates="amendments")
     attachment = relationship("Attachment")
     created_by = relationship("User", foreign_keys=[created_by_id])
     withdrawn_by = relationship("User", foreign_keys=[withdrawn_by_id])

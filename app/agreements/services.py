@@ -21,9 +21,11 @@ from app.agreements.models import (
     STAGES,
     Agreement,
     AgreementParty,
+    Amendment,
     AuditEntry,
     Termination,
 )
+from app.agreements.terms import Change, Timeline, first_year_counted, segments, single
 from app.core.errors import ConflictError, ValidationError
 from app.db import utcnow
 from app.extensions import db
@@ -59,12 +61,88 @@ FIELDS = (
     "invoicing_party_id",
     "reminder_lead_days",
     "responsible_person_id",
+    "predecessor_id",
 )
 BOOL_FIELDS = {"notice_must_be_written", "notice_ends_at_month_end", "continues_open_ended"}
 
 
-def terms_of(agreement: Agreement) -> rules.Terms:
-    return rules.Terms(**{f: getattr(agreement, f) for f in TERM_FIELDS})
+def timeline_of(agreement: Any, as_of: date | None = None) -> Timeline:
+    """The agreement's terms over its life: its own terms and its amendments not withdrawn
+    (``app.agreements.terms``), those taking effect by ``as_of`` where one is given. Works on an
+    Agreement and on rows read as columns that carry ``amendments`` (see
+    :func:`live_amendments`); without them, the terms are the record's."""
+    original = rules.Terms(**{f: getattr(agreement, f) for f in TERM_FIELDS})
+    values = {"fte": getattr(agreement, "fte", None)}
+    live = [
+        a
+        for a in getattr(agreement, "amendments", ())
+        if getattr(a, "withdrawn_at", None) is None and (as_of is None or a.effective_date <= as_of)
+    ]
+    if not live:
+        return single(original, values)
+    return segments(original, [change_of(a) for a in live], values)
+
+
+def terms_of(agreement: Any, as_of: date | None = None) -> rules.Terms:
+    """The terms in force on ``as_of`` (None: the latest, as the record stands)."""
+    if not getattr(agreement, "amendments", None):
+        return rules.Terms(**{f: getattr(agreement, f) for f in TERM_FIELDS})
+    if isinstance(agreement, Agreement):
+        return timeline_of(agreement).on(as_of)
+    # Rows read as columns (the deadline refresh, lists) are read-only snapshots: their
+    # timeline is worked out once, however many readings ask for it.
+    timeline = getattr(agreement, "_timeline", None)
+    if timeline is None:
+        timeline = timeline_of(agreement)
+        agreement._timeline = timeline
+    return timeline.on(as_of)
+
+
+def change_of(amendment: Any) -> Change:
+    """An amendment record as the rules see it: its JSON changes with dates as dates."""
+    changes = dict(amendment.changes or {})
+    if isinstance(changes.get("end_date"), str):
+        changes["end_date"] = date.fromisoformat(changes["end_date"])
+    return Change(amendment.effective_date, changes, amendment.id)
+
+
+def fte_changes(agreement: Any) -> tuple[tuple[int, Decimal | None], ...]:
+    """(first year counted, FTE) for each amendment not withdrawn that sets the FTE, in order
+    of its day: with :func:`app.agreements.terms.value_in_year`, the FTE of any year."""
+    found = []
+    for amendment in getattr(agreement, "amendments", ()):
+        changes = amendment.changes or {}
+        if getattr(amendment, "withdrawn_at", None) is not None or "fte" not in changes:
+            continue
+        value = changes["fte"]
+        found.append(
+            (
+                first_year_counted(amendment.effective_date, agreement.start_date),
+                None if value is None else Decimal(str(value)),
+            )
+        )
+    return tuple(found)
+
+
+def fields_on(agreement: Agreement, as_of: date | None) -> dict[str, Any]:
+    """The fields of the agreement in force on ``as_of`` beyond the dates: ``fte`` and
+    ``parties`` (as ``[(organisation_id, role)]``), and ``amendment``, the latest amendment
+    in force then (None: the original terms)."""
+    fte = agreement.fte
+    parties = [(p.organisation_id, p.role) for p in agreement.parties]
+    latest = None
+    for amendment in agreement.amendments:
+        if amendment.withdrawn_at is not None:
+            continue
+        if as_of is not None and amendment.effective_date > as_of:
+            break
+        latest = amendment
+        changes = amendment.changes or {}
+        if "fte" in changes:
+            fte = None if changes["fte"] is None else Decimal(str(changes["fte"]))
+        if "parties" in changes:
+            parties = [(p["organisation_id"], p["role"]) for p in changes["parties"]]
+    return {"fte": fte, "parties": parties, "amendment": latest}
 
 
 def termination_on(agreement: Any, as_of: date | None) -> Any:
@@ -91,21 +169,23 @@ def last_day(agreement: Any, as_of: date | None = None) -> date | None:
     vidare) or has no dates yet."""
     if agreement.start_date is None:
         return None
-    return termination_end(agreement, as_of) or rules.final_end(terms_of(agreement))
+    return termination_end(agreement, as_of) or rules.final_end(terms_of(agreement, as_of))
 
 
 def status_of(agreement: Agreement, as_of: date) -> str:
     if agreement.start_date is None:
         return "archived" if agreement.stage == "archived" else agreement.stage
     return rules.lifecycle_status(
-        terms_of(agreement), as_of, agreement.stage, termination_end(agreement, as_of)
+        terms_of(agreement, as_of), as_of, agreement.stage, termination_end(agreement, as_of)
     )
 
 
 def dates_of(agreement: Agreement, as_of: date) -> rules.AgreementDates | None:
     if agreement.start_date is None:
         return None
-    return rules.agreement_dates(terms_of(agreement), as_of, termination_end(agreement, as_of))
+    return rules.agreement_dates(
+        terms_of(agreement, as_of), as_of, termination_end(agreement, as_of)
+    )
 
 
 def _clean(value: Any) -> Any:
@@ -189,6 +269,10 @@ def _validate(
         errors["responsible_person_id"] = _(
             "Personen %(id)s finns inte.", id=values["responsible_person_id"]
         )
+    if values["predecessor_id"] is not None and (
+        message := _predecessor_error(agreement, values["predecessor_id"])
+    ):
+        errors["predecessor_id"] = message
     if (
         values["invoicing_party_id"] is not None
         and db.session.get(Organisation, values["invoicing_party_id"]) is None
@@ -236,6 +320,41 @@ def _validate(
         if missing:
             errors["watcher_ids"] = _("Personerna %(ids)s finns inte.", ids=", ".join(missing))
     return errors
+
+
+def _predecessor_error(agreement: Agreement, predecessor_id: int) -> str | None:
+    """Why ``predecessor_id`` cannot be this agreement's predecessor (None: it can)."""
+    chain = db.session.get(Agreement, predecessor_id)
+    if chain is None:
+        return _("Avtalet %(id)s finns inte.", id=predecessor_id)
+    seen = set()
+    while chain is not None and chain.id not in seen:
+        if agreement.id is not None and chain.id == agreement.id:
+            return _("Ett avtal kan inte föregås av sig självt eller av sina efterföljare.")
+        seen.add(chain.id)
+        chain = chain.predecessor
+    return None
+
+
+def chain_of(agreement: Agreement) -> tuple[list[Agreement], list[Agreement]]:
+    """The agreements before this one (oldest first) and after it (in order of renewal)."""
+    before: list[Agreement] = []
+    seen = {agreement.id}
+    current = agreement.predecessor
+    while current is not None and current.id not in seen:
+        before.insert(0, current)
+        seen.add(current.id)
+        current = current.predecessor
+    after: list[Agreement] = []
+    queue = list(agreement.successors)
+    while queue:
+        current = queue.pop(0)
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        after.append(current)
+        queue.extend(current.successors)
+    return before, after
 
 
 def _describe(value: Any) -> str | None:
@@ -389,7 +508,7 @@ def _recheck_notice(agreement: Agreement, user) -> None:
         return
     try:
         outcome = rules.termination_effective_end(
-            terms_of(agreement), notice.received_date, notice.written
+            terms_of(agreement, notice.received_date), notice.received_date, notice.written
         )
     except rules.RuleViolation as exc:
         message = _(
@@ -412,11 +531,33 @@ def _recheck_notice(agreement: Agreement, user) -> None:
         notice.late = outcome.late
 
 
+def _check_amendments_fit(agreement: Agreement) -> None:
+    """A correction of the record must leave its amendments applicable (an amendment from
+    before a later start date, say, is refused with the field named)."""
+    with db.session.no_autoflush:
+        live = [a for a in agreement.amendments if a.withdrawn_at is None]
+    if not live or agreement.start_date is None:
+        return
+    try:
+        timeline_of(agreement)
+    except rules.RuleViolation as exc:
+        message = _(
+            "Ändringen går inte ihop med ett tilläggsavtal från %(day)s: %(why)s",
+            day=live[0].effective_date.isoformat()
+            if exc.key is None
+            else next((a.effective_date.isoformat() for a in live if a.id == exc.key), ""),
+            why=exc.message,
+        )
+        field = exc.field if exc.field in FIELDS else "start_date"
+        raise ValidationError(message, {field: message}, "amendment_conflict") from exc
+
+
 def update_agreement(
     agreement: Agreement, data: dict[str, Any], user, expected_version: Any, as_of: date
 ) -> Agreement:
     check_version(agreement, expected_version)
     if _apply(agreement, data, user, creating=False):
+        _check_amendments_fit(agreement)
         _recheck_notice(agreement, user)
         touch(agreement)
     agreement.status = status_of(agreement, as_of)
@@ -459,14 +600,38 @@ def live_notices() -> dict[int, list[SimpleNamespace]]:
     return notices
 
 
+def live_amendments(agreement_ids: Any = None) -> dict[int, list[SimpleNamespace]]:
+    """agreement id → its amendments not withdrawn, in order of their day (``effective_date``,
+    ``changes``, ``id``), in one query: what :func:`timeline_of` reads of agreements loaded
+    as plain columns."""
+    found: dict[int, list[SimpleNamespace]] = defaultdict(list)
+    stmt = (
+        db.select(Amendment.agreement_id, Amendment.effective_date, Amendment.changes, Amendment.id)
+        .where(Amendment.withdrawn_at.is_(None))
+        .order_by(Amendment.effective_date, Amendment.id)
+    )
+    if agreement_ids is not None:
+        stmt = stmt.where(Amendment.agreement_id.in_(list(agreement_ids)))
+    for agreement_id, effective, changes, amendment_id in db.session.execute(stmt):
+        found[agreement_id].append(
+            SimpleNamespace(effective_date=effective, changes=changes, id=amendment_id)
+        )
+    return found
+
+
 def _ids_with_status(status: str, as_of: date) -> list[int]:
     """Ids of the agreements whose status as of ``as_of`` is ``status``, worked out from the
     terms and notices read as plain columns (two queries, whatever the number of agreements)."""
     notices = live_notices()
+    amendments = live_amendments()
     columns = [Agreement.id, Agreement.stage, *(getattr(Agreement, f) for f in TERM_FIELDS)]
     ids = []
     for row in db.session.execute(db.select(*columns)):
-        facts = SimpleNamespace(**row._asdict(), terminations=notices.get(row.id, []))
+        facts = SimpleNamespace(
+            **row._asdict(),
+            terminations=notices.get(row.id, []),
+            amendments=amendments.get(row.id, []),
+        )
         if status_of(facts, as_of) == status:
             ids.append(row.id)
     return ids

@@ -177,14 +177,30 @@ def amend(terms: Terms, effective: date, changes: Mapping[str, Any]) -> Terms:
         values["notice_period_months"] = None
 
     done = period.number if period.number > 0 else 0
-    if "max_extensions" not in changes:
-        if values["extension_months"] is None:
-            values["max_extensions"] = None
-        elif terms.max_extensions is not None and terms.extension_months is not None:
-            values["max_extensions"] = max(terms.max_extensions - done, 0)
-    offset = terms.period_offset + (1 if period.is_continuation else done)
+    # Periods are counted anew from the day after the period containing D only where the
+    # amendment changes the end or how the agreement goes on; otherwise they keep their days
+    # (an amendment of the notice period alone moves no period).
+    rebase = "end_date" in changes or any(
+        name in changes and changes[name] != getattr(terms, name)
+        for name in ("extension_months", "continues_open_ended")
+    )
+    if not rebase:
+        done_before = 0
+        start, offset = terms.start_date, terms.period_offset
+        end = terms.end_date
+    else:
+        done_before = done
+        start = period.start
+        offset = terms.period_offset + (1 if period.is_continuation else done)
+    if "max_extensions" not in changes and values["extension_months"] is None:
+        values["max_extensions"] = None
+    elif "max_extensions" in changes:
+        if changes["max_extensions"] is not None:
+            values["max_extensions"] = changes["max_extensions"] + done - done_before
+    elif terms.max_extensions is not None and terms.extension_months is not None:
+        values["max_extensions"] = max(terms.max_extensions - done_before, 0)
     values["end_date"] = end
-    amended = Terms(start_date=period.start, period_offset=offset, **values)
+    amended = Terms(start_date=start, period_offset=offset, **values)
     errors = validate_terms(amended)
     if errors:
         name, message = next(iter(errors.items()))
@@ -243,4 +259,32 @@ def compensation_years(
     return answer
 
 
-__all__ += ["CONTINUATION", "Segment", "compensation_years", "single"]
+def first_year_counted(effective: date, start: date) -> int:
+    """The first year whose yearly figures (statsbidrag per FTE) use what an amendment from
+    ``effective`` sets: a year reads the terms in force on its first day (or the agreement's
+    start), so an amendment during a year counts from the next."""
+    return (
+        effective.year
+        if effective <= max(date(effective.year, 1, 1), start)
+        else effective.year + 1
+    )
+
+
+def value_in_year(original: Any, changes: Sequence[tuple[int, Any]], year: int) -> Any:
+    """The value in force in ``year``: the last of ``changes`` (first year counted, value),
+    in order, counted by then, else ``original``."""
+    value = original
+    for first_year, changed in changes:
+        if first_year <= year:
+            value = changed
+    return value
+
+
+__all__ += [
+    "CONTINUATION",
+    "Segment",
+    "compensation_years",
+    "first_year_counted",
+    "single",
+    "value_in_year",
+]

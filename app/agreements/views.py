@@ -167,6 +167,7 @@ def _form_data(form: AgreementForm) -> dict:
         if entry.organisation_id.data
     ]
     data["watcher_ids"] = list(form.watcher_ids.data or [])
+    data["predecessor_id"] = form.predecessor_id.data or None
     return data
 
 
@@ -185,6 +186,9 @@ def _render_form(form: AgreementForm, agreement: Agreement | None, status: int =
 @permission_required("edit_agreements")
 def new():
     form = AgreementForm()
+    predecessor_id = int_param("predecessor_id")
+    if request.method == "GET" and predecessor_id:
+        _prefill_successor(form, db.get_or_404(Agreement, predecessor_id))
     _fill_choices(form)
     if form.validate_on_submit():
         try:
@@ -199,15 +203,32 @@ def new():
     return _render_form(form, None, 422 if request.method == "POST" else 200)
 
 
+def _prefill_successor(form: AgreementForm, predecessor: Agreement) -> None:
+    """ "Skapa efterföljande avtal": the form filled from the agreement it renews."""
+    from app.agreements.amendment_views import successor_defaults
+
+    defaults = successor_defaults(predecessor)
+    for name, value in defaults["values"].items():
+        getattr(form, name).data = value
+    form.watcher_ids.data = defaults["watcher_ids"]
+    while len(form.parties):
+        form.parties.pop_entry()
+    for org_id, role in defaults["parties"]:
+        form.parties.append_entry({"organisation_id": org_id, "role": role})
+
+
 @bp.route("/<int:agreement_id>")
 def detail(agreement_id: int):
     return _render_detail(db.get_or_404(Agreement, agreement_id))
 
 
 def _render_detail(agreement: Agreement, attachment_form: AttachmentForm | None = None, status=200):
+    from app.agreements.amendment_views import detail_context
+
     as_of = as_of_from_request()
     return render_template(
         "agreements/detail.html",
+        **detail_context(agreement, as_of),
         agreement=agreement,
         as_of=as_of,
         status=services.status_of(agreement, as_of),
@@ -308,5 +329,6 @@ def download(attachment_id: int):
     )
 
 
-# Pages registered on this blueprint: the global change log; terminations and obligations.
-from app.agreements import changelog_views, lifecycle_views  # noqa: E402,F401
+# Pages registered on this blueprint: the global change log; tilläggsavtal and successors;
+# terminations and obligations.
+from app.agreements import amendment_views, changelog_views, lifecycle_views  # noqa: E402,F401

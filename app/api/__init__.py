@@ -40,4 +40,13 @@ def commit_token_use(response):
 
 
 # Register the routes.
-from app.api import agreements, drafts, finance, imports, lifecycle, openapi, organisations  # noqa: E402,F401
+from app.api import (  # noqa: E402,F401
+    agreements,
+    amendments,
+    drafts,
+    finance,
+    imports,
+    lifecycle,
+    openapi,
+    organisations,
+)

@@ -24,6 +24,7 @@ from app.api.openapi import doc
 from app.auth import actor, permission_required
 from app.core.errors import MalformedInput
 from app.extensions import db
+from app.parties.models import Organisation
 
 AGREEMENT_SCHEMA = {
     "type": "object",
@@ -56,6 +57,7 @@ AGREEMENT_SCHEMA = {
         "responsible_person_id": {"type": "integer"},
         "watcher_ids": {"type": "array", "items": {"type": "integer"}},
         "board_id": {"type": "integer"},
+        "predecessor_id": {"type": "integer", "nullable": True},
         "version": {"type": "integer", "description": "required by PATCH"},
     },
 }
@@ -73,8 +75,30 @@ def dates_json(agreement: Agreement, as_of: date) -> dict:
     return {k: iso(getattr(dates, k)) if dates else None for k in keys}
 
 
+def _parties_json(agreement: Agreement, parties: list[tuple[int, str]]) -> list[dict]:
+    names = {p.organisation_id: p.organisation.name for p in agreement.parties}
+    result = []
+    for org_id, role in parties:
+        if org_id not in names:
+            organisation = db.session.get(Organisation, org_id)
+            names[org_id] = organisation.name if organisation else None
+        result.append({"organisation_id": org_id, "name": names[org_id], "role": role})
+    return result
+
+
 def agreement_json(agreement: Agreement, as_of: date) -> dict:
+    """The agreement with the terms in force on ``as_of`` (DOMAIN.md, Amendments)."""
     termination = services.termination_on(agreement, as_of)
+    amended = bool(agreement.amendments) and agreement.start_date is not None
+    terms = services.terms_of(agreement, as_of) if amended else agreement
+    fields = (
+        services.fields_on(agreement, as_of)
+        if amended
+        else {
+            "fte": agreement.fte,
+            "parties": [(p.organisation_id, p.role) for p in agreement.parties],
+        }
+    )
     return {
         "id": agreement.id,
         "version": agreement.version,
@@ -88,23 +112,20 @@ def agreement_json(agreement: Agreement, as_of: date) -> dict:
         "board_id": agreement.board_id,
         "administration_id": agreement.administration_id,
         "start_date": iso(agreement.start_date),
-        "end_date": iso(agreement.end_date),
-        "notice_period_months": agreement.notice_period_months,
-        "notice_period_days": agreement.notice_period_days,
-        "notice_must_be_written": agreement.notice_must_be_written,
-        "notice_ends_at_month_end": agreement.notice_ends_at_month_end,
-        "extension_months": agreement.extension_months,
-        "max_extensions": agreement.max_extensions,
-        "continues_open_ended": agreement.continues_open_ended,
+        "end_date": iso(terms.end_date),
+        "notice_period_months": terms.notice_period_months,
+        "notice_period_days": terms.notice_period_days,
+        "notice_must_be_written": terms.notice_must_be_written,
+        "notice_ends_at_month_end": terms.notice_ends_at_month_end,
+        "extension_months": terms.extension_months,
+        "max_extensions": terms.max_extensions,
+        "continues_open_ended": terms.continues_open_ended,
         "decided_on": iso(agreement.decided_on),
-        "fte": short_decimal(agreement.fte),
+        "fte": short_decimal(fields["fte"]),
         "invoicing": agreement.invoicing,
         "invoicing_party_id": agreement.invoicing_party_id,
         "reminder_lead_days": agreement.reminder_lead_days,
-        "parties": [
-            {"organisation_id": p.organisation_id, "name": p.organisation.name, "role": p.role}
-            for p in agreement.parties
-        ],
+        "parties": _parties_json(agreement, fields["parties"]),
         "responsible_person_id": agreement.responsible_person_id,
         "watcher_ids": [p.id for p in agreement.watchers],
         "termination": (
@@ -118,6 +139,13 @@ def agreement_json(agreement: Agreement, as_of: date) -> dict:
             else None
         ),
         "dates": dates_json(agreement, as_of),
+        "amendments": [
+            {"id": a.id, "effective_date": iso(a.effective_date)}
+            for a in agreement.amendments
+            if a.withdrawn_at is None and a.effective_date <= as_of
+        ],
+        "predecessor_id": agreement.predecessor_id,
+        "successor_ids": [s.id for s in agreement.successors],
     }
 
 
@@ -142,6 +170,7 @@ def _read_agreement(data: dict, creating: bool) -> dict:
         "board_id",
         "administration_id",
         "invoicing_party_id",
+        "predecessor_id",
     ):
         reader.integer(name)
     for name in ("notice_must_be_written", "notice_ends_at_month_end", "continues_open_ended"):
@@ -203,6 +232,8 @@ def list_agreements():
         # agreement_json reads these: load them per page, not per agreement.
         db.selectinload(Agreement.watchers),
         db.selectinload(Agreement.terminations),
+        db.selectinload(Agreement.amendments),
+        db.selectinload(Agreement.successors),
     )
     return jsonify(paginated(stmt, lambda a: agreement_json(a, as_of)))
 

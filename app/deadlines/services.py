@@ -53,6 +53,7 @@ from app.agreements.services import (
     TERM_FIELDS,
     agreement_changed,
     last_day,
+    live_amendments,
     live_notices,
     status_of,
     termination_end,
@@ -185,7 +186,7 @@ def lifecycle_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterabl
     for agreement in agreements:
         if agreement.stage != "decided" or agreement.start_date is None:
             continue
-        terms = terms_of(agreement)
+        terms = terms_of(agreement, as_of)
         ends_by_notice = termination_end(agreement, as_of)
         natural_end = rules.final_end(terms)
         name = {"title": agreement.title}
@@ -216,7 +217,7 @@ def lifecycle_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterabl
                 yield from make(
                     "extension",
                     period.end + ONE_DAY,
-                    titles["extension" if agreement.extension_months else "continuation"] % name,
+                    titles["extension" if terms.extension_months else "continuation"] % name,
                 )
             else:
                 yield from make("term_end", period.end, titles["term_end"] % name)
@@ -355,6 +356,7 @@ class AgreementFacts:
         self.__dict__.update(row._asdict())
         self.terminations: list[SimpleNamespace] = []
         self.obligations: list[SimpleNamespace] = []
+        self.amendments: list[SimpleNamespace] = []
 
 
 _FACT_COLUMNS = (
@@ -377,6 +379,8 @@ def load_facts() -> list[AgreementFacts]:
     }
     for agreement_id, notices in live_notices().items():
         facts[agreement_id].terminations = notices
+    for agreement_id, amendments in live_amendments().items():
+        facts[agreement_id].amendments = amendments
     obligations: dict[int, SimpleNamespace] = {}
     ob = Obligation
     for row in db.session.execute(

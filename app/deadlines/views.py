@@ -8,9 +8,8 @@ from datetime import date, timedelta
 from flask import Blueprint, abort, render_template, request
 from flask_babel import lazy_gettext as _l
 
-from app.agreements import rules
 from app.agreements.models import Agreement
-from app.agreements.services import termination_end, terms_of
+from app.agreements.services import termination_end, timeline_of
 from app.agreements.views import as_of_from_request
 from app.core.query import int_param
 from app.deadlines import services, startpage
@@ -98,7 +97,7 @@ def timeline():
         db.select(Agreement)
         .where(Agreement.stage != "archived", Agreement.start_date.is_not(None))
         .where(Agreement.start_date <= view_end)
-        .options(db.selectinload(Agreement.terminations))
+        .options(db.selectinload(Agreement.terminations), db.selectinload(Agreement.amendments))
         .order_by(Agreement.start_date, Agreement.id)
     )
     board_id = int_param("board_id")
@@ -115,10 +114,10 @@ def timeline():
 
     rows = []
     for agreement in result.items:
-        terms = terms_of(agreement)
+        timeline = timeline_of(agreement, as_of)
         ends = termination_end(agreement, as_of)
         bars = []
-        for period in rules.periods(terms, view_end):
+        for period in timeline.periods(view_end):
             end = period.end or view_end
             if ends is not None and end > ends:
                 end = ends
@@ -145,6 +144,11 @@ def timeline():
                 "agreement": agreement,
                 "bars": bars,
                 "notice": x(ends) if ends and view_start <= ends <= view_end else None,
+                "amended": [
+                    {"x": x(day), "label": day.isoformat()}
+                    for day in timeline.amendment_days()
+                    if view_start <= day <= view_end
+                ],
             }
         )
     years = [{"year": y, "x": x(date(y, 1, 1))} for y in range(first_year, last_year + 1)]

@@ -177,6 +177,10 @@ def load_extras(by_seed: dict[str, Agreement], as_of: date, echo: Echo) -> None:
     echo("Uppfyllda skyldigheter tidigare år (demo) …")
     fulfil_past_years(by_seed, as_of, echo)
     db.session.flush()
+    from app.demo.examples import load_examples
+
+    echo("Exempel på efterföljande avtal och tilläggsavtal …")
+    load_examples(by_seed, as_of, echo)
     try:
         from app.deadlines.services import refresh_all
     except ImportError:

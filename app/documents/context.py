@@ -399,7 +399,7 @@ def _nytt_avtal_facts(
 def terms_as_of(agreement: Agreement, as_of: date) -> rules.Terms:
     """The agreement's terms in force on `as_of`, read through the agreements service (so an
     amendment that service applies reaches every draft)."""
-    return terms_of(agreement)
+    return terms_of(agreement, as_of)
 
 
 def decision_facts(
@@ -694,8 +694,16 @@ def statistics_for(agreement: Agreement, as_of: date) -> Statistics | None:
 
 
 def predecessor_of(agreement: Agreement) -> Predecessor | None:
-    """The agreement this one follows (successor chain); None until the model records it."""
-    return None
+    """The agreement this one follows (the successor chain), as the draft refers to it."""
+    before = agreement.predecessor
+    if before is None:
+        return None
+    return Predecessor(
+        title=before.title,
+        diarienummer=before.diarienummer,
+        start=before.start_date,
+        end=last_day(before),
+    )
 
 
 # --- The official's choices --------------------------------------------------------------------

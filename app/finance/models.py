@@ -71,6 +71,11 @@ class CompensationItem(db.Model):
     rounding: Mapped[str] = mapped_column(String(10), default="final")
     fte_basis: Mapped[Decimal | None] = mapped_column(FTE)
     valid_from_year: Mapped[int | None] = mapped_column(Integer)
+    # The tilläggsavtal whose compensation this line is (it replaces the earlier lines from
+    # its ``valid_from_year`` on); None: the agreement's own lines.
+    amendment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("amendments.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 

@@ -132,6 +132,14 @@ class CompensationLine:
     #: The årsarbetare the line pays for; with ``from_year``, they count for statsbidrag from
     #: that year (see :func:`fte_in_year`).
     fte: Decimal | None = None
+    #: The line counts before this year only: a tilläggsavtal's lines replace it from then on
+    #: (``app.agreements.terms.compensation_years``); None: no end.
+    until_year: int | None = None
+
+    def counts_in(self, year: int) -> bool:
+        return (self.from_year is None or year >= self.from_year) and (
+            self.until_year is None or year < self.until_year
+        )
 
     @property
     def effective_first_adjusted_year(self) -> int:
@@ -474,7 +482,7 @@ def lines_for_year(
     results = []
     for line in lines:
         _refuse_invalid(line)
-        if line.from_year is not None and year < line.from_year:
+        if not line.counts_in(year):
             results.append(LineResult(line.label, Decimal(0), _ONE, False))
             continue
         if line.series_code is None or year < line.effective_first_adjusted_year:
@@ -515,7 +523,7 @@ def lines_total(
             seen_line = complete = True
         if line.problems:
             _refuse_invalid(line)
-        if line.from_year is not None and year < line.from_year:
+        if not line.counts_in(year):
             continue
         if line.series_code is None or year < line.effective_first_adjusted_year:
             total = _EXACT.add(total, round_kronor(line.amount))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -24,12 +24,15 @@ from app.agreements import rules as rules_dates
 from app.agreements.models import Agreement, AgreementParty
 from app.agreements.services import (
     TERM_FIELDS,
+    fte_changes,
     last_day,
+    live_amendments,
     live_notices,
     record_audit,
     termination_end,
     touch,
 )
+from app.agreements.terms import value_in_year
 from app.core.bulk import collector_paused
 from app.core.errors import ValidationError
 from app.core.money import format_fte, format_sek, fraction_to_ore, parse_amount, parse_share
@@ -58,6 +61,8 @@ class AgreementMoney:
     lines: list[CompensationLine] = field(default_factory=list)
     shares: list[tuple[int, Fraction]] = field(default_factory=list)
     series_ids: set[int] = field(default_factory=set)
+    #: Per line, the amendment it came with (None: the agreement's own), while loading.
+    sources: list[int | None] = field(default_factory=list)
 
 
 def load_money(agreement_ids: Iterable[int] | None = None) -> dict[int, AgreementMoney]:
@@ -75,6 +80,7 @@ def load_money(agreement_ids: Iterable[int] | None = None) -> dict[int, Agreemen
         CompensationItem.rounding,
         CompensationItem.valid_from_year,
         CompensationItem.fte_basis,
+        CompensationItem.amendment_id,
     ).order_by(CompensationItem.agreement_id, CompensationItem.position, CompensationItem.id)
     shares_stmt = db.select(
         CostShare.agreement_id,
@@ -86,21 +92,57 @@ def load_money(agreement_ids: Iterable[int] | None = None) -> dict[int, Agreemen
         items_stmt = items_stmt.where(CompensationItem.agreement_id.in_(ids))
         shares_stmt = shares_stmt.where(CostShare.agreement_id.in_(ids))
     result: dict[int, AgreementMoney] = defaultdict(AgreementMoney)
+    amended: set[int] = set()
     for row in db.session.execute(items_stmt):
-        agreement_id, label, amount, level, series_id, first, rounding, from_year, fte = row
+        agreement_id, label, amount, level, series_id, first, rounding, from_year, fte, source = row
         money = result[agreement_id]
         code = code_by_id.get(series_id) if series_id else None
-        money.lines.append(
-            CompensationLine(label, amount, level, code, first, rounding, from_year, fte)
+        # An amendment's lines carry no FTE of their own: its FTE is read from the terms.
+        line = CompensationLine(
+            label, amount, level, code, first, rounding, from_year, fte if source is None else None
         )
+        money.lines.append(line)
+        money.sources.append(source)
+        if source is not None:
+            amended.add(agreement_id)
         if series_id:
             money.series_ids.add(series_id)
+    if amended:
+        _replace_from_amendment_years({i: result[i] for i in amended})
     fractions: dict[tuple[int, int], Fraction] = {}  # most shares are 1/2, 1/3, 1/4 …
     for agreement_id, org_id, num, den in db.session.execute(shares_stmt):
         key = (int(num), int(den))
         share = fractions.get(key) or fractions.setdefault(key, Fraction(*key))
         result[agreement_id].shares.append((org_id, share))
     return result
+
+
+def _replace_from_amendment_years(money_by_id: dict[int, AgreementMoney]) -> None:
+    """An amendment's lines replace the earlier lines from its year on (DOMAIN.md,
+    Amendments): each line gets the year it stops counting (``until_year``)."""
+    from app.agreements.models import Amendment
+    from app.agreements.terms import compensation_years
+
+    order: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for agreement_id, amendment_id in db.session.execute(
+        db.select(Amendment.agreement_id, Amendment.id)
+        .where(Amendment.agreement_id.in_(list(money_by_id)), Amendment.withdrawn_at.is_(None))
+        .order_by(Amendment.effective_date, Amendment.id)
+    ):
+        order[agreement_id].append(amendment_id)
+    for agreement_id, money in money_by_id.items():
+        from_year: dict[int | None, int | None] = {None: None}
+        for line, source in zip(money.lines, money.sources, strict=True):
+            if source is not None:
+                from_year[source] = line.from_year
+        sources = [(None, None)] + [
+            (from_year[a], a) for a in order[agreement_id] if a in from_year
+        ]
+        until = {key: end for key, _start, end in compensation_years(sources)}
+        money.lines = [
+            replace(line, until_year=until[source]) if until.get(source) is not None else line
+            for line, source in zip(money.lines, money.sources, strict=True)
+        ]
 
 
 def grant_rates() -> dict[int, Decimal]:
@@ -172,9 +214,23 @@ def compensation_years(
         series = indexation.series_points(money.series_ids)
     else:
         series = indexation.series_points_known_on(money.series_ids, index_known_on)
-    return rules.compute_years(
-        money.lines, from_year, to_year, series, agreement.fte, grant_rates(), money.shares
-    )
+    changes = fte_changes(agreement) if agreement.start_date is not None else ()
+    if not changes:
+        return rules.compute_years(
+            money.lines, from_year, to_year, series, agreement.fte, grant_rates(), money.shares
+        )
+    rates = grant_rates()
+    return [
+        rules.compute_year(
+            money.lines,
+            year,
+            series,
+            value_in_year(agreement.fte, changes, year),
+            rates,
+            money.shares,
+        )
+        for year in range(from_year, to_year + 1)
+    ]
 
 
 def default_years(agreement: Agreement, as_of: date) -> tuple[int, int]:
@@ -412,43 +468,83 @@ def delete_item(item: CompensationItem, user) -> None:
 def call_off_fte(
     item: CompensationItem, extra: Any, user, from_year: Any = None
 ) -> CompensationItem:
-    """Call off more årsarbetare at the line's rate per FTE, from ``from_year`` on: a new line
-    of amount / fte_basis × extra (to öre), in the same price level and series, that counts
-    from that year; the agreement's FTE grows by extra from that year (see
-    :func:`app.finance.rules.fte_in_year`). Earlier years, already invoiced, do not change."""
+    """Call off more årsarbetare at the line's rate per FTE, from ``from_year`` on: a
+    tilläggsavtal from that year (see :mod:`app.agreements.amendments`) whose compensation is
+    the lines counting that year plus a new line of amount / fte_basis × extra (to öre), in
+    the same price level and series, and whose FTE is the year's plus extra. Earlier years,
+    already invoiced, do not change. Returns the new line."""
+    from app.agreements.amendments import add_amendment
+
     errors: dict[str, str] = {}
     extra_fte = _fte_value(extra, errors, "fte")
     start = _int_field(from_year, "from_year", errors, True)
     if item.fte_basis is None:
         errors["fte"] = _("Raden har inget antal årsarbetare att räkna från.")
-    if errors or extra_fte is None:
+    if errors or extra_fte is None or start is None:
         errors.setdefault("fte", _("Ange antal årsarbetare att avropa."))
         raise ValidationError(_("Avropet kunde inte sparas."), errors)
     agreement = item.agreement
+    if agreement.start_date is None:
+        raise ValidationError(
+            _("Avropet kunde inte sparas."), {"from_year": _("Avtalet saknar startdatum.")}
+        )
     added = fraction_to_ore(Fraction(item.amount) / Fraction(item.fte_basis) * Fraction(extra_fte))
-    position = max((i.position for i in items_of(agreement)), default=0)
-    line = CompensationItem(
-        agreement_id=agreement.id,
-        label=f"{item.label}, avrop {format_fte(extra_fte)} åa"[:200],
-        amount=added,
-        price_level_year=item.price_level_year,
-        series_id=item.series_id,
-        first_adjusted_year=item.first_adjusted_year,
-        rounding=item.rounding,
-        fte_basis=extra_fte,
-        valid_from_year=start,
-        position=position + 1,
+    money = load_money([agreement.id]).get(agreement.id, AgreementMoney())
+    kept = [
+        _line_json(existing, line)
+        for existing, line in zip(items_of(agreement), money.lines, strict=True)
+        if line.counts_in(start)
+    ]
+    new_line = {
+        "label": f"{item.label}, avrop {format_fte(extra_fte)} åa"[:200],
+        "amount": str(added),
+        "price_level_year": item.price_level_year,
+        "index_series": item.series.code if item.series else None,
+        "first_adjusted_year": item.first_adjusted_year,
+        "rounding": item.rounding,
+        "fte_basis": str(extra_fte),
+    }
+    fte = value_in_year(agreement.fte, fte_changes(agreement), start)
+    amendment = add_amendment(
+        agreement,
+        {
+            "effective_date": max(date(start, 1, 1), agreement.start_date).isoformat(),
+            "description": _(
+                "Avrop av %(fte)s årsarbetare från %(year)s.", fte=format_fte(extra_fte), year=start
+            ),
+            "changes": {
+                "fte": str((fte or Decimal(0)) + extra_fte),
+                "compensation": {"from_year": start, "items": [*kept, new_line]},
+            },
+        },
+        user,
+        date.today(),
     )
-    db.session.add(line)
+    record_audit(agreement, user, "fte_called_off", "compensation", None, new_line["label"])
     db.session.flush()
-    db.session.refresh(line, ["series"])
-    old_fte = agreement.fte
-    agreement.fte = (agreement.fte or Decimal(0)) + extra_fte
-    record_audit(agreement, user, "fte_called_off", "compensation", None, _describe_item(line))
-    record_audit(agreement, user, "updated", "fte", old_fte, agreement.fte)
-    touch(agreement)
-    db.session.flush()
-    return line
+    return items_of_amendment(amendment)[-1]
+
+
+def _line_json(item: CompensationItem, line: CompensationLine) -> dict[str, Any]:
+    return {
+        "label": item.label,
+        "amount": str(item.amount),
+        "price_level_year": item.price_level_year,
+        "index_series": item.series.code if item.series else None,
+        "first_adjusted_year": item.first_adjusted_year,
+        "rounding": item.rounding,
+        "fte_basis": str(item.fte_basis) if item.fte_basis is not None else None,
+    }
+
+
+def items_of_amendment(amendment) -> list[CompensationItem]:
+    return list(
+        db.session.execute(
+            db.select(CompensationItem)
+            .where(CompensationItem.amendment_id == amendment.id)
+            .order_by(CompensationItem.position, CompensationItem.id)
+        ).scalars()
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -664,16 +760,44 @@ class AgreementRef:
     start_date: date | None
     last_day: date | None
     board_id: int | None
+    #: (first year counted, FTE) of the amendments that change the FTE, in order.
+    fte_changes: tuple[tuple[int, Decimal | None], ...] = ()
+
+    def fte_in(self, year: int) -> Decimal | None:
+        """The FTE in force in ``year`` (the amendments' from the year they count)."""
+        return value_in_year(self.fte, self.fte_changes, year)
 
 
 def _agreements() -> list[AgreementRef]:
     """Every non-archived agreement, by title, with the last day it runs (three queries)."""
     notices = live_notices()
+    amendments = live_amendments()
     columns = [getattr(Agreement, f) for f in _REF_COLUMNS]
     stmt = db.select(*columns).where(Agreement.stage != "archived")
     stmt = stmt.order_by(Agreement.title, Agreement.id)
     refs = []
     for row in db.session.execute(stmt):
+        if row.id in amendments and row.start_date is not None:
+            # Amended: the rules read the latest terms (rarely, so the plain path stays fast).
+            facts = SimpleNamespace(
+                **row._asdict(),
+                amendments=amendments[row.id],
+                terminations=notices.get(row.id, []),
+            )
+            refs.append(
+                AgreementRef(
+                    row.id,
+                    row.title,
+                    row.kind,
+                    row.diarienummer,
+                    row.fte,
+                    row.start_date,
+                    last_day(facts),
+                    row.board_id,
+                    fte_changes(facts),
+                )
+            )
+            continue
         refs.append(
             AgreementRef(
                 row.id,
@@ -815,7 +939,7 @@ def _year_results(year: int) -> list[OverviewRow]:
             continue
         m = snap.money.get(a.id, empty)
         figures = rules.year_figures(
-            m.lines, year, snap.series, a.fte, snap.rates, m.shares, factors
+            m.lines, year, snap.series, a.fte_in(year), snap.rates, m.shares, factors
         )
         rows.append(OverviewRow(a, figures))
     return rows
@@ -991,7 +1115,9 @@ def _settlements(year: int) -> list[SettlementRow]:
             continue
         if not runs_in_year(a, year):
             continue  # nothing was invoiced that year
-        s = rules.settlement(m.lines, year, before, after, a.fte, snap.rates, m.shares, caches)
+        s = rules.settlement(
+            m.lines, year, before, after, a.fte_in(year), snap.rates, m.shares, caches
+        )
         if s.total_difference == 0 and not s.missing:
             continue
         rows.append(SettlementRow(a, s))

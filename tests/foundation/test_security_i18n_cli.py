@@ -167,12 +167,12 @@ def test_demo_load_loads_the_five_seeds_and_twice_changes_nothing(runner, db):
     result = runner.invoke(args=["demo", "load"])
     assert result.exit_code == 0, result.output
     first = _counts(db)
-    assert first["Agreement"] == 5
+    assert first["Agreement"] == 5 + 1  # and the labelled example successor of seed 001
     assert first["Organisation"] == 11
     assert first["OrganisationUnit"] == 6
     assert first["Person"] == 9
     assert first["Obligation"] == 8
-    assert first["AgreementParty"] == 2 + 4 + 1 + 2 + 2
+    assert first["AgreementParty"] == 2 + 4 + 1 + 2 + 2 + 4
 
     again = runner.invoke(args=["demo", "load"])
     assert again.exit_code == 0, again.output
@@ -223,12 +223,22 @@ def test_demo_load_loads_the_five_seeds_and_twice_changes_nothing(runner, db):
     y2019 = compensation_years(overenskommelse, 2019, 2019)[0]
     assert (y2019.total, y2019.statsbidrag, y2019.net) == (440000, 0, 440000)
     assert [amount for _org, amount in y2019.shares] == [Decimal("110000.00")] * 4
+    # The examples of DOMAIN's Amendments and Successors, labelled as examples.
+    example = by_title["Exempel: förnyad överenskommelse om Personligt Ombud 2021–2022"]
+    assert example.predecessor_id == overenskommelse.id
+    assert example.description.startswith("Exempel i demodata")
+    (amendment,) = example.amendments
+    assert amendment.description.startswith("Exempel i demodata")
+    from app.agreements.services import dates_of
+
+    assert dates_of(example, date(2022, 8, 31)).current_period_end == date(2022, 12, 31)
+    assert dates_of(example, date(2022, 9, 1)).current_period_end == date(2023, 12, 31)
 
 
 def test_demo_load_if_empty_loads_into_an_empty_database(runner, db):
     result = runner.invoke(args=["demo", "load", "--if-empty"])
     assert result.exit_code == 0, result.output
-    assert _counts(db)["Agreement"] == 5
+    assert _counts(db)["Agreement"] == 5 + 1
 
 
 def test_demo_agreements_show_on_their_pages(runner, client, login, db):
