@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -90,6 +90,11 @@ def parse_date(value: Any) -> date | None:
         day = value.date()
     elif isinstance(value, date):
         day = value
+    elif isinstance(value, time):
+        # Excel's serial 0 (and the days it cannot hold before 1900) read as a time of day.
+        raise CellValueError(
+            _("%(value)s är ett klockslag, inget datum (skriv ÅÅÅÅ-MM-DD).", value=value)
+        )
     elif isinstance(value, str):
         text = value.strip()
         if not text:
