@@ -752,34 +752,17 @@ def import_agreements(
         return report
 
     rows: list[RowInput] = []
+    first_row: dict[tuple[str, str], int] = {}
     for number, cells in sheet.rows:
         row = _read_row(number, cells, index, report.errors)
+        key = _raw_key(cells, index)
+        if key is not None and key in first_row:
+            report.errors.append(_duplicate(number, key, cells, index, first_row[key]))
+            continue
+        if key is not None:
+            first_row[key] = number
         if row is not None:
             rows.append(row)
-    first_row: dict[tuple[str, str], int] = {}
-    for row in list(rows):
-        if row.key in first_row:
-            message = (
-                _(
-                    "%(dnr)s står redan på rad %(other)s.",
-                    dnr=row.values["diarienummer"],
-                    other=first_row[row.key],
-                )
-                if row.key[0] == "dnr"
-                else _(
-                    "Rad %(other)s har samma rubrik och inget diarienummer; ange "
-                    "diarienummer så att raderna kan skiljas åt.",
-                    other=first_row[row.key],
-                )
-            )
-            report.errors.append(
-                CellError(
-                    row.number, col.DIARIENUMMER if row.key[0] == "dnr" else col.TITLE, message
-                )
-            )
-            rows.remove(row)
-        else:
-            first_row[row.key] = row.number
 
     try:
         _run_rows(rows, filename, user, as_of, report, progress)
@@ -789,6 +772,46 @@ def import_agreements(
     report.rows.sort(key=lambda r: r.row)
     report.errors.sort(key=lambda e: (e.row or 0,))
     return report
+
+
+def _raw_key(cells: list[Any], index: dict[str, int]) -> tuple[str, str] | None:
+    """The key a row is matched on (as :attr:`RowInput.key`), read from its raw cells so that
+    duplicates are found in rows with other errors too."""
+
+    def text(name: str) -> str | None:
+        i = index[name]
+        try:
+            return parse_text(cells[i]) if i < len(cells) else None
+        except CellValueError:
+            return None
+
+    dnr, title = text(col.DIARIENUMMER), text(col.TITLE)
+    if dnr:
+        return ("dnr", normalise_name(dnr))
+    if title:
+        return ("title", normalise_name(title))
+    return None
+
+
+def _duplicate(
+    number: int, key: tuple[str, str], cells: list[Any], index: dict[str, int], other: int
+) -> CellError:
+    if key[0] == "dnr":
+        dnr = " ".join(str(cells[index[col.DIARIENUMMER]]).split())
+        return CellError(
+            number,
+            col.DIARIENUMMER,
+            _("%(dnr)s står redan på rad %(other)s.", dnr=dnr, other=other),
+        )
+    return CellError(
+        number,
+        col.TITLE,
+        _(
+            "Rad %(other)s har samma rubrik och inget diarienummer; ange diarienummer så att "
+            "raderna kan skiljas åt.",
+            other=other,
+        ),
+    )
 
 
 def _run_rows(
