@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
@@ -30,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.agreements import services as agreements
 from app.agreements.models import AGREEMENT_KINDS, Agreement
+from app.core.bulk import collector_paused
 from app.core.dates import date_out_of_range
 from app.core.errors import DomainError, ValidationError
 from app.core.money import parse_amount
@@ -43,6 +45,8 @@ from app.parties import services as parties
 from app.parties.models import Organisation, Person
 
 DEFAULT_MAX_ROWS = 5000
+#: How many objects of finished rows the session holds before they are flushed and let go.
+LET_GO_EVERY = 200
 #: The label of a compensation line the import creates.
 NEW_LINE_LABEL = "Ersättning"
 
@@ -657,7 +661,7 @@ def _apply_compensation(
     lookups: _Lookups,
     user,
     fte: Decimal | None,
-) -> None:
+) -> CompensationItem:
     """Create or change the one line the row describes, through the finance services."""
     series = wanted["index_series"]
     data = {
@@ -668,7 +672,7 @@ def _apply_compensation(
     }
     base = _base_lines(items)
     if not base:
-        finance.add_item(
+        return finance.add_item(
             agreement,
             {
                 **data,
@@ -677,9 +681,9 @@ def _apply_compensation(
             },
             user,
         )
-    elif len(base) == 1:
+    if len(base) == 1:
         line = base[0]
-        finance.update_item(
+        return finance.update_item(
             line,
             {
                 **data,
@@ -690,13 +694,12 @@ def _apply_compensation(
             },
             user,
         )
-    else:
-        message = _(
-            "Avtalet har %(n)s ersättningsrader. Ändra ersättningen på avtalets sida, eller "
-            "lämna ersättningskolumnerna tomma.",
-            n=len(base),
-        )
-        raise ValidationError(message, {"amount": message})
+    message = _(
+        "Avtalet har %(n)s ersättningsrader. Ändra ersättningen på avtalets sida, eller "
+        "lämna ersättningskolumnerna tomma.",
+        n=len(base),
+    )
+    raise ValidationError(message, {"amount": message})
 
 
 def _changed_columns(
@@ -765,13 +768,22 @@ def import_agreements(
             rows.append(row)
 
     try:
-        _run_rows(rows, filename, user, as_of, report, progress)
+        with collector_paused(), _signals_for(dry_run):
+            _run_rows(rows, filename, user, as_of, report, progress)
     finally:
         if report.errors or dry_run:
             db.session.rollback()
     report.rows.sort(key=lambda r: r.row)
     report.errors.sort(key=lambda e: (e.row or 0,))
     return report
+
+
+def _signals_for(dry_run: bool) -> AbstractContextManager:
+    """A dry run is rolled back, so what listens for changed agreements (the stored deadlines'
+    refresh, a fifth of the work) need not hear of them. (Muting is per process: a threaded
+    server could miss another request's change until the daily refresh; the production setup
+    runs single-threaded workers.)"""
+    return agreements.agreement_changed.muted() if dry_run else nullcontext()
 
 
 def _raw_key(cells: list[Any], index: dict[str, int]) -> tuple[str, str] | None:
@@ -844,6 +856,7 @@ def _run_rows(
             matched[row.number] = ids[0]
     existing, items = lookups.load_agreements(sorted(set(matched.values())))
     new_orgs: dict[str, Organisation] = {}
+    finished: list = []
 
     for done, row in enumerate(rows, start=1):
         if progress is not None and (done % 100 == 0 or done == len(rows)):
@@ -898,7 +911,10 @@ def _run_rows(
                 filename,
                 user,
                 as_of,
+                finished,
             )
+            if len(finished) >= LET_GO_EVERY:
+                _let_go(finished)
         except DomainError as exc:
             report.errors.extend(_rule_errors(row.number, exc))
             continue
@@ -915,7 +931,7 @@ def _run_rows(
         report.rows.append(outcome)
         setattr(report, outcome.action, getattr(report, outcome.action) + 1)
     if not report.errors:
-        db.session.flush()
+        _let_go(finished)
 
 
 def _apply_row(
@@ -928,12 +944,16 @@ def _apply_row(
     filename: str,
     user,
     as_of: date,
+    done: list,
 ) -> RowOutcome:
     note = f"Import från {filename}, rad {row.number}"
+    line = None
     if agreement is None:
         agreement = agreements.create_agreement({**values, "parties": party_ids}, user, as_of)
         if row.compensation is not None:
-            _apply_compensation(agreement, row.compensation, [], lookups, user, values["fte"])
+            line = _apply_compensation(
+                agreement, row.compensation, [], lookups, user, values["fte"]
+            )
         agreements.record_audit(agreement, user, "imported", None, None, note)
         outcome = RowOutcome(row.number, "created", agreement.title, agreement.diarienummer)
     else:
@@ -955,7 +975,9 @@ def _apply_row(
                     as_of,
                 )
             if money_changed:
-                _apply_compensation(agreement, row.compensation, own_items, lookups, user, None)
+                line = _apply_compensation(
+                    agreement, row.compensation, own_items, lookups, user, None
+                )
             agreements.record_audit(agreement, user, "imported", None, None, note)
             agreements.touch(agreement)
             outcome = RowOutcome(
@@ -963,7 +985,21 @@ def _apply_row(
             )
         else:
             outcome = RowOutcome(row.number, "unchanged", agreement.title, agreement.diarienummer)
-    db.session.flush()
     outcome.agreement_id = agreement.id
     _outcome_dates(outcome, agreement, as_of)
+    if outcome.action == "created":  # existing ones may be the caller's objects too: kept
+        done.append(agreement)
+        if line is not None:
+            done.append(line)
     return outcome
+
+
+def _let_go(done: list) -> None:
+    """Flush what the last rows left pending (their audit entries) and take their objects out
+    of the session, so that every later flush and autoflush (which look at each object the
+    session holds) stays as cheap as the first."""
+    db.session.flush()
+    for obj in done:
+        if obj in db.session:
+            db.session.expunge(obj)
+    done.clear()
