@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.deadlines.views import bp as deadlines_bp
     from app.documents.views import bp as documents_bp
     from app.finance.views import bp as finance_bp
+    from app.imports.views import bp as imports_bp
     from app.indexation.views import bp as indexation_bp
     from app.parties.views import bp as parties_bp
     from app.reminders.views import bp as reminders_bp
@@ -140,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
         finance_bp,
         reminders_bp,
         documents_bp,
+        imports_bp,
         api_bp,
     ):
         app.register_blueprint(bp)
@@ -149,7 +151,8 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.deadlines.cli import deadlines_cli
     from app.demo.cli import demo_cli
+    from app.imports.cli import import_cli
     from app.reminders.cli import reminders_cli
 
-    for group in (users_cli, demo_cli, deadlines_cli, reminders_cli):
+    for group in (users_cli, demo_cli, deadlines_cli, reminders_cli, import_cli):
         app.cli.add_command(group)

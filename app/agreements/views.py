@@ -67,6 +67,7 @@ AUDIT_LABELS = {
     "watchers": _l("Bevakare"),
     "decision": _l("Förslag till beslut"),
     "created": _l("Avtalet registrerat"),
+    "imported": _l("Importerat från fil"),
     "archived": _l("Arkiverat"),
     "updated": _l("Ändrat"),
     "fte": _l("Årsarbetare"),

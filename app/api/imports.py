@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
-from flask import jsonify, request, send_file
+from flask import Response, jsonify, request, send_file
 
 from app.agreements import services as agreements
 from app.agreements.models import AGREEMENT_KINDS
@@ -61,8 +61,12 @@ def import_agreements():
             "Skicka filen som multipart/form-data i fältet file.",
             {"file": "Fältet krävs."},
         )
+    try:
+        data = upload.read()
+    finally:
+        upload.close()
     report = services.import_agreements(
-        upload.read(),
+        data,
         upload.filename or "fil",
         actor(),
         dry_run=dry_run,
@@ -104,9 +108,8 @@ def export_agreements():
         board_id=int_arg("board_id"),
         include_archived=request.args.get("include_archived") == "true",
     )
-    return send_file(
-        workbooks.export_to_tempfile(stmt),
+    return Response(
+        workbooks.export_chunks(stmt),
         mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"avtal-{as_of.isoformat()}.xlsx",
+        headers={"Content-Disposition": f'attachment; filename="avtal-{as_of.isoformat()}.xlsx"'},
     )

@@ -19,8 +19,9 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -30,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from app.agreements import services as agreements
 from app.agreements.models import AGREEMENT_KINDS, Agreement
+from app.core.bulk import collector_paused
 from app.core.dates import date_out_of_range
 from app.core.errors import DomainError, ValidationError
 from app.core.money import parse_amount
@@ -43,6 +45,8 @@ from app.parties import services as parties
 from app.parties.models import Organisation, Person
 
 DEFAULT_MAX_ROWS = 5000
+#: How many objects of finished rows the session holds before they are flushed and let go.
+LET_GO_EVERY = 200
 #: The label of a compensation line the import creates.
 NEW_LINE_LABEL = "Ersättning"
 
@@ -90,6 +94,11 @@ def parse_date(value: Any) -> date | None:
         day = value.date()
     elif isinstance(value, date):
         day = value
+    elif isinstance(value, time):
+        # Excel's serial 0 (and the days it cannot hold before 1900) read as a time of day.
+        raise CellValueError(
+            _("%(value)s är ett klockslag, inget datum (skriv ÅÅÅÅ-MM-DD).", value=value)
+        )
     elif isinstance(value, str):
         text = value.strip()
         if not text:
@@ -652,7 +661,7 @@ def _apply_compensation(
     lookups: _Lookups,
     user,
     fte: Decimal | None,
-) -> None:
+) -> CompensationItem:
     """Create or change the one line the row describes, through the finance services."""
     series = wanted["index_series"]
     data = {
@@ -663,7 +672,7 @@ def _apply_compensation(
     }
     base = _base_lines(items)
     if not base:
-        finance.add_item(
+        return finance.add_item(
             agreement,
             {
                 **data,
@@ -672,9 +681,9 @@ def _apply_compensation(
             },
             user,
         )
-    elif len(base) == 1:
+    if len(base) == 1:
         line = base[0]
-        finance.update_item(
+        return finance.update_item(
             line,
             {
                 **data,
@@ -685,13 +694,12 @@ def _apply_compensation(
             },
             user,
         )
-    else:
-        message = _(
-            "Avtalet har %(n)s ersättningsrader. Ändra ersättningen på avtalets sida, eller "
-            "lämna ersättningskolumnerna tomma.",
-            n=len(base),
-        )
-        raise ValidationError(message, {"amount": message})
+    message = _(
+        "Avtalet har %(n)s ersättningsrader. Ändra ersättningen på avtalets sida, eller "
+        "lämna ersättningskolumnerna tomma.",
+        n=len(base),
+    )
+    raise ValidationError(message, {"amount": message})
 
 
 def _changed_columns(
@@ -747,43 +755,75 @@ def import_agreements(
         return report
 
     rows: list[RowInput] = []
+    first_row: dict[tuple[str, str], int] = {}
     for number, cells in sheet.rows:
         row = _read_row(number, cells, index, report.errors)
+        key = _raw_key(cells, index)
+        if key is not None and key in first_row:
+            report.errors.append(_duplicate(number, key, cells, index, first_row[key]))
+            continue
+        if key is not None:
+            first_row[key] = number
         if row is not None:
             rows.append(row)
-    first_row: dict[tuple[str, str], int] = {}
-    for row in list(rows):
-        if row.key in first_row:
-            message = (
-                _(
-                    "%(dnr)s står redan på rad %(other)s.",
-                    dnr=row.values["diarienummer"],
-                    other=first_row[row.key],
-                )
-                if row.key[0] == "dnr"
-                else _(
-                    "Rad %(other)s har samma rubrik och inget diarienummer; ange "
-                    "diarienummer så att raderna kan skiljas åt.",
-                    other=first_row[row.key],
-                )
-            )
-            report.errors.append(
-                CellError(
-                    row.number, col.DIARIENUMMER if row.key[0] == "dnr" else col.TITLE, message
-                )
-            )
-            rows.remove(row)
-        else:
-            first_row[row.key] = row.number
 
     try:
-        _run_rows(rows, filename, user, as_of, report, progress)
+        with collector_paused(), _signals_for(dry_run):
+            _run_rows(rows, filename, user, as_of, report, progress)
     finally:
         if report.errors or dry_run:
             db.session.rollback()
     report.rows.sort(key=lambda r: r.row)
     report.errors.sort(key=lambda e: (e.row or 0,))
     return report
+
+
+def _signals_for(dry_run: bool) -> AbstractContextManager:
+    """A dry run is rolled back, so what listens for changed agreements (the stored deadlines'
+    refresh, a fifth of the work) need not hear of them. (Muting is per process: a threaded
+    server could miss another request's change until the daily refresh; the production setup
+    runs single-threaded workers.)"""
+    return agreements.agreement_changed.muted() if dry_run else nullcontext()
+
+
+def _raw_key(cells: list[Any], index: dict[str, int]) -> tuple[str, str] | None:
+    """The key a row is matched on (as :attr:`RowInput.key`), read from its raw cells so that
+    duplicates are found in rows with other errors too."""
+
+    def text(name: str) -> str | None:
+        i = index[name]
+        try:
+            return parse_text(cells[i]) if i < len(cells) else None
+        except CellValueError:
+            return None
+
+    dnr, title = text(col.DIARIENUMMER), text(col.TITLE)
+    if dnr:
+        return ("dnr", normalise_name(dnr))
+    if title:
+        return ("title", normalise_name(title))
+    return None
+
+
+def _duplicate(
+    number: int, key: tuple[str, str], cells: list[Any], index: dict[str, int], other: int
+) -> CellError:
+    if key[0] == "dnr":
+        dnr = " ".join(str(cells[index[col.DIARIENUMMER]]).split())
+        return CellError(
+            number,
+            col.DIARIENUMMER,
+            _("%(dnr)s står redan på rad %(other)s.", dnr=dnr, other=other),
+        )
+    return CellError(
+        number,
+        col.TITLE,
+        _(
+            "Rad %(other)s har samma rubrik och inget diarienummer; ange diarienummer så att "
+            "raderna kan skiljas åt.",
+            other=other,
+        ),
+    )
 
 
 def _run_rows(
@@ -816,6 +856,7 @@ def _run_rows(
             matched[row.number] = ids[0]
     existing, items = lookups.load_agreements(sorted(set(matched.values())))
     new_orgs: dict[str, Organisation] = {}
+    finished: list = []
 
     for done, row in enumerate(rows, start=1):
         if progress is not None and (done % 100 == 0 or done == len(rows)):
@@ -870,7 +911,10 @@ def _run_rows(
                 filename,
                 user,
                 as_of,
+                finished,
             )
+            if len(finished) >= LET_GO_EVERY:
+                _let_go(finished)
         except DomainError as exc:
             report.errors.extend(_rule_errors(row.number, exc))
             continue
@@ -887,7 +931,7 @@ def _run_rows(
         report.rows.append(outcome)
         setattr(report, outcome.action, getattr(report, outcome.action) + 1)
     if not report.errors:
-        db.session.flush()
+        _let_go(finished)
 
 
 def _apply_row(
@@ -900,12 +944,16 @@ def _apply_row(
     filename: str,
     user,
     as_of: date,
+    done: list,
 ) -> RowOutcome:
     note = f"Import från {filename}, rad {row.number}"
+    line = None
     if agreement is None:
         agreement = agreements.create_agreement({**values, "parties": party_ids}, user, as_of)
         if row.compensation is not None:
-            _apply_compensation(agreement, row.compensation, [], lookups, user, values["fte"])
+            line = _apply_compensation(
+                agreement, row.compensation, [], lookups, user, values["fte"]
+            )
         agreements.record_audit(agreement, user, "imported", None, None, note)
         outcome = RowOutcome(row.number, "created", agreement.title, agreement.diarienummer)
     else:
@@ -927,7 +975,9 @@ def _apply_row(
                     as_of,
                 )
             if money_changed:
-                _apply_compensation(agreement, row.compensation, own_items, lookups, user, None)
+                line = _apply_compensation(
+                    agreement, row.compensation, own_items, lookups, user, None
+                )
             agreements.record_audit(agreement, user, "imported", None, None, note)
             agreements.touch(agreement)
             outcome = RowOutcome(
@@ -935,7 +985,21 @@ def _apply_row(
             )
         else:
             outcome = RowOutcome(row.number, "unchanged", agreement.title, agreement.diarienummer)
-    db.session.flush()
     outcome.agreement_id = agreement.id
     _outcome_dates(outcome, agreement, as_of)
+    if outcome.action == "created":  # existing ones may be the caller's objects too: kept
+        done.append(agreement)
+        if line is not None:
+            done.append(line)
     return outcome
+
+
+def _let_go(done: list) -> None:
+    """Flush what the last rows left pending (their audit entries) and take their objects out
+    of the session, so that every later flush and autoflush (which look at each object the
+    session holds) stays as cheap as the first."""
+    db.session.flush()
+    for obj in done:
+        if obj in db.session:
+            db.session.expunge(obj)
+    done.clear()

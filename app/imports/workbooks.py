@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
@@ -345,9 +346,23 @@ def export_workbook(stmt, out: IO[bytes], chunk: int = 500) -> int:
     return count
 
 
-def export_to_tempfile(stmt) -> IO[bytes]:
-    """The export in a temporary file (on disk beyond a few MB), rewound for sending."""
+def export_chunks(stmt, chunk_size: int = 64 * 1024) -> Iterator[bytes]:
+    """The export as a stream of bytes for a response: written first to a temporary file (on
+    disk beyond a few MB, since a zip is only complete once written), then sent in chunks;
+    the file goes away however the response ends."""
     out = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)  # noqa: SIM115
-    export_workbook(stmt, out)
-    out.seek(0)
-    return out
+    try:
+        export_workbook(stmt, out)
+        out.seek(0)
+    except BaseException:
+        out.close()
+        raise
+    return _chunks(out, chunk_size)
+
+
+def _chunks(out: IO[bytes], chunk_size: int) -> Iterator[bytes]:
+    try:
+        while chunk := out.read(chunk_size):
+            yield chunk
+    finally:
+        out.close()
