@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.agreements import attachments as attachment_store
-from app.agreements import services
+from app.agreements import search, services
 from app.agreements.forms import (
     INVOICING_LABELS,
     KIND_LABELS,
@@ -111,9 +111,9 @@ def index():
         "responsible_person_id": int_param("responsible_person_id"),
         "board_id": int_param("board_id"),
     }
-    per_page = current_app.config["AGREEMENTS_PER_PAGE"]
-    page = db.paginate(
-        services.list_query(**filters), per_page=per_page, max_per_page=200, error_out=False
+    per_page = int_param("per_page") or current_app.config["AGREEMENTS_PER_PAGE"]
+    page = search.page_of(
+        services.list_query(**filters), int_param("page") or 1, min(max(per_page, 1), 200)
     )
     organisations = db.session.execute(
         db.select(Organisation.id, Organisation.name).order_by(Organisation.name)
