@@ -11,6 +11,7 @@ from app.agreements import rules
 from app.agreements.models import Agreement
 from app.agreements.services import termination_end, terms_of
 from app.agreements.views import as_of_from_request
+from app.core.paging import ListPage
 from app.core.query import int_param
 from app.deadlines import services
 from app.deadlines.models import DEADLINE_KINDS
@@ -47,9 +48,14 @@ def dashboard():
         "organisation_id": int_param("organisation_id"),
         "responsible_person_id": int_param("responsible_person_id"),
     }
-    page = services.list_deadlines(
-        as_of, within_days=within, page=int_param("page") or 1, per_page=100, **filters
-    )
+    too_costly = None
+    try:
+        page = services.list_deadlines(
+            as_of, within_days=within, page=int_param("page") or 1, per_page=100, **filters
+        )
+    except services.AsOfTooCostly as exc:  # the page says so instead of tying up the worker
+        too_costly = exc.message
+        page = ListPage([], 0, 1, 100)
     organisations = db.session.execute(
         db.select(Organisation.id, Organisation.name).order_by(Organisation.name)
     ).all()
@@ -61,6 +67,7 @@ def dashboard():
         windows=WINDOWS,
         filters=filters,
         page=page,
+        too_costly=too_costly,
         organisations=organisations,
         people=people,
         boards=unit_choices("namnd"),
