@@ -89,6 +89,9 @@ class DefaultConfig:
     LOCAL_LOGIN = True  # False: no user name/password login at all (break-glass off)
 
     AGREEMENTS_PER_PAGE = 50
+    # Deadlines as of a day the stored refresh does not describe are computed agreement by
+    # agreement; past this many seconds the page says so and the API answers 503.
+    AS_OF_TIME_BUDGET_SECONDS = 10
 
     # Operations (app.core.ops): "json" writes one JSON line per log event; /metrics is served
     # to loopback clients, or to whoever sends "Authorization: Bearer <METRICS_TOKEN>".

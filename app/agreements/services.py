@@ -658,18 +658,10 @@ def list_query(
         db.joinedload(Agreement.responsible_person),
         db.joinedload(Agreement.board),
     )
-    if q:
-        like = f"%{q.strip()}%"
-        party_match = (
-            db.select(AgreementParty.agreement_id)
-            .join(Organisation, Organisation.id == AgreementParty.organisation_id)
-            .where(Organisation.name.ilike(like))
-        )
-        stmt = stmt.where(
-            Agreement.title.ilike(like)
-            | Agreement.diarienummer.ilike(like)
-            | Agreement.id.in_(party_match)
-        )
+    if q and q.strip():
+        from app.agreements.search import search_condition
+
+        stmt = stmt.where(search_condition(q))
     if kind:
         stmt = stmt.where(Agreement.kind == kind)
     if status and as_of is not None and as_of != date.today():

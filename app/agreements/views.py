@@ -21,7 +21,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.agreements import attachments as attachment_store
-from app.agreements import services
+from app.agreements import search, services
 from app.agreements.forms import (
     INVOICING_LABELS,
     KIND_LABELS,
@@ -115,12 +115,11 @@ def index():
     as_of = as_of_from_request()
     sort = request.args.get("sort") if request.args.get("sort") in services.LIST_SORTS else None
     descending = request.args.get("dir") == "desc"
-    per_page = current_app.config["AGREEMENTS_PER_PAGE"]
-    page = db.paginate(
+    per_page = int_param("per_page") or current_app.config["AGREEMENTS_PER_PAGE"]
+    page = search.page_of(
         services.list_query(**filters, as_of=as_of, sort=sort, descending=descending),
-        per_page=per_page,
-        max_per_page=200,
-        error_out=False,
+        int_param("page") or 1,
+        min(max(per_page, 1), 200),
     )
     dates = {a.id: services.dates_of(a, as_of) for a in page.items}
     statuses = {a.id: services.status_of(a, as_of) for a in page.items}

@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import jsonify, request
 
-from app.agreements import services
+from app.agreements import search, services
 from app.agreements.models import AGREEMENT_KINDS, PARTY_ROLES, Agreement
 from app.agreements.rules import STATUSES
 from app.api import bp
@@ -17,7 +17,7 @@ from app.api.helpers import (
     int_arg,
     iso,
     json_body,
-    paginated,
+    page_args,
     short_decimal,
 )
 from app.api.openapi import doc
@@ -235,7 +235,16 @@ def list_agreements():
         db.selectinload(Agreement.amendments),
         db.selectinload(Agreement.successors),
     )
-    return jsonify(paginated(stmt, lambda a: agreement_json(a, as_of)))
+    page, per_page = page_args()
+    result = search.page_of(stmt, page, per_page)
+    return jsonify(
+        {
+            "items": [agreement_json(a, as_of) for a in result.items],
+            "total": result.total,
+            "page": page,
+            "per_page": per_page,
+        }
+    )
 
 
 @bp.route("/agreements/<int:agreement_id>", methods=["GET"])

@@ -16,6 +16,7 @@ from app.api.helpers import (
     decimal_str,
     int_arg,
     json_body,
+    page_args,
     short_decimal,
 )
 from app.api.openapi import doc
@@ -364,17 +365,29 @@ def get_instalments(agreement_id: int):
 @doc(
     "Every non-archived agreement running in the year: its total compensation, and the sum (agreements "
     "with a missing value are listed with total null and left out of the sum)",
-    query={"year": "the year", "kind": "agreement kind", "board_id": "board"},
+    query={
+        "year": "the year",
+        "kind": "agreement kind",
+        "board_id": "board",
+        "page": "1… (items are paginated; total and complete cover every agreement)",
+        "per_page": "1–200, default 50",
+    },
     tag="finance",
 )
 def finance_compensation():
     year = _year_arg("year")
     kind = choice_arg("kind", AGREEMENT_KINDS)
+    page, per_page = page_args()
     rows = services.year_results(year, kind=kind, board_id=int_arg("board_id"))
     total = sum((r.result.total for r in rows if r.result.total is not None), Decimal(0))
+    shown = rows[(page - 1) * per_page : page * per_page]
     return jsonify(
         {
             "year": year,
+            # One page of the agreements; ``total`` and ``complete`` are over all of them.
+            "page": page,
+            "per_page": per_page,
+            "count": len(rows),
             "items": [
                 {
                     "agreement_id": r.agreement.id,
@@ -385,7 +398,7 @@ def finance_compensation():
                     "preliminary": r.result.preliminary,
                     "missing": [m.message for m in r.result.missing],
                 }
-                for r in rows
+                for r in shown
             ],
             "total": _amount(total),
             "complete": all(r.result.total is not None for r in rows),

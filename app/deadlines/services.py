@@ -29,6 +29,7 @@ to ``as_of + HORIZON_DAYS``, plus obligations overdue for up to ``OVERDUE_LOOKBA
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -60,6 +61,7 @@ from app.agreements.services import (
     terms_of,
 )
 from app.core.dates import last_business_day_on_or_before
+from app.core.errors import DomainError
 from app.core.paging import ListPage
 from app.db import utcnow
 from app.deadlines.models import DEADLINE_KINDS, Deadline
@@ -69,6 +71,7 @@ from app.indexation.services import index_value_changed
 __all__ = [
     "DeadlineData",
     "DeadlineView",
+    "AsOfTooCostly",
     "HORIZON_DAYS",
     "compute_deadlines",
     "deadlines_for",
@@ -578,28 +581,102 @@ def list_deadlines(
             set_committed_value(row, "overdue", row.kind in OVERDUE_KINDS and row.date < as_of)
         return ListPage(items, result.total or 0, page, per_page)
 
-    stmt = db.select(Agreement).where(Agreement.stage == "decided")
-    stmt = _agreement_filters(
-        stmt, board_id, organisation_id, responsible_person_id, agreement_id
+    return _computed_page(
+        as_of,
+        until,
+        kinds,
+        include_overdue,
+        page,
+        per_page,
+        (board_id, organisation_id, responsible_person_id, agreement_id),
+    )
+
+
+class AsOfTooCostly(DomainError):
+    """Deadlines as of a day other than the stored refresh would take longer to work out than
+    ``AS_OF_TIME_BUDGET_SECONDS`` allows (503, code ``as_of_too_costly``): the worker is freed
+    instead of being tied up. Narrower filters (a board, a party, a person, one agreement), a
+    day within a week after the stored refresh, or the daily refresh itself answer at once."""
+
+    status = 503
+    code = "as_of_too_costly"
+
+
+def _computed_page(
+    as_of: date,
+    until: date,
+    kinds: Sequence[str],
+    include_overdue: bool,
+    page: int,
+    per_page: int,
+    filters: tuple,
+) -> ListPage:
+    """Deadlines computed on the fly for a day the stored rows do not describe, with bounded
+    memory and time: agreements are read in batches of ``BATCH_SIZE`` (keyset on id, each batch
+    let go of before the next), only the chosen deadlines' plain values are kept, and the page's
+    agreements are loaded at the end. Past ``AS_OF_TIME_BUDGET_SECONDS`` (default 10) it stops
+    with :class:`AsOfTooCostly` rather than keep the worker."""
+    budget = float(current_app.config.get("AS_OF_TIME_BUDGET_SECONDS", 10))
+    started = time.monotonic()
+    base = _agreement_filters(
+        db.select(Agreement).where(Agreement.stage == "decided"), *filters
     ).options(
         db.selectinload(Agreement.terminations),
         db.selectinload(Agreement.obligations).selectinload(Obligation.fulfilments),
-        db.joinedload(Agreement.board),
-        db.joinedload(Agreement.responsible_person),
     )
-    agreements = db.session.execute(stmt).unique().scalars().all()
-    by_id = {a.id: a for a in agreements}
-    items = compute_deadlines(agreements, as_of)
-    if not (board_id or organisation_id or responsible_person_id or agreement_id):
-        items += global_deadlines(as_of)
-        items.sort(key=lambda d: (d.date, d.kind, d.agreement_id or 0, d.key))
-    chosen = [
-        d
-        for d in items
-        if (as_of <= d.date <= until or (include_overdue and d.overdue and d.date < as_of))
-        and (not kinds or d.kind in kinds)
-    ]
+    chosen: list[DeadlineData] = []
+    last_id = 0
+    while True:
+        batch = (
+            db.session.execute(
+                base.where(Agreement.id > last_id).order_by(Agreement.id).limit(BATCH_SIZE)
+            )
+            .unique()
+            .scalars()
+            .all()
+        )
+        if not batch:
+            break
+        last_id = batch[-1].id
+        chosen.extend(
+            d
+            for d in compute_deadlines(batch, as_of)
+            if (as_of <= d.date <= until or (include_overdue and d.overdue and d.date < as_of))
+            and (not kinds or d.kind in kinds)
+        )
+        for agreement in batch:
+            if agreement not in db.session.dirty:
+                db.session.expunge(agreement)  # with its notices and obligations (cascade)
+        del batch
+        if time.monotonic() - started > budget:
+            raise AsOfTooCostly(
+                _(
+                    "Frister per %(day)s räknas fram avtal för avtal och skulle ta längre tid än "
+                    "%(seconds)s sekunder. Välj en dag nära den senaste uppdateringen, eller "
+                    "begränsa urvalet (nämnd, part, ansvarig).",
+                    day=as_of.isoformat(),
+                    seconds=f"{budget:g}",
+                )
+            )
+    if not any(filters):
+        chosen += [
+            d
+            for d in global_deadlines(as_of)
+            if (as_of <= d.date <= until or (include_overdue and d.overdue and d.date < as_of))
+            and (not kinds or d.kind in kinds)
+        ]
+    chosen.sort(key=lambda d: (d.date, d.kind, d.agreement_id or 0, d.key))
     start = (page - 1) * per_page
+    shown = chosen[start : start + per_page]
+    ids = {d.agreement_id for d in shown if d.agreement_id}
+    by_id = {
+        a.id: a
+        for a in db.session.execute(
+            db.select(Agreement)
+            .where(Agreement.id.in_(ids))
+            .options(db.joinedload(Agreement.board), db.joinedload(Agreement.responsible_person))
+        ).scalars()
+    }
     views = [
         DeadlineView(
             d.key,
@@ -612,6 +689,6 @@ def list_deadlines(
             d.obligation_id,
             by_id.get(d.agreement_id) if d.agreement_id else None,
         )
-        for d in chosen[start : start + per_page]
+        for d in shown
     ]
     return ListPage(views, len(chosen), page, per_page)

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from app.agreements.models import Agreement
 from app.agreements.services import termination_end, timeline_of
 from app.agreements.views import as_of_from_request
+from app.core.paging import ListPage
 from app.core.query import int_param
 from app.deadlines import services, startpage
 from app.deadlines.models import DEADLINE_KINDS
@@ -47,22 +48,28 @@ def dashboard():
         "organisation_id": int_param("organisation_id"),
         "responsible_person_id": int_param("responsible_person_id"),
     }
-    page = services.list_deadlines(
-        as_of,
-        within_days=within,
-        page=int_param("page") or 1,
-        per_page=100,
-        include_overdue=False,  # the overdue items are grouped in their own section
-        **filters,
-    )
-    sections = startpage.start_page(
-        as_of,
-        within,
-        board_id=filters["board_id"],
-        organisation_id=filters["organisation_id"],
-        responsible_person_id=filters["responsible_person_id"],
-        kinds=filters["kinds"],
-    )
+    too_costly = None
+    try:
+        page = services.list_deadlines(
+            as_of,
+            within_days=within,
+            page=int_param("page") or 1,
+            per_page=100,
+            include_overdue=False,  # the overdue items are grouped in their own section
+            **filters,
+        )
+        sections = startpage.start_page(
+            as_of,
+            within,
+            board_id=filters["board_id"],
+            organisation_id=filters["organisation_id"],
+            responsible_person_id=filters["responsible_person_id"],
+            kinds=filters["kinds"],
+        )
+    except services.AsOfTooCostly as exc:  # the page says so instead of tying up the worker
+        too_costly = exc.message
+        page = ListPage([], 0, 1, 100)
+        sections = None
     organisations = db.session.execute(
         db.select(Organisation.id, Organisation.name).order_by(Organisation.name)
     ).all()
@@ -75,6 +82,7 @@ def dashboard():
         filters=filters,
         page=page,
         sections=sections,
+        too_costly=too_costly,
         organisations=organisations,
         people=people,
         boards=unit_choices("namnd"),

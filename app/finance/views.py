@@ -15,6 +15,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -387,16 +388,20 @@ def _export(kind: str) -> Response:
     year = _year_arg(as_of.year)
     data = services.overview(year, **_filters())
     try:
-        if kind == "xlsx":
-            body, content_type = exports.overview_xlsx(data), exports.XLSX_MIMETYPE
-        else:
-            body, content_type = exports.overview_csv(data), "text/csv; charset=utf-8"
+        exports.check_exportable(data)
     except ValidationError as exc:
         return render_template("errors/error.html", status=422, message=exc.message), 422
+    name = f"ersattning-{year}.{kind}"
+    if kind == "xlsx":  # written to a temporary file, sent in chunks
+        body = exports.file_chunks(exports.overview_xlsx_file(data))
+        content_type = exports.XLSX_MIMETYPE
+    else:
+        body = stream_with_context(exports.overview_csv_chunks(data))
+        content_type = "text/csv; charset=utf-8"
     return Response(
         body,
         content_type=content_type,
-        headers={"Content-Disposition": f'attachment; filename="ersattning-{year}.{kind}"'},
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 

@@ -51,18 +51,13 @@ def organisation(org_id: int):
 
 
 def _organisation_page(org: Organisation, unit_form: UnitForm | None = None):
-    from app.agreements.models import Agreement, AgreementParty
+    from app.agreements import search
+    from app.agreements.services import list_query
+    from app.core.query import int_param
 
-    agreements = (
-        db.session.execute(
-            db.select(Agreement)
-            .join(AgreementParty)
-            .where(AgreementParty.organisation_id == org.id)
-            .distinct()
-            .order_by(Agreement.title)
-        )
-        .scalars()
-        .all()
+    # A page of its agreements (a large municipality is party to thousands), archived too.
+    agreements = search.page_of(
+        list_query(organisation_id=org.id, include_archived=True), int_param("page") or 1, 50
     )
     people = (
         db.session.execute(

@@ -1,0 +1,139 @@
+"""The agreement list's free-text search and counting, shared by the page and the API: words
+found in titles, the diarienummer, a party's name; an exact total; the same number of queries
+per page however many agreements there are; the search index in use on PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from app.agreements import search
+
+
+@pytest.fixture
+def register(factory):
+    region = factory.organisation("Region Norrbotten", kind="region")
+    luleå = factory.organisation("Luleå kommun")
+    rfhl = factory.organisation("RFHL Norrbotten", kind="forening")
+    made = {
+        "ombud": factory.agreement(
+            [(luleå, "bestallare"), (rfhl, "utforare")],
+            title="Personligt ombud i Luleå",
+            diarienummer="SN 2021/0042",
+        ),
+        "boende": factory.agreement(
+            [(region, "bestallare"), (luleå, "utforare")],
+            title="Stödboende för unga vuxna",
+            diarienummer="SN 2022/0101",
+        ),
+        "iop": factory.agreement(
+            [(region, "bestallare"), (rfhl, "utforare")],
+            title="IOP Kvinnojour",
+            diarienummer="RS 2020/7",
+        ),
+    }
+    return made
+
+
+def _titles(api, query: str) -> set[str]:
+    response = api("reader").get(f"/agreements?q={query}")
+    assert response.status_code == 200, response.data
+    body = response.get_json()
+    assert body["total"] == len(body["items"])
+    return {item["title"] for item in body["items"]}
+
+
+def test_search_finds_words_of_the_title_in_any_order_and_by_their_beginning(api, register):
+    assert _titles(api, "ombud") == {"Personligt ombud i Luleå"}
+    assert _titles(api, "ombud personligt") == {"Personligt ombud i Luleå"}
+    assert _titles(api, "Stödbo") == {"Stödboende för unga vuxna"}
+    assert _titles(api, "ombud kvinnojour") == set()
+
+
+def test_search_finds_the_exact_diarienummer_and_a_partys_name(api, register):
+    assert _titles(api, "SN 2022/0101") == {"Stödboende för unga vuxna"}
+    assert _titles(api, "RFHL") == {"Personligt ombud i Luleå", "IOP Kvinnojour"}
+    assert _titles(api, "Norrbotten") == set(t.title for t in register.values())
+
+
+def test_search_ignores_characters_that_would_break_a_query(api, register):
+    for query in ["%27%20%26%20%21", "%3A%2A", "()|!&", "ombud%27%3A%2A"]:
+        response = api("reader").get(f"/agreements?q={query}")
+        assert response.status_code == 200
+    assert _titles(api, "ombud%27%3A%2A") == {"Personligt ombud i Luleå"}
+
+
+def test_prefix_query_is_built_from_words_only():
+    assert search.prefix_tsquery("personligt omb") == "personligt:* & omb:*"
+    assert search.prefix_tsquery("x' | !y:*") == "x:* & y:*"
+    assert search.prefix_tsquery("  ()!&  ") is None
+
+
+def test_the_page_and_the_api_show_the_same_matches_and_exact_total(
+    client, login, api, register, factory
+):
+    for i in range(3):
+        factory.agreement(title=f"Personligt ombud {i}")
+    login("reader")
+    page = client.get("/agreements/?q=personligt%20ombud&per_page=2")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "4 avtal" in text
+    assert "Sida 1 av 2" in text
+    body = api("reader").get("/agreements?q=personligt%20ombud&per_page=2&page=2").get_json()
+    assert body["total"] == 4
+    assert len(body["items"]) == 2
+
+
+def _queries(db, call) -> int:
+    seen = []
+
+    def tick(*args):
+        seen.append(1)
+
+    db.session.expire_all()  # as in a fresh request: nothing remembered from the last one
+    event.listen(db.engine, "before_cursor_execute", tick)
+    try:
+        call()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", tick)
+    return len(seen)
+
+
+def test_a_list_page_takes_the_same_queries_with_few_or_many_agreements(
+    db, client, login, api, factory
+):
+    reader = api("reader")
+    login("reader")
+    shared = [
+        (factory.organisation("Kommunen"), "bestallare"),
+        (factory.organisation(), "utforare"),
+    ]
+    for i in range(3):
+        factory.agreement(shared, title=f"Ombud {i}")
+
+    def run():
+        assert client.get("/agreements/?q=ombud").status_code == 200
+        assert reader.get("/agreements?q=ombud").status_code == 200
+        assert reader.get("/agreements?kind=samverkansavtal").status_code == 200
+
+    run()  # first use: the token's last-used stamp and other one-off writes
+    few = _queries(db, run)
+    for i in range(12):
+        factory.agreement(shared, title=f"Ombud {i + 3}")
+    assert _queries(db, run) == few
+
+
+def test_postgresql_answers_the_search_from_the_swedish_text_index(db, register):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the full-text index is PostgreSQL's; SQLite matches substrings")
+    from app.agreements.services import list_query
+
+    stmt = list_query(q="ombud")
+    sql = str(stmt.compile(db.engine))
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")  # a 3-row table: force the choice
+        plan = "\n".join(
+            row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql, stmt.compile(db.engine).params)
+        )
+    assert "ix_agreements_search_sv" in plan, plan
