@@ -93,6 +93,10 @@ class OpenIdProvider:
         )
         assert response.status_code == 204
 
+    def reset(self) -> None:
+        """Forget a tampering a test set up but never used."""
+        requests.post(f"{self.issuer}/__test/tamper", data="null", timeout=10)
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -114,14 +118,21 @@ def sso_config(issuer: str, base_url: str, **extra) -> dict:
     }
 
 
-@pytest.fixture
-def provider():
-    """An OpenID provider whose client redirects to the test client's host (http://localhost)."""
+@pytest.fixture(scope="session")
+def _session_provider():
     running = OpenIdProvider("http://localhost")
     try:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def provider(_session_provider):
+    """An OpenID provider (one per test run) whose client redirects to the test client's host
+    (http://localhost)."""
+    yield _session_provider
+    _session_provider.reset()
 
 
 @pytest.fixture
