@@ -157,8 +157,7 @@ def callback():
     cfg = current_app.config
     try:
         client = _client()
-        _metadata(client)
-        token = _exchange(client)
+        token = _exchange(client, _metadata(client))
     except SsoFailure as failure:
         session.pop(_NEXT, None)
         return _failure_page(failure)
@@ -195,9 +194,15 @@ def callback():
     return redirect(target)
 
 
-def _exchange(client) -> dict:
+def _exchange(client, metadata: dict) -> dict:
     """Authlib's token exchange and ID token check, every failure turned into an SsoFailure."""
     issuer = current_app.config["OIDC_ISSUER"]
+    # Authlib checks iss by itself, but accepts an ``aud`` without this client when ``azp``
+    # names it; an ID token must be issued to this very application.
+    claims_options = {
+        "iss": {"essential": True, "values": [metadata["issuer"]]},
+        "aud": {"essential": True, "values": [current_app.config["OIDC_CLIENT_ID"]]},
+    }
     if request.args.get("error"):
         raise SsoFailure(
             "provider",
@@ -205,7 +210,7 @@ def _exchange(client) -> dict:
             f"{request.args.get('error_description') or 'no description'}",
         )
     try:
-        token = client.authorize_access_token()
+        token = client.authorize_access_token(claims_options=claims_options)
     except MismatchingStateError as exc:
         raise SsoFailure(
             "state",
