@@ -67,7 +67,9 @@ def init_app(app: Flask) -> None:
     if not issuer:
         return
     if not cfg.get("OIDC_CLIENT_ID"):
-        raise RuntimeError("OIDC_ISSUER is set but OIDC_CLIENT_ID is not (see README, Single sign-on).")
+        raise RuntimeError(
+            "OIDC_ISSUER is set but OIDC_CLIENT_ID is not (see README, Single sign-on)."
+        )
     if not cfg["OIDC_ROLE_MAP"]:
         app.logger.warning(
             "OIDC_ROLE_MAP is empty: every single sign-on will be refused (no role maps)."
@@ -188,9 +190,7 @@ def callback():
     if len(id_token) <= _MAX_KEPT_ID_TOKEN:
         session[ID_TOKEN] = id_token
     session["sso"] = True
-    log.info(
-        "SSO sign-in: %s as %s (role %s)", result.who, result.user.username, result.user.role
-    )
+    log.info("SSO sign-in: %s as %s (role %s)", result.who, result.user.username, result.user.role)
     return redirect(target)
 
 

@@ -205,7 +205,9 @@ def sso_live(make_sso_app):
     """The app served on a free loopback port against its own provider, for the browser:
     yields (base_url, provider)."""
     holder: dict = {}
-    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True
+    )
     base = f"http://127.0.0.1:{server.server_port}"
     running = OpenIdProvider(base)
     holder["app"] = make_sso_app(**sso_config(running.issuer, base))

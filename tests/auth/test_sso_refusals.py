@@ -90,7 +90,9 @@ def test_an_error_from_the_provider_is_refused(sso_client, caplog):
     state = parse_qs(urlsplit(sso_client.get("/login/sso").headers["Location"]).query)["state"]
     response = sso_client.get(
         "/login/sso/callback?"
-        + urlencode({"error": "access_denied", "error_description": "user cancelled", "state": state[0]})
+        + urlencode(
+            {"error": "access_denied", "error_description": "user cancelled", "state": state[0]}
+        )
     )
     _refused(response, 400, "Inloggningstjänsten godkände inte inloggningen")
     _assert_no_session(sso_client)
