@@ -68,3 +68,10 @@ def test_the_profile_is_name_and_email_cut_to_the_columns():
         "a@kommun.se",
     )
     assert profile_from_claims({"email": "x" * 255})[1] is None
+
+
+def test_account_events_have_names_in_the_change_log(app):
+    from app.agreements.views import audit_label
+
+    assert audit_label("sso_signed_in") == "Inloggning med kommunens konto"
+    assert audit_label("role_from_claims") == "Roll ändrad enligt kommunens konto"
