@@ -242,13 +242,14 @@ def _exchange(client, metadata: dict) -> dict:
             f"the ID token's claim {exc.claim!r} is wrong ({exc.description}); for 'iss' check "
             f"OIDC_ISSUER ({issuer}), for 'aud' check OIDC_CLIENT_ID",
         ) from exc
-    except (jose_errors.JoseError, ValueError) as exc:
-        raise SsoFailure("token", f"the ID token cannot be read: {exc}") from exc
-    except requests.RequestException as exc:
+    except requests.RequestException as exc:  # before ValueError: a non-JSON answer is both
         raise SsoFailure(
             "unreachable",
-            f"cannot reach the provider's token endpoint or keys ({type(exc).__name__}: {exc})",
+            "cannot reach or read the provider's token endpoint or keys "
+            f"({type(exc).__name__}: {exc}); is the provider up and reachable from this server?",
         ) from exc
+    except (jose_errors.JoseError, ValueError) as exc:
+        raise SsoFailure("token", f"the ID token cannot be read: {exc}") from exc
     if not isinstance(token.get("userinfo"), dict) or not token["userinfo"].get("sub"):
         raise SsoFailure(
             "token",

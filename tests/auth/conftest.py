@@ -87,9 +87,13 @@ class OpenIdProvider:
         self.stop()
         raise RuntimeError("oidc-provider did not start (is node_modules installed? npm ci)")
 
-    def tamper(self, claims: dict | None = None, key: str = "published") -> None:
+    def tamper(
+        self, claims: dict | None = None, key: str = "published", fail: bool = False
+    ) -> None:
         response = requests.post(
-            f"{self.issuer}/__test/tamper", json={"claims": claims or {}, "key": key}, timeout=10
+            f"{self.issuer}/__test/tamper",
+            json={"claims": claims or {}, "key": key, "fail": fail},
+            timeout=10,
         )
         assert response.status_code == 204
 

@@ -168,6 +168,16 @@ def test_a_provider_that_goes_down_before_the_callback_is_a_clear_page(make_sso_
     assert "[unreachable]" in _sso_log(caplog)
 
 
+def test_a_token_endpoint_answering_with_an_error_page_is_a_clear_page(
+    sso_client, provider, caplog
+):
+    provider.tamper(fail=True)
+    response = sso_client.get(provider_login(sso_client, "rut.reader"))
+    _refused(response, 502, "Kommunens inloggningstjänst svarar inte just nu")
+    _assert_no_session(sso_client)
+    assert "[unreachable]" in _sso_log(caplog)
+
+
 def test_a_person_without_a_mapped_group_gets_no_access(sso_client, db, caplog):
     response = sso_client.get(provider_login(sso_client, "olle.outsider"))
     page = _refused(response, 403, "ingår inte i någon grupp som ger behörighet")
