@@ -22,6 +22,7 @@ from flask import Flask, current_app, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from joserfc import errors as jose_errors
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.claims import parse_role_map
 from app.auth.sso import sign_in_from_claims
@@ -165,10 +166,19 @@ def callback():
         return _failure_page(failure)
 
     claims = token["userinfo"]
-    result = sign_in_from_claims(
-        cfg["OIDC_ISSUER"], claims, cfg["OIDC_ROLE_CLAIM"], cfg["OIDC_ROLE_MAP"]
-    )
-    db.session.commit()
+    for attempt in (1, 2):
+        try:
+            result = sign_in_from_claims(
+                cfg["OIDC_ISSUER"], claims, cfg["OIDC_ROLE_CLAIM"], cfg["OIDC_ROLE_MAP"]
+            )
+            db.session.commit()
+            break
+        except IntegrityError:
+            # The same person's first sign-in in two tabs at once: the other one created the
+            # user (or took the user name) first; read it again.
+            db.session.rollback()
+            if attempt == 2:
+                raise
     if result.user is None:
         if result.refused == "no_role":
             detail = (
