@@ -34,6 +34,7 @@ from app.agreements.forms import (
 )
 from app.agreements.models import AGREEMENT_KINDS, Agreement, Attachment
 from app.auth import permission_required
+from app.auth.services import ACCOUNT_EVENT_LABELS
 from app.core.dates import parse_iso_date
 from app.core.errors import ConflictError, ValidationError
 from app.core.forms import apply_errors
@@ -73,6 +74,7 @@ AUDIT_LABELS = {
     "fte": _l("Årsarbetare"),
     "stage": _l("Skede"),
 }
+AUDIT_LABELS.update(ACCOUNT_EVENT_LABELS)  # sign-ins, refusals, roles from claims, passwords
 
 
 @bp.app_template_global()

@@ -22,6 +22,7 @@ from flask import Flask, current_app, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from joserfc import errors as jose_errors
+from sqlalchemy.exc import IntegrityError
 
 from app.auth.claims import parse_role_map
 from app.auth.sso import sign_in_from_claims
@@ -67,7 +68,9 @@ def init_app(app: Flask) -> None:
     if not issuer:
         return
     if not cfg.get("OIDC_CLIENT_ID"):
-        raise RuntimeError("OIDC_ISSUER is set but OIDC_CLIENT_ID is not (see README, Single sign-on).")
+        raise RuntimeError(
+            "OIDC_ISSUER is set but OIDC_CLIENT_ID is not (see README, Single sign-on)."
+        )
     if not cfg["OIDC_ROLE_MAP"]:
         app.logger.warning(
             "OIDC_ROLE_MAP is empty: every single sign-on will be refused (no role maps)."
@@ -157,17 +160,25 @@ def callback():
     cfg = current_app.config
     try:
         client = _client()
-        _metadata(client)
-        token = _exchange(client)
+        token = _exchange(client, _metadata(client))
     except SsoFailure as failure:
         session.pop(_NEXT, None)
         return _failure_page(failure)
 
     claims = token["userinfo"]
-    result = sign_in_from_claims(
-        cfg["OIDC_ISSUER"], claims, cfg["OIDC_ROLE_CLAIM"], cfg["OIDC_ROLE_MAP"]
-    )
-    db.session.commit()
+    for attempt in (1, 2):
+        try:
+            result = sign_in_from_claims(
+                cfg["OIDC_ISSUER"], claims, cfg["OIDC_ROLE_CLAIM"], cfg["OIDC_ROLE_MAP"]
+            )
+            db.session.commit()
+            break
+        except IntegrityError:
+            # The same person's first sign-in in two tabs at once: the other one created the
+            # user (or took the user name) first; read it again.
+            db.session.rollback()
+            if attempt == 2:
+                raise
     if result.user is None:
         if result.refused == "no_role":
             detail = (
@@ -189,15 +200,19 @@ def callback():
     if len(id_token) <= _MAX_KEPT_ID_TOKEN:
         session[ID_TOKEN] = id_token
     session["sso"] = True
-    log.info(
-        "SSO sign-in: %s as %s (role %s)", result.who, result.user.username, result.user.role
-    )
+    log.info("SSO sign-in: %s as %s (role %s)", result.who, result.user.username, result.user.role)
     return redirect(target)
 
 
-def _exchange(client) -> dict:
+def _exchange(client, metadata: dict) -> dict:
     """Authlib's token exchange and ID token check, every failure turned into an SsoFailure."""
     issuer = current_app.config["OIDC_ISSUER"]
+    # Authlib checks iss by itself, but accepts an ``aud`` without this client when ``azp``
+    # names it; an ID token must be issued to this very application.
+    claims_options = {
+        "iss": {"essential": True, "values": [metadata["issuer"]]},
+        "aud": {"essential": True, "values": [current_app.config["OIDC_CLIENT_ID"]]},
+    }
     if request.args.get("error"):
         raise SsoFailure(
             "provider",
@@ -205,7 +220,7 @@ def _exchange(client) -> dict:
             f"{request.args.get('error_description') or 'no description'}",
         )
     try:
-        token = client.authorize_access_token()
+        token = client.authorize_access_token(claims_options=claims_options)
     except MismatchingStateError as exc:
         raise SsoFailure(
             "state",
@@ -237,13 +252,14 @@ def _exchange(client) -> dict:
             f"the ID token's claim {exc.claim!r} is wrong ({exc.description}); for 'iss' check "
             f"OIDC_ISSUER ({issuer}), for 'aud' check OIDC_CLIENT_ID",
         ) from exc
-    except (jose_errors.JoseError, ValueError) as exc:
-        raise SsoFailure("token", f"the ID token cannot be read: {exc}") from exc
-    except requests.RequestException as exc:
+    except requests.RequestException as exc:  # before ValueError: a non-JSON answer is both
         raise SsoFailure(
             "unreachable",
-            f"cannot reach the provider's token endpoint or keys ({type(exc).__name__}: {exc})",
+            "cannot reach or read the provider's token endpoint or keys "
+            f"({type(exc).__name__}: {exc}); is the provider up and reachable from this server?",
         ) from exc
+    except (jose_errors.JoseError, ValueError) as exc:
+        raise SsoFailure("token", f"the ID token cannot be read: {exc}") from exc
     if not isinstance(token.get("userinfo"), dict) or not token["userinfo"].get("sub"):
         raise SsoFailure(
             "token",

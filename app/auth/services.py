@@ -8,6 +8,7 @@ import secrets
 from datetime import datetime
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.auth.models import ROLES, ApiToken, User, hash_token
 from app.core.errors import ValidationError
@@ -97,6 +98,16 @@ def user_for_token(token: str) -> User | None:
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         row.last_used_at = now
     return row.user
+
+
+# Names of the account events in the change log (merged into the agreements' audit labels).
+ACCOUNT_EVENT_LABELS = {
+    "sso_signed_in": _l("Inloggning med kommunens konto"),
+    "sso_user_created": _l("Användare skapad vid första inloggningen"),
+    "sso_refused": _l("Inloggning nekad"),
+    "role_from_claims": _l("Roll ändrad enligt kommunens konto"),
+    "password_set": _l("Nytt lösenord satt"),
+}
 
 
 def record_account_event(

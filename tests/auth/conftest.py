@@ -87,11 +87,19 @@ class OpenIdProvider:
         self.stop()
         raise RuntimeError("oidc-provider did not start (is node_modules installed? npm ci)")
 
-    def tamper(self, claims: dict | None = None, key: str = "published") -> None:
+    def tamper(
+        self, claims: dict | None = None, key: str = "published", fail: bool = False
+    ) -> None:
         response = requests.post(
-            f"{self.issuer}/__test/tamper", json={"claims": claims or {}, "key": key}, timeout=10
+            f"{self.issuer}/__test/tamper",
+            json={"claims": claims or {}, "key": key, "fail": fail},
+            timeout=10,
         )
         assert response.status_code == 204
+
+    def reset(self) -> None:
+        """Forget a tampering a test set up but never used."""
+        requests.post(f"{self.issuer}/__test/tamper", data="null", timeout=10)
 
     def stop(self) -> None:
         self.process.terminate()
@@ -114,14 +122,21 @@ def sso_config(issuer: str, base_url: str, **extra) -> dict:
     }
 
 
-@pytest.fixture
-def provider():
-    """An OpenID provider whose client redirects to the test client's host (http://localhost)."""
+@pytest.fixture(scope="session")
+def _session_provider():
     running = OpenIdProvider("http://localhost")
     try:
         yield running
     finally:
         running.stop()
+
+
+@pytest.fixture
+def provider(_session_provider):
+    """An OpenID provider (one per test run) whose client redirects to the test client's host
+    (http://localhost)."""
+    yield _session_provider
+    _session_provider.reset()
 
 
 @pytest.fixture
@@ -194,7 +209,9 @@ def sso_live(make_sso_app):
     """The app served on a free loopback port against its own provider, for the browser:
     yields (base_url, provider)."""
     holder: dict = {}
-    server = make_server("127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True)
+    server = make_server(
+        "127.0.0.1", 0, lambda env, start: holder["app"](env, start), threaded=True
+    )
     base = f"http://127.0.0.1:{server.server_port}"
     running = OpenIdProvider(base)
     holder["app"] = make_sso_app(**sso_config(running.issuer, base))

@@ -12,6 +12,8 @@
 //   POST /__test/tamper  {"claims": {...}, "key": "other"}  the next token response's ID token is
 //       re-signed with these claims merged in (exp in the past, another aud or iss …) and, with
 //       key "other", with a second key that has the same kid but is not the published one.
+//   POST /__test/tamper  {"fail": true}  the next token request gets a 502 HTML page (a proxy
+//       in front of a provider that is down).
 import http from 'node:http';
 import Provider from 'oidc-provider';
 import { CompactSign, exportJWK, generateKeyPair } from 'jose';
@@ -88,6 +90,13 @@ provider.use(async (ctx, next) => {
     for await (const chunk of ctx.req) chunks.push(chunk);
     tamper = JSON.parse(Buffer.concat(chunks).toString() || '{}');
     ctx.status = 204;
+    return;
+  }
+  if (ctx.path === '/token' && tamper && tamper.fail) {
+    tamper = null;
+    ctx.status = 502;
+    ctx.type = 'text/html';
+    ctx.body = '<h1>502 Bad Gateway</h1>';
     return;
   }
   await next();
