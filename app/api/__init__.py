@@ -40,4 +40,4 @@ def commit_token_use(response):
 
 
 # Register the routes.
-from app.api import agreements, drafts, finance, lifecycle, openapi, organisations  # noqa: E402,F401
+from app.api import agreements, drafts, finance, grants, lifecycle, openapi, organisations  # noqa: E402,F401
