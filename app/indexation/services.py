@@ -34,6 +34,8 @@ OPI_FINAL = {
 }
 OPI_2023_PRELIMINARY = "3.5"
 OPI_2023_FINAL = "4.6"
+
+
 def get_series(code: str) -> IndexSeries:
     series = db.session.execute(
         db.select(IndexSeries).where(IndexSeries.code == code)
