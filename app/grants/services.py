@@ -101,7 +101,7 @@ def _reasons(value: Any, name: str, errors: dict[str, str]) -> dict[str, int]:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        errors[name] = _("Ange orsakerna som {orsak: antal}.")
+        errors[name] = _("Ange orsakerna som ett objekt där varje orsak har ett antal.")
         return {}
     result: dict[str, int] = {}
     for reason, count in value.items():
