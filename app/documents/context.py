@@ -436,7 +436,9 @@ def _economy(agreement: Agreement, years: tuple[int, int] | None, own_name: str)
                         "ersattning": format_sek(r.total) if r.total is not None else "saknas",
                         "statsbidrag": (
                             format_sek(r.statsbidrag) if r.statsbidrag is not None else "saknas"
-                        ),
+                        )
+                        # Länsstyrelsen's recorded decision, not FTE × rate (app.grants).
+                        + (" (beviljat)" if r.statsbidrag_basis == "granted" else ""),
                         "netto": format_sek(r.net) if r.net is not None else "saknas",
                         "preliminar": r.preliminary,
                         "saknas": missing,
@@ -466,7 +468,8 @@ def _economy(agreement: Agreement, years: tuple[int, int] | None, own_name: str)
     if rows:
         default_text = (
             "Ersättningen räknas upp årligen enligt avtalet. Nettokostnaden är ersättningen "
-            "minus förväntat statsbidrag. Ersättning för verksamheten finns inom "
+            "minus statsbidraget: det beviljade beloppet där Länsstyrelsens beslut finns, "
+            "annars det förväntade. Ersättning för verksamheten finns inom "
             f"{_genitive(own_name)} budget."
         )
     else:
