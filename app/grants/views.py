@@ -16,7 +16,7 @@ from app.core import charts
 from app.core.errors import ValidationError
 from app.core.forms import apply_errors
 from app.extensions import db
-from app.grants import reports, services
+from app.grants import reports, services, sheets
 from app.grants.amounts import all_grant_rates, set_grant_rate
 from app.grants.forms import (
     DecisionForm,
@@ -235,6 +235,37 @@ def save_decision(agreement_id: int):
             apply_errors(form, exc)
     agreement = db.get_or_404(Agreement, agreement_id)
     return _agreement_page(agreement, decision_form=form)
+
+
+@bp.route("/agreements/<int:agreement_id>/statistics-sheet.xlsx", methods=["GET"])
+def statistics_sheet(agreement_id: int):
+    """The year sheet for the provider to fill in (with what is recorded for the year)."""
+    agreement = db.get_or_404(Agreement, agreement_id)
+    year = request.args.get("year", type=int) or date.today().year - 1
+    names = [p.organisation.name for p in agreement.parties if p.organisation.kind == "kommun"]
+    body = sheets.template_xlsx(year, names, services.get_statistics(agreement, year))
+    return _download(body, XLSX, f"statistik-{year}.xlsx")
+
+
+@bp.route("/agreements/<int:agreement_id>/statistics-sheet", methods=["POST"])
+@permission_required("edit_agreements")
+def upload_statistics(agreement_id: int):
+    """The provider's filled-in sheet: all of it is recorded, or nothing (the problems shown)."""
+    agreement = db.get_or_404(Agreement, agreement_id)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            message = _("Välj en fil att ladda upp.")
+            raise ValidationError(message, {"file": message})
+        year, data = sheets.read_sheet(upload.read(sheets.MAX_BYTES + 1))
+        services.save_statistics(agreement, year, data, actor(), date.today())
+        db.session.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(exc.message, "danger")
+        return _agreement_page(db.get_or_404(Agreement, agreement_id))[0], 422
+    flash(_("Statistiken för %(year)s är inläst från filen.", year=year), "success")
+    return redirect(url_for("grants.agreement", agreement_id=agreement.id))
 
 
 @bp.route("/agreements/<int:agreement_id>/statistics-obligation", methods=["POST"])

@@ -139,3 +139,59 @@ def test_demo_has_statistics_and_a_grant_decision(app, db):
     record = services.get_statistics(by_seed["003"], 2021)
     assert record.note.startswith("Demo")
     assert services.get_decision(by_seed["003"], 2021).granted == Decimal("2415828")
+
+
+def _filled_sheet(client, agreement_id: int, changes: dict) -> bytes:
+    import io
+
+    from openpyxl import load_workbook
+
+    r = client.get(f"/grants/agreements/{agreement_id}/statistics-sheet.xlsx?year=2021")
+    assert r.status_code == 200
+    wb = load_workbook(io.BytesIO(r.data))
+    ws = wb.active
+    rows = {ws.cell(row=i, column=1).value: i for i in range(2, ws.max_row + 1)}
+    for label, value in changes.items():
+        row = rows.get(label) or ws.max_row + 1
+        ws.cell(row=row, column=1, value=label)
+        ws.cell(row=row, column=2, value=value)
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def test_provider_year_sheet_is_read_all_or_nothing(client, login, factory, db):
+    import io
+
+    a, _l, _a = _po(factory, db)
+    login("editor")
+    sheet = _filled_sheet(
+        client,
+        a.id,
+        {
+            "Kvinnor": 100,
+            "Män": 97,
+            "Nya personer": 40,
+            "Timmar per vecka och person": 2.5,
+            "Kontaktorsak: Bostad": 30,
+            "Kommun: Åtvidabergs kommun": 25,
+        },
+    )
+    r = client.post(
+        f"/grants/agreements/{a.id}/statistics-sheet",
+        data={"file": (io.BytesIO(sheet), "statistik.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 302, r.get_data(as_text=True)
+    summary = services.statistics_for(a.id, 2021)
+    assert summary.persons == 197 and summary.by_municipality == {"Åtvidabergs kommun": 25}
+    assert services.get_statistics(a, 2021).hours_per_week == Decimal("2.50")
+    bad = _filled_sheet(client, a.id, {"Kvinnor": 1, "Kommun: Ingenstans kommun": 3})
+    r = client.post(
+        f"/grants/agreements/{a.id}/statistics-sheet",
+        data={"file": (io.BytesIO(bad), "statistik.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422
+    assert "Ingenstans kommun" in r.get_data(as_text=True)
+    assert services.statistics_for(a.id, 2021).persons == 197  # nothing changed
