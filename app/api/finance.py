@@ -339,6 +339,7 @@ def finance_compensation():
                     "title": r.agreement.title,
                     "total": _amount(r.result.total),
                     "statsbidrag": _amount(r.result.statsbidrag),
+                    "statsbidrag_basis": r.result.statsbidrag_basis,
                     "net": _amount(r.result.net),
                     "preliminary": r.result.preliminary,
                     "missing": [m.message for m in r.result.missing],

@@ -36,6 +36,22 @@ from app.parties.models import Organisation
 #: The roles that make an organisation the huvudman of an agreement for the yearly cycle.
 HUVUDMAN_ROLES = ("bestallare", "huvudman")
 STATISTICS_OBLIGATION = "statistics"
+#: Suggestions for the reasons before a municipality has a list of its own.
+DEFAULT_CONTACT_REASONS = (
+    "Bostad",
+    "Ekonomi",
+    "Sysselsättning och arbete",
+    "Vård och behandling",
+    "Myndighetskontakter",
+    "Familj och relationer",
+)
+DEFAULT_END_REASONS = (
+    "Målen uppnådda",
+    "Eget önskemål",
+    "Flyttat",
+    "Ingen kontakt",
+    "Annat stöd tar vid",
+)
 COUNT_FIELDS = ("persons_women", "persons_men", "persons_other", "new_persons", "ended_persons")
 
 
@@ -353,7 +369,10 @@ def reason_suggestions(agreement: Agreement) -> tuple[list[str], list[str]]:
             for reason, n in source.items():
                 target[reason] = target.get(reason, 0) + (n if isinstance(n, int) else 0)
     order = lambda d: sorted(d, key=lambda r: (-d[r], r))  # noqa: E731
-    return order(contact), order(ended)
+    # Until the municipality has its own list, the reasons PO statistics commonly use.
+    contact_list = order(contact) + [r for r in DEFAULT_CONTACT_REASONS if r not in contact]
+    end_list = order(ended) + [r for r in DEFAULT_END_REASONS if r not in ended]
+    return contact_list, end_list
 
 
 # --------------------------------------------------------------------------------------------
