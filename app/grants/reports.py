@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
@@ -50,7 +51,7 @@ class AccountRow:
     statsbidrag_expected: Decimal | None
     statsbidrag_granted: Decimal | None
     statsbidrag_paid: Decimal | None
-    decided_on: object
+    decided_on: date | None
     decision_diarienummer: str | None
     compensation: Decimal | None
     #: compensation − the statsbidrag that counts (granted once recorded, else expected)
@@ -75,7 +76,7 @@ class YearlyAccount:
     by_municipality: dict[str, int]
 
 
-def _sum(values: list) -> Decimal | int | None:
+def sum_known(values: list) -> Decimal | int | None:
     """The sum of the known values; None when none is known (a report never guesses)."""
     known = [v for v in values if v is not None]
     return sum(known[1:], known[0]) if known else None
@@ -138,7 +139,7 @@ def yearly_account(organisation_id: int | None, year: int) -> YearlyAccount:
                 end_reasons=dict(s.end_reasons) if s else {},
             )
         )
-    totals = {key: _sum([getattr(r, key) for r in rows]) for key in TOTAL_KEYS}
+    totals = {key: sum_known([getattr(r, key) for r in rows]) for key in TOTAL_KEYS}
     return YearlyAccount(org, year, rate, rows, totals, by_municipality)
 
 
@@ -232,8 +233,8 @@ def application_json(account: YearlyAccount) -> dict:
             for r in rows
         ],
         "totals": {
-            "fte": _fte(_sum([r.fte for r in rows])),
-            "applied_for": _str(_sum([r.statsbidrag_expected for r in rows])),
+            "fte": _fte(sum_known([r.fte for r in rows])),
+            "applied_for": _str(sum_known([r.statsbidrag_expected for r in rows])),
         },
     }
 
@@ -325,9 +326,9 @@ def application_xlsx(account: YearlyAccount) -> bytes:
     body.append(
         [
             "Summa",
-            _sum([r.fte for r in rows]),
+            sum_known([r.fte for r in rows]),
             account.rate,
-            _sum([r.statsbidrag_expected for r in rows]),
+            sum_known([r.statsbidrag_expected for r in rows]),
         ]
     )
     _sheet_table(

@@ -574,24 +574,21 @@ def split_decision(
     if errors:
         raise ValidationError(next(iter(errors.values())), errors)
     preview = split_preview([own[i] for i in ids], year, values["granted"])
-    total = values["granted"]
+    total, paid = values["granted"], values["paid"]
+    # Paid is split the same way when given (the payment follows the decision).
+    paid_parts: dict[int, Decimal] = {}
+    if paid is not None:
+        if paid > total:
+            message = _("Utbetalt kan inte vara mer än beviljat.")
+            raise ValidationError(message, {"paid": message})
+        try:
+            paid_parts = dict(rules.split_by_fte(paid, [(a.id, f) for a, f, _p in preview]))
+        except ValueError as exc:
+            raise ValidationError(str(exc), {"paid": str(exc)}) from None
     decisions = []
     for agreement, _fte, part in preview:
-        share = dict(data)
-        share["granted"] = part
-        # Paid is split the same way when given (the payment follows the decision).
-        share["paid"] = None
+        share = {**data, "granted": part, "paid": paid_parts.get(agreement.id)}
         decisions.append(set_decision(agreement, year, share, user, decision_total=total))
-    if values["paid"] is not None:
-        paid_parts = dict(
-            rules.split_by_fte(
-                values["paid"].to_integral_value(),
-                [(a.id, f) for a, f, _p in preview],
-            )
-        )
-        for decision in decisions:
-            decision.paid = paid_parts[decision.agreement_id]
-        db.session.flush()
     return decisions
 
 

@@ -345,7 +345,7 @@ def report(year: int):
         "grants/report.html",
         account=account,
         application=reports.application_rows(account),
-        application_total=reports._sum(
+        application_total=reports.sum_known(
             [r.statsbidrag_expected for r in reports.application_rows(account)]
         ),
     )

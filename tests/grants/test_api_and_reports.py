@@ -275,3 +275,21 @@ def test_application_lists_fte_rate_and_sum_applied_for(api, setup):
 def test_report_needs_an_existing_huvudman(api, setup):
     assert api("reader").get("/reports/yearly/2021").status_code == 400
     assert api("reader").get("/reports/yearly/2021?organisation_id=999999").status_code == 404
+
+
+def test_split_with_paid_in_ore_or_above_granted_is_refused(api, setup, db):
+    fin = api("finance")
+    body = {
+        "organisation_id": setup["linkoping"].id,
+        "agreement_ids": [setup["big"].id, setup["small"].id],
+        "granted": "1000",
+    }
+    r = fin.post("/grants/2021/split", {**body, "paid": "10.50"})
+    assert r.status_code == 422 and "paid" in r.json["error"]["fields"]
+    r = fin.post("/grants/2021/split", {**body, "paid": "1001"})
+    assert r.status_code == 422 and "paid" in r.json["error"]["fields"]
+    r = fin.post("/grants/2021/split", {**body, "paid": "999"})
+    # 999 kr over 6 and 2 FTE: 749.25 and 249.75 → 749 + 250 (the larger remainder, 0.75).
+    assert r.status_code == 201
+    assert [i["paid"] for i in r.json["items"]] == ["749.00", "250.00"]
+    assert db.session.execute(db.select(GrantDecision)).scalars().all()
