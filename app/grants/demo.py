@@ -1,7 +1,8 @@
 """Demo data of the yearly cycle for the seed agreements: seed 003's agreement (Leanlink) gets
 statistics for 2021 taken from seed 000's figures (197 persons, 25 of them from Åtvidaberg; the
-seed gives them for 2018, before the agreement began, so they are moved and labelled demo), the
-statistics obligation, and a grant decision for 2021. Idempotent."""
+seed gives them for 2018, before the agreement began, so they are moved and labelled demo), its
+obligation to supply the basis of the account to Länsstyrelsen marked as met by the statistics,
+and a grant decision for 2021. Idempotent."""
 
 from __future__ import annotations
 
@@ -20,7 +21,11 @@ def load_demo_grants(agreements: dict[str, Agreement], as_of: date) -> None:
     if a is None or a.start_date is None or a.start_date.year > DEMO_YEAR:
         return
     names = dict(db.session.execute(db.select(Organisation.name, Organisation.id)).all())
-    services.add_statistics_obligation(a, None, as_of)
+    # Seed 003: the provider supplies the basis of the account to Länsstyrelsen by 1 March;
+    # the recorded statistics meet it.
+    for obligation in a.obligations:
+        if obligation.title.startswith("Underlag till redovisning till Länsstyrelsen"):
+            services.mark_statistics_obligation(obligation, None)
     if services.get_statistics(a, DEMO_YEAR) is None:
         by_municipality = [
             {"organisation_id": names[name], "persons": n}

@@ -301,6 +301,23 @@ def add_statistics_obligation(agreement: Agreement, user, as_of: date) -> Obliga
     return obligation
 
 
+def mark_statistics_obligation(obligation: Obligation, user) -> Obligation:
+    """Let an existing obligation (seed 003's "underlag till redovisning till Länsstyrelsen")
+    be met by the recorded statistics from now on."""
+    if obligation.fulfilled_by != STATISTICS_OBLIGATION:
+        obligation.fulfilled_by = STATISTICS_OBLIGATION
+        record_audit(
+            obligation.agreement,
+            user,
+            "obligation_met_by_statistics",
+            "obligations",
+            None,
+            obligation.title,
+        )
+        db.session.flush()
+    return obligation
+
+
 @dataclass(frozen=True)
 class StatisticsSummary:
     """A year's statistics in brief, for text such as a board draft's background."""

@@ -195,3 +195,13 @@ def test_provider_year_sheet_is_read_all_or_nothing(client, login, factory, db):
     assert r.status_code == 422
     assert "Ingenstans kommun" in r.get_data(as_text=True)
     assert services.statistics_for(a.id, 2021).persons == 197  # nothing changed
+
+
+def test_demo_statistics_meet_the_seed_obligation_to_supply_the_account_basis(app, db):
+    from app.demo.loader import load_demo, load_extras
+
+    by_seed = load_demo(date(2024, 5, 1))
+    load_extras(by_seed, date(2024, 5, 1), lambda _m: None)
+    basis = next(o for o in by_seed["003"].obligations if o.fulfilled_by == "statistics")
+    assert basis.title.startswith("Underlag till redovisning till Länsstyrelsen")
+    assert date(2022, 3, 1) in {f.due_date for f in basis.fulfilments}
