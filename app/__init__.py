@@ -127,6 +127,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.deadlines.views import bp as deadlines_bp
     from app.documents.views import bp as documents_bp
     from app.finance.views import bp as finance_bp
+    from app.grants.views import bp as grants_bp
     from app.imports.views import bp as imports_bp
     from app.indexation.views import bp as indexation_bp
     from app.parties.views import bp as parties_bp
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
         parties_bp,
         indexation_bp,
         finance_bp,
+        grants_bp,
         reminders_bp,
         documents_bp,
         imports_bp,

@@ -312,6 +312,8 @@ class Obligation(db.Model):
     days_before: Mapped[int | None] = mapped_column(Integer)
     responsible_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # "statistics": the provider's yearly statistics; recording them (app.grants) meets it.
+    fulfilled_by: Mapped[str | None] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 
     agreement: Mapped[Agreement] = relationship(back_populates="obligations")

@@ -45,6 +45,7 @@ from app.api import (  # noqa: E402,F401
     amendments,
     drafts,
     finance,
+    grants,
     imports,
     lifecycle,
     openapi,

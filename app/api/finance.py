@@ -79,6 +79,7 @@ def year_json(result: YearResult, in_force: bool) -> dict:
             for i in result.items
         ],
         "statsbidrag": _amount(result.statsbidrag),
+        "statsbidrag_basis": result.statsbidrag_basis,
         "net": _amount(result.net),
         "shares": [{"organisation_id": k, "amount": _amount(a)} for k, a in result.shares],
     }
@@ -165,34 +166,6 @@ def put_index_value(code: str, year: int):
             "year": value.year,
             "percent": short_decimal(value.percent),
             "status": value.status,
-        }
-    )
-
-
-@bp.route("/grant-rates/<int:year>", methods=["PUT"])
-@permission_required("edit_index")
-@doc(
-    "Set the statsbidrag per full-time ombud for a year",
-    body={"type": "object", "properties": {"amount_per_fte": {"type": "string"}}},
-    tag="finance",
-)
-def put_grant_rate(year: int):
-    data = json_body()
-    amount = _str_field(data, "amount_per_fte")
-    rate = services.set_grant_rate(year, amount, actor())
-    db.session.commit()
-    return jsonify({"year": rate.year, "amount_per_fte": _amount(rate.amount_per_fte)})
-
-
-@bp.route("/grant-rates", methods=["GET"])
-@doc("Statsbidrag per full-time ombud, per year", tag="finance")
-def list_grant_rates():
-    return jsonify(
-        {
-            "items": [
-                {"year": r.year, "amount_per_fte": _amount(r.amount_per_fte)}
-                for r in services.all_grant_rates()
-            ]
         }
     )
 
@@ -394,6 +367,7 @@ def finance_compensation():
                     "title": r.agreement.title,
                     "total": _amount(r.result.total),
                     "statsbidrag": _amount(r.result.statsbidrag),
+                    "statsbidrag_basis": r.result.statsbidrag_basis,
                     "net": _amount(r.result.net),
                     "preliminary": r.result.preliminary,
                     "missing": [m.message for m in r.result.missing],

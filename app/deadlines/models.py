@@ -11,7 +11,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import AwareDateTime, one_of, utcnow
 from app.extensions import db
 
-DEADLINE_KINDS = ("last_notice", "term_end", "extension", "obligation_due", "index_missing")
+DEADLINE_KINDS = (
+    "last_notice",
+    "term_end",
+    "extension",
+    "obligation_due",
+    "index_missing",
+    "grant_application",
+)
 
 
 class Deadline(db.Model):

@@ -28,6 +28,7 @@ KIND_LABELS = {
     "extension": _l("Automatisk förlängning"),
     "obligation_due": _l("Skyldighet förfaller"),
     "index_missing": _l("Indexvärde saknas"),
+    "grant_application": _l("Statsbidrag: ansökan och redovisning"),
 }
 
 

@@ -182,6 +182,14 @@ def load_extras(by_seed: dict[str, Agreement], as_of: date, echo: Echo) -> None:
     echo("Exempel på efterföljande avtal och tilläggsavtal …")
     load_examples(by_seed, as_of, echo)
     try:
+        from app.grants.demo import load_demo_grants
+    except ImportError:
+        echo("  (statsbidrag: app.grants.demo.load_demo_grants saknas, hoppar över)")
+    else:
+        echo("Statistik och statsbidrag …")
+        load_demo_grants(by_seed, as_of)
+        db.session.flush()
+    try:
         from app.deadlines.services import refresh_all
     except ImportError:
         echo("  (bevakningar: app.deadlines.services.refresh_all saknas, hoppar över)")

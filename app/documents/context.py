@@ -614,7 +614,9 @@ def _economy(
                         "ersattning": total,
                         "statsbidrag": (
                             format_sek(r.statsbidrag) if r.statsbidrag is not None else "ej känt"
-                        ),
+                        )
+                        # Länsstyrelsen's recorded decision, not FTE × rate (app.grants).
+                        + (" (beviljat)" if r.statsbidrag_basis == "granted" else ""),
                         "netto": format_sek(r.net) if r.net is not None else "ej fastställt",
                         "preliminar": r.preliminary,
                         "saknas": "; ".join(
@@ -660,7 +662,12 @@ def _economy(
     elif rows:
         default_text = (
             "Beloppen räknas om årligen enligt avtalet. "
-            + ("Nettokostnaden är ersättningen minus förväntat statsbidrag. " if has_fte else "")
+            + (
+                "Nettokostnaden är ersättningen minus statsbidraget: det beviljade beloppet där "
+                "Länsstyrelsens beslut finns, annars det förväntade. "
+                if has_fte
+                else ""
+            )
             + budget
         )
     else:

@@ -11,7 +11,7 @@ from app.agreements.models import Agreement
 from app.agreements.services import record_audit, touch
 from app.extensions import db
 from app.finance import services
-from app.finance.models import GrantRate
+from app.grants.models import GrantRate
 from app.indexation import services as indexation
 from app.indexation.models import IndexSeries
 

@@ -1,5 +1,5 @@
-"""Money held per agreement: compensation lines, cost shares between parties, and the yearly
-statsbidrag rate per full-time ombud."""
+"""Money held per agreement: compensation lines and cost shares between parties (the statsbidrag
+rates and decisions live in :mod:`app.grants.models`)."""
 
 from __future__ import annotations
 
@@ -21,23 +21,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import FTE, AwareDateTime, Money, one_of, utcnow
 from app.extensions import db
 
-__all__ = ["ROUNDINGS", "SHARE_METHODS", "CompensationItem", "CostShare", "GrantRate"]
+__all__ = ["ROUNDINGS", "SHARE_METHODS", "CompensationItem", "CostShare"]
 
 ROUNDINGS = ("final", "yearly")
 SHARE_METHODS = ("equal", "fraction", "key")
-
-
-class GrantRate(db.Model):
-    """Statsbidrag per full-time ombud for one year (förordning 2013:522)."""
-
-    __tablename__ = "grant_rates"
-    __table_args__ = (CheckConstraint("amount_per_fte >= 0", name="amount_not_negative"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(Integer, unique=True)
-    amount_per_fte: Mapped[Decimal] = mapped_column(Money)
-    note: Mapped[str | None] = mapped_column(String(300))
-    updated_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class CompensationItem(db.Model):

@@ -26,7 +26,6 @@ Messages meant for users are Swedish.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Context, Decimal, Inexact, InvalidOperation
@@ -34,7 +33,16 @@ from fractions import Fraction
 from functools import cached_property, lru_cache
 from typing import TypeVar
 
-from app.core.money import exact_context, fraction_to_ore, is_whole_ore, round_kronor, round_ore
+from app.core.money import exact_context, fraction_to_ore, is_whole_ore, round_kronor
+from app.grants import rules as grant_rules
+from app.indexation.rules import (  # the series' own rules; re-exported for finance's callers
+    MAX_YEAR,
+    MIN_YEAR,
+    IndexPoint,
+    Series,
+    parse_percent,
+    validate_percent,
+)
 
 _ZERO = Fraction(0)
 
@@ -74,16 +82,10 @@ __all__ = [
 
 K = TypeVar("K", bound=Hashable)
 
-#: Years outside this range are taken for typing mistakes.
-MIN_YEAR = 1900
-MAX_YEAR = 2200
 #: The longest span :func:`compute_years` will compute in one call.
 MAX_YEARS_PER_CALL = 200
 ROUNDING_MODES = ("final", "yearly")
 FREQUENCIES = {"monthly": 12, "quarterly": 4, "yearly": 1}
-_PERCENT_MIN = Decimal(-50)
-_PERCENT_MAX = Decimal(100)
-_PERCENT_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _HUNDRED = Decimal(100)
 _ONE = Decimal(1)
 # The many-agreement paths below call these contexts' methods directly (no ``with`` block per
@@ -96,19 +98,6 @@ _TO_KRONOR = Context(prec=5000, rounding=ROUND_HALF_UP, traps=[InvalidOperation]
 # --------------------------------------------------------------------------------------------
 # Data
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class IndexPoint:
-    """One year of an index series: the yearly change in percent (``Decimal("4.6")`` = 4.6 %)."""
-
-    year: int
-    percent: Decimal
-    preliminary: bool = False
-
-
-#: One index series: year → point.
-Series = Mapping[int, IndexPoint]
 
 
 @dataclass(frozen=True)
@@ -216,6 +205,7 @@ class YearFigures:
     ``net`` = total − statsbidrag (None when either is None). ``shares`` splits ``net`` to
     öre by the largest-remainder method (empty without shares or without a net).
     ``missing`` gathers each missing index value once, and the missing grant.
+    With a recorded decision (``granted``) its amount is the statsbidrag instead.
     """
 
     year: int
@@ -225,6 +215,9 @@ class YearFigures:
     statsbidrag: Decimal | None
     net: Decimal | None
     shares: list[tuple[Hashable, Decimal]]
+    #: "expected" (FTE × rate) or "granted" (Länsstyrelsen's recorded decision), see
+    #: :func:`app.grants.rules.statsbidrag`.
+    statsbidrag_basis: str = "expected"
 
 
 @dataclass(frozen=True)
@@ -287,42 +280,6 @@ def validate_line(line: CompensationLine) -> dict[str, str]:
     if line.rounding not in ROUNDING_MODES:
         errors["rounding"] = "Avrundning måste vara ”final” (en gång) eller ”yearly” (varje år)."
     return errors
-
-
-def parse_percent(value: str | int | Decimal) -> Decimal:
-    """Read a yearly index change in percent ("4,6", "4.6", "−1,2", Decimal, int).
-
-    Raises a Swedish :class:`ValueError` for anything that is not a finite number (floats
-    included) or lies below −50 % or above 100 %.
-    """
-    if isinstance(value, float | bool):
-        raise ValueError("Procentsatsen måste anges exakt (som text eller Decimal), inte flyttal.")
-    if isinstance(value, int | Decimal):
-        d = Decimal(value)
-    elif isinstance(value, str):
-        s = value.strip().replace("\u2212", "-").replace(",", ".").removesuffix("%").strip()
-        # Plain decimals only: Decimal() alone would take "1e2", "1_000" and non-ASCII digits.
-        if len(s) > 20 or not _PERCENT_TEXT.fullmatch(s):
-            raise ValueError(f"”{value}” är inte ett tal.")
-        d = Decimal(s)
-    else:
-        raise ValueError("Procentsatsen är inte ett tal.")
-    if not d.is_finite():
-        raise ValueError("Procentsatsen är inte ett tal.")
-    if d < _PERCENT_MIN:
-        raise ValueError(f"En förändring under {_PERCENT_MIN} % är inte rimlig.")
-    if d > _PERCENT_MAX:
-        raise ValueError(f"En förändring över {_PERCENT_MAX} % är inte rimlig.")
-    return d
-
-
-def validate_percent(p: str | int | Decimal) -> str | None:
-    """Swedish message when ``p`` is not a usable yearly change (not a number, < −50, > 100)."""
-    try:
-        parse_percent(p)
-    except ValueError as exc:
-        return str(exc)
-    return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -559,28 +516,26 @@ def _grant_net_shares(
     fte: Decimal | int | None,
     grant_rates: Mapping[int, Decimal] | None,
     shares: Sequence[tuple[K, Fraction]],
-) -> tuple[Decimal | None, Decimal | None, list[tuple[K, Decimal]]]:
+    granted: Mapping[int, Decimal] | None = None,
+) -> tuple[Decimal | None, Decimal | None, list[tuple[K, Decimal]], str]:
     """What :func:`compute_year` and :func:`year_figures` share once the lines' ``total`` is
     known: an agreement without lines (its cost unknown) noted in ``missing``, statsbidrag (the
     year's FTE × its grant, to öre; a missing grant rate noted too), net cost and its split
-    between the shares."""
+    between the shares. The statsbidrag and its basis come from the grants rule (the granted
+    amount of ``granted``, year → amount, once recorded)."""
     if not lines:
         missing.append(NoCompensation())
     fte = fte_in_year(fte, lines, year)
-    statsbidrag: Decimal | None
     fte_d = Decimal(0) if fte is None else _as_decimal(fte, "fte")
     if fte_d < 0:
         raise ValueError("Antalet årsarbetare kan inte vara negativt.")
-    if fte_d == 0:
-        statsbidrag = Decimal(0)
-    else:
-        rate = (grant_rates or {}).get(year)
-        if rate is None:
-            statsbidrag = None
-            missing.append(MissingGrant(year))
-        else:
-            # FTE × rate is exact in a wide enough context (both have few decimals); then öre.
-            statsbidrag = round_ore(_EXACT.multiply(fte_d, _as_decimal(rate, "grant rate")))
+    rate = (grant_rates or {}).get(year)
+    grant = grant_rules.statsbidrag(
+        fte_d, None if rate is None else _as_decimal(rate, "grant rate"), (granted or {}).get(year)
+    )
+    statsbidrag = grant.amount
+    if statsbidrag is None:
+        missing.append(MissingGrant(year))
 
     net = total - statsbidrag if total is not None and statsbidrag is not None else None
     split: list[tuple[K, Decimal]] = []
@@ -588,7 +543,7 @@ def _grant_net_shares(
         split = split_largest_remainder(net, shares)
     elif shares:
         _check_shares(shares)
-    return statsbidrag, net, split
+    return statsbidrag, net, split, grant.basis
 
 
 def compute_year(
@@ -599,6 +554,7 @@ def compute_year(
     grant_rates: Mapping[int, Decimal] | None = None,
     shares: Sequence[tuple[K, Fraction]] = (),
     factor_cache: FactorCache | None = None,
+    granted: Mapping[int, Decimal] | None = None,
 ) -> YearResult:
     """Compensation line by line, statsbidrag, net cost and each party's share for one year.
 
@@ -616,8 +572,8 @@ def compute_year(
     total: Decimal | None = None
     if items and all(i.amount is not None for i in items):
         total = sum((i.amount for i in items if i.amount is not None), Decimal(0))
-    statsbidrag, net, split = _grant_net_shares(
-        year, lines, total, missing, fte, grant_rates, shares
+    statsbidrag, net, split, basis = _grant_net_shares(
+        year, lines, total, missing, fte, grant_rates, shares, granted
     )
     return YearResult(
         year=year,
@@ -628,6 +584,7 @@ def compute_year(
         statsbidrag=statsbidrag,
         net=net,
         shares=split,
+        statsbidrag_basis=basis,
     )
 
 
@@ -639,6 +596,7 @@ def year_figures(
     grant_rates: Mapping[int, Decimal] | None = None,
     shares: Sequence[tuple[K, Fraction]] = (),
     factor_cache: FactorCache | None = None,
+    granted: Mapping[int, Decimal] | None = None,
 ) -> YearFigures:
     """:func:`compute_year` without the lines: the same total, statsbidrag, net, shares,
     missing values and preliminary mark, at a fraction of the cost (for overviews and charts
@@ -646,8 +604,8 @@ def year_figures(
     lines = list(lines)
     total, preliminary, index_missing = lines_total(lines, year, series_by_code, factor_cache)
     missing: list[MissingValue | MissingGrant | NoCompensation] = list(index_missing)
-    statsbidrag, net, split = _grant_net_shares(
-        year, lines, total, missing, fte, grant_rates, shares
+    statsbidrag, net, split, basis = _grant_net_shares(
+        year, lines, total, missing, fte, grant_rates, shares, granted
     )
     return YearFigures(
         year=year,
@@ -657,6 +615,7 @@ def year_figures(
         statsbidrag=statsbidrag,
         net=net,
         shares=split,
+        statsbidrag_basis=basis,
     )
 
 
@@ -668,6 +627,7 @@ def compute_years(
     fte: Decimal | int | None = None,
     grant_rates: Mapping[int, Decimal] | None = None,
     shares: Sequence[tuple[K, Fraction]] = (),
+    granted: Mapping[int, Decimal] | None = None,
 ) -> list[YearResult]:
     """:func:`compute_year` for each year from ``from_year`` to ``to_year`` inclusive."""
     if from_year > to_year:
@@ -676,7 +636,7 @@ def compute_years(
         raise ValueError(f"Högst {MAX_YEARS_PER_CALL} år åt gången.")
     lines = list(lines)
     return [
-        compute_year(lines, y, series_by_code, fte, grant_rates, shares)
+        compute_year(lines, y, series_by_code, fte, grant_rates, shares, granted=granted)
         for y in range(from_year, to_year + 1)
     ]
 
@@ -879,6 +839,7 @@ def settlement(
     grant_rates: Mapping[int, Decimal] | None = None,
     shares: Sequence[tuple[K, Fraction]] = (),
     factor_caches: tuple[FactorCache, FactorCache] | None = None,
+    granted: Mapping[int, Decimal] | None = None,
 ) -> Settlement:
     """The difference to settle for ``year`` between two sets of index values.
 
@@ -888,8 +849,12 @@ def settlement(
     """
     lines = list(lines)
     cache_before, cache_after = factor_caches or ({}, {})
-    before = compute_year(lines, year, series_before, fte, grant_rates, shares, cache_before)
-    after = compute_year(lines, year, series_after, fte, grant_rates, shares, cache_after)
+    before = compute_year(
+        lines, year, series_before, fte, grant_rates, shares, cache_before, granted=granted
+    )
+    after = compute_year(
+        lines, year, series_after, fte, grant_rates, shares, cache_after, granted=granted
+    )
     line_settlements = [
         LineSettlement(b.label, b.amount, a.amount, _diff(b.amount, a.amount))
         for b, a in zip(before.items, after.items, strict=True)

@@ -1,5 +1,5 @@
-"""Money per agreement: compensation lines, cost shares, statsbidrag rates, the yearly
-computation (through :mod:`app.finance.rules`), instalments, the overview across agreements,
+"""Money per agreement: compensation lines, cost shares, the yearly
+computation (statsbidrag asked of :mod:`app.grants`: expected or granted) (through :mod:`app.finance.rules`), instalments, the overview across agreements,
 settlements when a final index value replaces a preliminary one, and index_missing deadlines.
 
 Reads load whole sets in a few bulk queries and compute in Python: one agreement's table or
@@ -39,8 +39,15 @@ from app.core.money import format_fte, format_sek, fraction_to_ore, parse_amount
 from app.deadlines.services import DeadlineData, register_global_producer
 from app.extensions import db
 from app.finance import rules
-from app.finance.models import CompensationItem, CostShare, GrantRate
+from app.finance.models import CompensationItem, CostShare
 from app.finance.rules import CompensationLine, YearResult
+from app.grants.amounts import (  # noqa: F401  (moved to grants; kept for finance's callers)
+    all_grant_rates,
+    grant_rates,
+    granted_amounts,
+    set_grant_rate,
+)
+from app.grants.models import GrantDecision, GrantRate
 from app.indexation import services as indexation
 from app.indexation.models import IndexSeries, IndexValue, IndexValueChange
 from app.parties.models import Organisation, OrganisationUnit
@@ -145,10 +152,6 @@ def _replace_from_amendment_years(money_by_id: dict[int, AgreementMoney]) -> Non
         ]
 
 
-def grant_rates() -> dict[int, Decimal]:
-    return dict(db.session.execute(db.select(GrantRate.year, GrantRate.amount_per_fte)).all())
-
-
 def items_of(agreement: Agreement) -> list[CompensationItem]:
     return list(
         db.session.execute(
@@ -214,10 +217,18 @@ def compensation_years(
         series = indexation.series_points(money.series_ids)
     else:
         series = indexation.series_points_known_on(money.series_ids, index_known_on)
+    granted = granted_amounts([agreement.id]).get(agreement.id)
     changes = fte_changes(agreement) if agreement.start_date is not None else ()
     if not changes:
         return rules.compute_years(
-            money.lines, from_year, to_year, series, agreement.fte, grant_rates(), money.shares
+            money.lines,
+            from_year,
+            to_year,
+            series,
+            agreement.fte,
+            grant_rates(),
+            money.shares,
+            granted=granted,
         )
     rates = grant_rates()
     return [
@@ -228,9 +239,20 @@ def compensation_years(
             value_in_year(agreement.fte, changes, year),
             rates,
             money.shares,
+            granted=granted,
         )
         for year in range(from_year, to_year + 1)
     ]
+
+
+def fte_for_year(agreement: Agreement, year: int) -> Decimal | None:
+    """The agreement's årsarbetare in ``year`` as the statsbidrag counts them (the grants
+    package asks this one function; lines called off from a later year count from then)."""
+    changes = fte_changes(agreement) if agreement.start_date is not None else ()
+    if changes:
+        return value_in_year(agreement.fte, changes, year)
+    money = load_money([agreement.id]).get(agreement.id, AgreementMoney())
+    return rules.fte_in_year(agreement.fte, money.lines, year)
 
 
 def default_years(agreement: Agreement, as_of: date) -> tuple[int, int]:
@@ -683,41 +705,6 @@ def clear_cost_shares(agreement: Agreement, user) -> None:
 
 
 # --------------------------------------------------------------------------------------------
-# Grant rates
-# --------------------------------------------------------------------------------------------
-
-
-def set_grant_rate(year: Any, amount: Any, user=None, note: str | None = None) -> GrantRate:
-    errors: dict[str, str] = {}
-    y = _int_field(year, "year", errors, True)
-    value = None
-    if amount is None or amount == "":
-        errors["amount_per_fte"] = _("Ange statsbidraget per årsarbetare.")
-    else:
-        try:
-            value = parse_amount(amount)
-            if value < 0:
-                errors["amount_per_fte"] = _("Beloppet får inte vara negativt.")
-        except ValueError as exc:
-            errors["amount_per_fte"] = str(exc)
-    if errors:
-        raise ValidationError(_("Statsbidraget kunde inte sparas."), errors)
-    rate = db.session.execute(db.select(GrantRate).where(GrantRate.year == y)).scalar_one_or_none()
-    if rate is None:
-        rate = GrantRate(year=y, amount_per_fte=value)
-        db.session.add(rate)
-    rate.amount_per_fte = value
-    if note is not None:
-        rate.note = note.strip()[:300] or None
-    db.session.flush()
-    return rate
-
-
-def all_grant_rates() -> list[GrantRate]:
-    return list(db.session.execute(db.select(GrantRate).order_by(GrantRate.year)).scalars())
-
-
-# --------------------------------------------------------------------------------------------
 # Overview across agreements
 # --------------------------------------------------------------------------------------------
 
@@ -865,6 +852,8 @@ class MoneySnapshot:
     money: dict[int, AgreementMoney]
     series: dict[str, rules.Series]
     rates: dict[int, Decimal]
+    #: agreement id → {year: the statsbidrag Länsstyrelsen granted}
+    granted: dict[int, dict[int, Decimal]] = field(default_factory=dict)
 
 
 # Figures across all agreements, remembered per process until money_fingerprint() changes:
@@ -898,7 +887,11 @@ def money_snapshot() -> MoneySnapshot:
     return _remember(
         ("snapshot",),
         lambda: MoneySnapshot(
-            _agreements(), load_money(), indexation.series_points(), grant_rates()
+            _agreements(),
+            load_money(),
+            indexation.series_points(),
+            grant_rates(),
+            granted_amounts(),
         ),
     )
 
@@ -939,7 +932,14 @@ def _year_results(year: int) -> list[OverviewRow]:
             continue
         m = snap.money.get(a.id, empty)
         figures = rules.year_figures(
-            m.lines, year, snap.series, a.fte_in(year), snap.rates, m.shares, factors
+            m.lines,
+            year,
+            snap.series,
+            a.fte_in(year),
+            snap.rates,
+            m.shares,
+            factors,
+            snap.granted.get(a.id),
         )
         rows.append(OverviewRow(a, figures))
     return rows
@@ -1021,6 +1021,8 @@ def money_fingerprint() -> tuple:
             db.select(func.max(IndexValueChange.id)).scalar_subquery(),
             db.select(func.count(GrantRate.id)).scalar_subquery(),
             db.select(func.max(GrantRate.updated_at)).scalar_subquery(),
+            db.select(func.count(GrantDecision.id)).scalar_subquery(),
+            db.select(func.max(GrantDecision.updated_at)).scalar_subquery(),
         )
     ).one()
 
@@ -1116,7 +1118,15 @@ def _settlements(year: int) -> list[SettlementRow]:
         if not runs_in_year(a, year):
             continue  # nothing was invoiced that year
         s = rules.settlement(
-            m.lines, year, before, after, a.fte_in(year), snap.rates, m.shares, caches
+            m.lines,
+            year,
+            before,
+            after,
+            a.fte_in(year),
+            snap.rates,
+            m.shares,
+            caches,
+            snap.granted.get(a.id),
         )
         if s.total_difference == 0 and not s.missing:
             continue

@@ -1,4 +1,4 @@
-"""Index forms: a new series, a year's value (preliminary or final), a statsbidrag rate."""
+"""Index forms: a new series, a year's value (preliminary or final)."""
 
 from flask_babel import lazy_gettext as _l
 from wtforms import IntegerField, SelectField, StringField, SubmitField, TextAreaField
@@ -27,12 +27,3 @@ class ValueForm(FlaskForm):
     )
     note = StringField(_l("Källa/anteckning"), validators=[Optional(), Length(max=300)])
     submit = SubmitField(_l("Spara värde"))
-
-
-class GrantRateForm(FlaskForm):
-    year = IntegerField(_l("År"), validators=[InputRequired()])
-    amount_per_fte = StringField(
-        _l("Statsbidrag per årsarbetare (kr)"), validators=[DataRequired()]
-    )
-    note = StringField(_l("Källa/anteckning"), validators=[Optional(), Length(max=300)])
-    submit = SubmitField(_l("Spara"))

@@ -16,8 +16,9 @@ from sqlalchemy import func
 
 from app.core.errors import NotFoundError, ValidationError
 from app.extensions import db
-from app.finance.rules import MAX_YEAR, MIN_YEAR, IndexPoint, Series, parse_percent
+from app.grants.amounts import KNOWN_GRANT_RATES, ensure_default_rates  # noqa: F401
 from app.indexation.models import VALUE_STATUSES, IndexSeries, IndexValue, IndexValueChange
+from app.indexation.rules import MAX_YEAR, MIN_YEAR, IndexPoint, Series, parse_percent
 
 _CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 
@@ -35,10 +36,6 @@ OPI_FINAL = {
 }
 OPI_2023_PRELIMINARY = "3.5"
 OPI_2023_FINAL = "4.6"
-#: Statsbidrag per full-time ombud that DOMAIN.md knows: 302 400 kr before 2018
-#: (Länsstyrelsen Örebro) and 402 638 kr in 2020 (seed 003). 2018, 2019 and later years are
-#: for finance staff to enter; a missing year is reported as missing, never guessed.
-KNOWN_GRANT_RATES = {2015: "302400", 2016: "302400", 2017: "302400", 2020: "402638"}
 
 
 def get_series(code: str) -> IndexSeries:
@@ -236,8 +233,6 @@ def replaced_preliminaries(
 def ensure_default_series() -> None:
     """Ship OPI (with its known values and the 2023 preliminary → final history), an empty KPI
     and the known statsbidrag rates. Idempotent: values already entered are left alone."""
-    from app.finance.models import GrantRate
-
     opi = db.session.execute(
         db.select(IndexSeries).where(IndexSeries.code == "OPI")
     ).scalar_one_or_none()
@@ -276,16 +271,6 @@ def ensure_default_series() -> None:
         )
     if not db.session.execute(db.select(IndexSeries.id).where(IndexSeries.code == "KPI")).first():
         create_series("KPI", "Konsumentprisindex (KPI)", "SCB:s konsumentprisindex, årsförändring.")
-    have = set(db.session.execute(db.select(GrantRate.year)).scalars())
-    for year, amount in KNOWN_GRANT_RATES.items():
-        if year not in have:
-            db.session.add(
-                GrantRate(
-                    year=year,
-                    amount_per_fte=Decimal(amount),
-                    note="Länsstyrelsen Örebro (före 2018)"
-                    if year < 2018
-                    else "Seed 003, 2020 års prisnivå",
-                )
-            )
+    # The statsbidrag rates DOMAIN.md knows ship with the series (app.grants owns them).
+    ensure_default_rates()
     db.session.flush()

@@ -1,5 +1,5 @@
 """Index series pages: the list, one series with its years and history, entering a year's
-value (preliminary or final), and the statsbidrag rates per year."""
+value (preliminary or final). The statsbidrag rates live with the grants (app.grants)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,8 @@ from app.core.errors import ValidationError
 from app.core.forms import apply_errors
 from app.core.money import format_percent
 from app.extensions import db
-from app.finance import services as finance
 from app.indexation import services
-from app.indexation.forms import GrantRateForm, SeriesForm, ValueForm
+from app.indexation.forms import SeriesForm, ValueForm
 
 bp = Blueprint("indexation", __name__, url_prefix="/index")
 
@@ -83,30 +82,3 @@ def set_value(code: str):
             db.session.rollback()
             apply_errors(form, exc)
     return render_template("indexation/series.html", series=s, chart=_chart(s), form=form), 422
-
-
-@bp.route("/grants", methods=["GET"])
-def grants():
-    return render_template(
-        "indexation/grants.html", rates=finance.all_grant_rates(), form=GrantRateForm()
-    )
-
-
-@bp.route("/grants", methods=["POST"])
-@permission_required("edit_index")
-def save_grant():
-    form = GrantRateForm()
-    if form.validate_on_submit():
-        try:
-            finance.set_grant_rate(
-                form.year.data, form.amount_per_fte.data, actor(), form.note.data
-            )
-            db.session.commit()
-            flash(_("Statsbidraget är sparat."), "success")
-            return redirect(url_for("indexation.grants"))
-        except ValidationError as exc:
-            db.session.rollback()
-            apply_errors(form, exc)
-    return render_template(
-        "indexation/grants.html", rates=finance.all_grant_rates(), form=form
-    ), 422

@@ -15,6 +15,7 @@ KIND_CHOICES = [
     ("extension", _l("Automatisk förlängning")),
     ("obligation_due", _l("Skyldighet förfaller")),
     ("index_missing", _l("Indexvärde saknas")),
+    ("grant_application", _l("Statsbidrag: ansökan och redovisning")),
 ]
 assert {k for k, _ in KIND_CHOICES} == set(DEADLINE_KINDS)
 

@@ -38,6 +38,8 @@ ACTIONS = {
     "uppfylld i Avtalskollen.",
     "index_missing": "Indexvärdet för året saknas. Ekonomi behöver föra in det så att "
     "ersättningen kan räknas fram.",
+    "grant_application": "Ansökan om statsbidrag för året och redovisningen av föregående år "
+    "ska vara hos Länsstyrelsen senast 1 mars. Underlagen finns under Statsbidrag.",
 }
 KIND_LABELS = {
     "last_notice": "Sista dag för uppsägning",
@@ -45,6 +47,7 @@ KIND_LABELS = {
     "extension": "Automatisk förlängning",
     "obligation_due": "Skyldighet förfaller",
     "index_missing": "Indexvärde saknas",
+    "grant_application": "Statsbidrag: ansökan och redovisning",
 }
 
 

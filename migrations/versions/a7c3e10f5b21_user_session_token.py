@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'a7c3e10f5b21'
-down_revision = 'd004b2a514e0'
+down_revision = 'e17a0c5d2f91'
 branch_labels = None
 depends_on = None
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'be2b621038d8'
-down_revision = 'd004b2a514e0'
+down_revision = 'a7c3e10f5b21'
 branch_labels = None
 depends_on = None
 

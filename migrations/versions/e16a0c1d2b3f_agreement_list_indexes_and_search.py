@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = 'e16a0c1d2b3f'
-down_revision = 'd004b2a514e0'
+down_revision = 'e15a0c1d2f3b'
 branch_labels = None
 depends_on = None
 

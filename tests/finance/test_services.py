@@ -11,7 +11,8 @@ import pytest
 from app.core.errors import ValidationError
 from app.finance import services
 from app.finance.demo import load_demo_finance
-from app.finance.models import CostShare, GrantRate
+from app.finance.models import CostShare
+from app.grants.models import GrantRate
 from app.indexation import services as indexation
 from app.indexation.models import IndexValueChange
 
