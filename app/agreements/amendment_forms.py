@@ -1,7 +1,6 @@
 """The form for a tilläggsavtal: its record, and the terms in force that the user may change."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -14,6 +13,8 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from app.core.forms import FlaskForm
 
 
 class AmendmentForm(FlaskForm):

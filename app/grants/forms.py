@@ -3,7 +3,6 @@ rows, read by the view), Länsstyrelsen's decision for one agreement, and one de
 several agreements of a huvudman."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     IntegerField,
@@ -13,6 +12,8 @@ from wtforms import (
     SubmitField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.core.forms import FlaskForm
 
 
 class GrantRateForm(FlaskForm):
