@@ -655,6 +655,7 @@ def list_query(
     stmt = db.select(Agreement).options(
         db.selectinload(Agreement.parties).joinedload(AgreementParty.organisation),
         db.selectinload(Agreement.terminations),  # the list shows the dates a notice fixes
+        db.selectinload(Agreement.amendments),  # ... and the terms in force (tilläggsavtal)
         db.joinedload(Agreement.responsible_person),
         db.joinedload(Agreement.board),
     )
