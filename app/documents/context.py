@@ -36,6 +36,7 @@ from app.core.errors import DomainError, ValidationError
 from app.core.money import format_sek, plain_decimal
 from app.documents import casetext
 from app.documents.casetext import Predecessor, Statistics, join_names
+from app.extensions import db
 
 DECISIONS = ("forlangning", "uppsagning", "nytt_avtal", "upphandling")
 DECISION_LABELS = {
@@ -694,10 +695,23 @@ def _series_name_of(lines: list, label: str, names: dict[str, str]) -> str:
 
 
 def statistics_for(agreement: Agreement, as_of: date) -> Statistics | None:
-    """The latest year's recorded statistics known on `as_of` (persons, by municipality).
+    """The latest year's recorded statistics known on `as_of` (persons, by municipality): the
+    statistics of a year are reported after it, so the years before `as_of`'s."""
+    from app.grants import services as grants
+    from app.grants.models import YearStatistics
 
-    The yearly cycle (grants package) records them; until it exists there are none."""
-    return None
+    year = db.session.execute(
+        db.select(db.func.max(YearStatistics.year)).where(
+            YearStatistics.agreement_id == agreement.id, YearStatistics.year < as_of.year
+        )
+    ).scalar()
+    summary = grants.statistics_for(agreement.id, year) if year is not None else None
+    if summary is None:
+        return None
+    # "varav 25 från Åtvidaberg": the huvudman's own persons are the rest, as the seeds write it.
+    own = {p.organisation.name for p in agreement.parties if p.role in ("huvudman", "bestallare")}
+    others = tuple((n, k) for n, k in summary.by_municipality.items() if n not in own)
+    return Statistics(year=summary.year, persons=summary.persons, by_municipality=others)
 
 
 def predecessor_of(agreement: Agreement) -> Predecessor | None:
