@@ -818,7 +818,7 @@ def _validate_choices(choices: Choices) -> None:
 # --- The context -------------------------------------------------------------------------------
 
 
-def _own_organisation(agreement: Agreement):
+def own_organisation(agreement: Agreement):
     """The deciding organisation: the board's, else the party that is huvudman, beställare or
     finansiär (in that order); None when nothing tells."""
     if agreement.board is not None:
@@ -900,7 +900,7 @@ def build_context(
     facts = decision_facts(agreement, decision, as_of, choices.decision_date)
     decision_date = choices.decision_date or as_of
 
-    own_org = _own_organisation(agreement)
+    own_org = own_organisation(agreement)
     own_id = own_org.id if own_org is not None else None
     own_name = own_org.name if own_org is not None else PLACEHOLDER
     namnd = agreement.board.name if agreement.board is not None else PLACEHOLDER

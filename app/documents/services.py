@@ -38,9 +38,9 @@ from app.documents.context import (
     PLACEHOLDER,
     VARIABLES,
     Choices,
-    _own_organisation,
     build_context,
     decision_facts,
+    own_organisation,
     predecessor_of,
     statistics_for,
 )
@@ -322,7 +322,7 @@ def draftable(agreement: Agreement, as_of: date) -> dict[str, str | None]:
 
 def signatory_choices(agreement: Agreement) -> list[Person]:
     """People who may sign beside the official: those of the deciding organisation."""
-    own = _own_organisation(agreement)
+    own = own_organisation(agreement)
     if own is None:
         return []
     return list(

@@ -23,11 +23,11 @@ from app.documents.context import (
     TEXT_FIELDS,
     VARIABLES,
     Choices,
-    _own_organisation,
     default_choice,
     default_recipient,
     default_texts,
     missing_facts,
+    own_organisation,
     recipient_parties,
 )
 from app.documents.forms import DraftForm, ResetTemplateForm, TemplateUploadForm
@@ -52,7 +52,7 @@ def _agreement(agreement_id: int) -> Agreement:
 
 
 def _recipients(agreement: Agreement, decision: str, chosen: dict[int, str]) -> list[dict]:
-    own = _own_organisation(agreement)
+    own = own_organisation(agreement)
     rows = []
     for org_id, name, role in recipient_parties(agreement, own.id if own else None):
         rows.append(

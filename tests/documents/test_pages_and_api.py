@@ -339,3 +339,26 @@ def test_api_readers_may_download_drafts_as_on_the_pages(seed000, api):
     assert response.status_code == 200
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert Document(io.BytesIO(response.data)).paragraphs
+
+
+def test_api_index_value_known_from_decides_which_drafts_see_it(seed000, with_money, api, db):
+    agreement = with_money(seed000(max_extensions=None))
+    finance = api("finance")
+
+    put = finance.put(
+        "/index-series/OPI-TEST/years/2023",
+        {"percent": "3.5", "status": "preliminary", "known_from": "2022-12-01"},
+    )
+    bad = finance.put(
+        "/index-series/OPI-TEST/years/2024",
+        {"percent": "3.0", "status": "preliminary", "known_from": "1 dec"},
+    )
+    reader = api("reader")
+    url = f"/agreements/{agreement.id}/drafts/uppsagning.docx"
+    before = document_text(reader.get(f"{url}?as_of=2022-11-30").data)
+    after = document_text(reader.get(f"{url}?as_of=2022-12-01").data)
+
+    assert put.status_code == 200, put.get_json()
+    assert bad.status_code == 400 and "known_from" in bad.get_json()["error"]["fields"]
+    assert "OPI (test) för 2023 och 2024 är ännu inte fastställt" in before
+    assert "OPI (test) för 2023 är preliminärt (3,5 %)" in after
