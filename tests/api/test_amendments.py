@@ -282,3 +282,23 @@ def test_a_bad_compensation_line_is_refused_naming_it(api, factory, db):
     assert response.status_code == 422
     assert any(k.startswith("compensation.items.0.") for k in response.json["error"]["fields"])
     assert db.session.query(Amendment).count() == 0
+
+
+def test_withdrawing_an_amendment_a_later_notice_relies_on_is_refused(api, factory, db):
+    editor = api("editor")
+    a = fixed_2020_2022(editor, factory)
+    amendment = prolong(editor, a["id"]).json
+    notice = editor.post(
+        f"/agreements/{a['id']}/terminations",
+        {
+            "organisation_id": a["parties"][0]["organisation_id"],
+            "received_date": "2023-03-01",
+            "written": True,
+        },
+    )
+    assert notice.status_code == 201, notice.json
+    assert notice.json["effective_end_date"] == "2024-12-31"  # by the amended term
+    gone = editor._call("DELETE", f"/agreements/{a['id']}/amendments/{amendment['id']}")
+    assert gone.status_code == 422
+    assert gone.json["error"]["code"] == "notice_received"
+    assert db.session.get(Amendment, amendment["id"]).withdrawn_at is None
