@@ -293,3 +293,20 @@ def test_split_with_paid_in_ore_or_above_granted_is_refused(api, setup, db):
     assert r.status_code == 201
     assert [i["paid"] for i in r.json["items"]] == ["749.00", "250.00"]
     assert db.session.execute(db.select(GrantDecision)).scalars().all()
+
+
+def test_overview_and_cost_shares_use_the_granted_amount(api, setup, db):
+    from app.finance import services as finance
+
+    big, lkp, atv = setup["big"], setup["linkoping"], setup["atvidaberg"]
+    finance.set_cost_shares(
+        big,
+        [{"organisation_id": lkp.id, "share": "1/2"}, {"organisation_id": atv.id, "share": "1/2"}],
+        None,
+    )
+    services.set_decision(big, 2021, {"granted": "2400000"}, None)
+    db.session.commit()
+    row = next(r for r in finance.overview(2021).rows if r.agreement.id == big.id)
+    # Net 4 569 686 − 2 400 000 = 2 169 686, shared in halves: 1 084 843 each.
+    assert (row.result.statsbidrag_basis, row.result.net) == ("granted", Decimal("2169686.00"))
+    assert [amount for _org, amount in row.result.shares] == [Decimal("1084843.00")] * 2
