@@ -44,7 +44,27 @@ def doc(
     return decorator
 
 
-def _operation(view, method: str, params: list[str]) -> dict[str, Any]:
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+
+
+def _path_schema(converter) -> dict[str, Any]:
+    """An ``<int:…>`` segment is an integer (ids beyond MAX_ID match no route: 404)."""
+    from werkzeug.routing import IntegerConverter
+
+    if isinstance(converter, IntegerConverter):
+        return {"type": "integer", "minimum": 0}
+    return {"type": "string"}
+
+
+def _operation(
+    view, method: str, params: list[str], converters: dict | None = None
+) -> dict[str, Any]:
+    """One operation, with every status it can answer: 400 (a NUL anywhere, a malformed
+    parameter or body), 401, 403, 404 (an unknown or out-of-range id, on every method alike),
+    422 (a value that breaks a rule) wherever there is a parameter or a body, and 409 for
+    changes."""
+    converters = converters or {}
     info = getattr(
         view,
         "api_doc",
@@ -54,7 +74,7 @@ def _operation(view, method: str, params: list[str]) -> dict[str, Any]:
         "summary": info["summary"],
         "operationId": f"{method.lower()}_{view.__name__}",
         "parameters": [
-            {"name": p, "in": "path", "required": True, "schema": {"type": "string"}}
+            {"name": p, "in": "path", "required": True, "schema": _path_schema(converters.get(p))}
             for p in params
         ]
         + [
@@ -69,20 +89,14 @@ def _operation(view, method: str, params: list[str]) -> dict[str, Any]:
         ],
         "responses": {
             "200": {"description": "OK", "content": {"application/json": {}}},
-            "401": {
-                "description": "Missing or invalid token",
-                "content": {"application/json": {"schema": ERROR_SCHEMA}},
-            },
-            "403": {
-                "description": "Role does not allow this",
-                "content": {"application/json": {"schema": ERROR_SCHEMA}},
-            },
-            "404": {
-                "description": "Not found",
-                "content": {"application/json": {"schema": ERROR_SCHEMA}},
-            },
+            "400": _error("Malformed input (a parameter, the body, or a NUL anywhere)"),
+            "401": _error("Missing or invalid token"),
+            "403": _error("Role does not allow this"),
+            "404": _error("Not found (an unknown or out-of-range id)"),
         },
     }
+    if params or info["query"] or method in ("POST", "PUT", "PATCH"):
+        op["responses"]["422"] = _error("Breaks a rule")
     if info["tag"]:
         op["tags"] = [info["tag"]]
     if method in ("POST", "PUT", "PATCH"):
@@ -90,18 +104,8 @@ def _operation(view, method: str, params: list[str]) -> dict[str, Any]:
             "required": True,
             "content": {"application/json": {"schema": info["body"] or {"type": "object"}}},
         }
-        op["responses"]["400"] = {
-            "description": "Malformed input",
-            "content": {"application/json": {"schema": ERROR_SCHEMA}},
-        }
-        op["responses"]["409"] = {
-            "description": "Conflict (stale version)",
-            "content": {"application/json": {"schema": ERROR_SCHEMA}},
-        }
-        op["responses"]["422"] = {
-            "description": "Breaks a rule",
-            "content": {"application/json": {"schema": ERROR_SCHEMA}},
-        }
+        op["responses"]["409"] = _error("Conflict (stale version, or a duplicate)")
+        op["responses"]["413"] = _error("Request too large")
     if method == "POST":
         op["responses"]["201"] = {"description": "Created", "content": {"application/json": {}}}
     return op
@@ -117,7 +121,9 @@ def openapi():
         path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule[len("/api/v1") :])
         params = re.findall(r"{([^}]+)}", path)
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            paths.setdefault(path, {})[method.lower()] = _operation(view, method, params)
+            paths.setdefault(path, {})[method.lower()] = _operation(
+                view, method, params, rule._converters
+            )
     return jsonify(
         {
             "openapi": "3.0.3",

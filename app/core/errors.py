@@ -74,6 +74,12 @@ _HTTP_CODES = {
 }
 
 
+def _holds_out_of_range_id(path: str) -> bool:
+    from app.core.query import MAX_ID
+
+    return any(part.isdigit() and int(part) > MAX_ID for part in path.split("/"))
+
+
 def init_app(app: Flask) -> None:
     from app.extensions import db
 
@@ -108,6 +114,11 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
         status = exc.code or 500
+        if status == 405 and _holds_out_of_range_id(request.path):
+            # Werkzeug's router answers 405 when an id beyond MAX_ID fails the route of this
+            # method while another method's route is on the same path: it is a 404, as on
+            # every other method.
+            status = 404
         messages = {
             400: _("Begäran kunde inte läsas."),
             401: _("Du behöver logga in."),

@@ -31,8 +31,9 @@ is sent and its rows are marked ``sent`` and committed right away: claim → sen
 last renewal, and the process holding it renews it (``ClaimLease``) every third of that while
 it delivers, however slow the SMTP server is; only a claim whose owner has stopped renewing
 (killed, hung) goes stale and may be taken over by another sweep. Before each message the
-owner checks, at every renewal, that its rows are still its own, so an owner that stalled past
-the timeout and then woke up leaves the taken-over rows to the sweep that took them. Two sweeps
+owner renews the claim on that message's rows if they are still its own (on PostgreSQL, which
+also locks them until their mark is committed; on SQLite at each renewal), so an owner that stalled past the timeout and then woke up
+leaves the taken-over rows to the sweep that took them. Two sweeps
 over a slow server thus send each mail once.
 
 *A process killed mid-sweep.* Rows it had not claimed are untouched and picked up by the next
@@ -502,6 +503,24 @@ class ClaimLease:
     def due(self) -> bool:
         return time.monotonic() - self._renewed >= self.every
 
+    def hold(self, rows: list[ReminderLog]) -> bool:
+        """Right before sending: renew the claim on these rows if they are still ours, which
+        also locks them until the mark is committed (on PostgreSQL another sweep's ``FOR
+        UPDATE SKIP LOCKED`` passes them by; SQLite has one writer at a time). False when
+        another sweep took them over meanwhile."""
+        ids = [r.id for r in rows]
+        result = db.session.execute(
+            update(ReminderLog)
+            .where(
+                ReminderLog.id.in_(ids),
+                ReminderLog.claimed_by == self.token,
+                ReminderLog.status == "sending",
+            )
+            .values(claimed_at=self.clock())
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == len(ids)
+
     def renew(self) -> set[int]:
         """Renew the claim on every row still ours and unfinished; returns their ids. The
         caller commits (with its pending marks)."""
@@ -664,6 +683,14 @@ def deliver_pending(
                         for r in group_rows:
                             db.session.expire(r)
                         continue
+                # PostgreSQL: hold the rows (checked and locked) right before each send. SQLite
+                # has a single writer and would hold its lock over the slow sends: there the
+                # periodic renewal above checks ownership.
+                if _is_postgres() and not lease.hold(group_rows):
+                    log.warning("Påminnelser togs över av en annan körning: %s", group_rows)
+                    for r in group_rows:
+                        db.session.expire(r)
+                    continue
                 first = group_rows[0]
                 try:
                     if smtp_down:

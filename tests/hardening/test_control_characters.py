@@ -180,3 +180,11 @@ def test_every_form_of_the_app_checks_control_characters():
     assert len(classes) > 10
     strays = [f"{c.__module__}.{c.__name__}" for c in classes if not issubclass(c, FlaskForm)]
     assert strays == [], "derive these from app.core.forms.FlaskForm: " + ", ".join(strays)
+
+
+@pytest.mark.parametrize("method", ["GET", "PATCH", "PUT", "POST"])
+def test_an_out_of_range_id_is_404_on_every_method(method, api):
+    client = api("admin")
+    for path in ("/agreements/99999999999999", "/agreements/99999999999999/terminations"):
+        response = client._call(method, path, json={})
+        assert response.status_code in (404,), (method, path, response.status_code)

@@ -32,7 +32,9 @@ def test_run_as_of_a_day_plans_from_that_days_deadlines(runner, db, smtp, factor
     assert "planned 4, sent 4" in out.output
     assert stored_as_of() == date(2022, 6, 23)
     row = db.session.execute(
-        db.select(ReminderLog).where(ReminderLog.channel == "email").limit(1)
+        db.select(ReminderLog)
+        .where(ReminderLog.channel == "email", ReminderLog.status == "sent")
+        .limit(1)
     ).scalar_one()
     assert (row.agreement_id, row.kind, row.lead_days) == (agreement.id, "last_notice", 7)
     # A second run for the same day neither refreshes nor plans again.
