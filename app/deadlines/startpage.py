@@ -146,12 +146,14 @@ def group_start_page(
     until: date,
     agreements: dict[int, Any],
     index_agreements: Callable[[str, int], Sequence[int]] | None = None,
+    ended_ids: set[int] | None = None,
 ) -> StartPage:
     """Group deadline rows (stored ``Deadline`` rows or computed ones: kind, date,
     business_day, title, agreement_id, obligation_id, series_code, year) into the start
     page's sections. ``agreements`` maps id → agreement (with terms and terminations);
     ``index_agreements(code, year)`` names the agreements a missing index value concerns (a
-    gap that concerns only ended agreements is not overdue)."""
+    gap that concerns only ended agreements is not overdue); ``ended_ids``, when given, says
+    which agreements have ended without loading them (else ``agreements`` is asked)."""
     decisions: list[DecisionRow] = []
     due: list[DueRow] = []
     obligation_gaps: dict[tuple[int, int | None], GapGroup] = {}
@@ -196,9 +198,12 @@ def group_start_page(
                 )
                 continue
             concerned = list(index_agreements(d.series_code, d.year)) if index_agreements else []
-            only_ended = bool(concerned) and all(
-                a in agreements and _has_ended(agreements[a], as_of) for a in concerned
-            )
+            if ended_ids is not None:
+                only_ended = bool(concerned) and all(a in ended_ids for a in concerned)
+            else:
+                only_ended = bool(concerned) and all(
+                    a in agreements and _has_ended(agreements[a], as_of) for a in concerned
+                )
             target = ended_index if only_ended else index_gaps
             group = target.get(d.series_code)
             if group is None:
@@ -211,7 +216,11 @@ def group_start_page(
             group.years.append(d.year)
     overdue: list[GapGroup] = []
     for group in obligation_gaps.values():
-        (ended if _has_ended(group.agreement, as_of) else overdue).append(group)
+        if ended_ids is not None:
+            gone = group.agreement.id in ended_ids
+        else:
+            gone = _has_ended(group.agreement, as_of)
+        (ended if gone else overdue).append(group)
     overdue.extend(index_gaps.values())
     ended.extend(ended_index.values())
     overdue.sort(key=lambda g: (g.first_date, g.title))
@@ -260,6 +269,12 @@ def _decision(d: Any, agreement: Any, as_of: date, decided: set) -> DecisionRow 
     )
 
 
+#: At most this many rows are read for each section of the start page (the full list, paged,
+#: is below it): a national register has thousands of coming obligations.
+SECTION_ROWS = 100
+OVERDUE_ROWS = 300
+
+
 def start_page(
     as_of: date,
     within_days: int,
@@ -269,26 +284,31 @@ def start_page(
     kinds: Sequence[str] | None = None,
 ) -> StartPage:
     """The start page's sections as of ``as_of`` for the next ``within_days`` days (only
-    deadlines of ``kinds`` when given)."""
+    deadlines of ``kinds`` when given). Reads the stored deadlines as plain columns, a bounded
+    number per section, when they describe ``as_of``; computes them otherwise."""
     from app.agreements.models import Agreement
-    from app.deadlines.services import list_deadlines
     from app.extensions import db
 
-    page = list_deadlines(
-        as_of,
-        within_days=within_days,
-        board_id=board_id,
-        organisation_id=organisation_id,
-        responsible_person_id=responsible_person_id,
-        kinds=kinds,
-        per_page=100_000,
-    )
-    ids: set[int] = {d.agreement_id for d in page.items if d.agreement_id}
+    until = as_of + timedelta(days=within_days)
+    filters = {
+        "board_id": board_id,
+        "organisation_id": organisation_id,
+        "responsible_person_id": responsible_person_id,
+    }
+    items = _stored_rows(as_of, until, kinds, filters)
+    if items is None:
+        from app.deadlines.services import list_deadlines
+
+        items = list_deadlines(
+            as_of, within_days=within_days, kinds=kinds, per_page=100_000, **filters
+        ).items
+    ids: set[int] = {d.agreement_id for d in items if d.agreement_id}
     concerned = (
-        _index_gap_agreements(as_of) if any(d.kind == "index_missing" for d in page.items) else {}
+        _index_gap_agreements(as_of) if any(d.kind == "index_missing" for d in items) else {}
     )
-    for agreement_ids in concerned.values():
-        ids.update(agreement_ids)
+    ended_ids = set(
+        db.session.execute(db.select(Agreement.id).where(Agreement.status == "ended")).scalars()
+    )
     agreements = {
         a.id: a
         for a in db.session.execute(
@@ -304,15 +324,64 @@ def start_page(
         .scalars()
     }
     return group_start_page(
-        page.items,
+        items,
         as_of,
-        as_of + timedelta(days=within_days),
+        until,
         agreements,
         lambda code, year: concerned.get((code, year), ()),
+        ended_ids=ended_ids,
     )
 
 
-def _index_gap_agreements(as_of: date) -> dict[tuple[str, int], tuple[int, ...]]:
-    from app.finance.services import index_missing_deadlines
+def _stored_rows(as_of: date, until: date, kinds, filters) -> list | None:
+    """The stored deadlines the sections need, as plain rows, a bounded number per section;
+    None when the stored rows do not describe ``as_of`` (then they are computed)."""
+    from app.agreements.models import Agreement
+    from app.deadlines import services
+    from app.deadlines.models import Deadline
+    from app.extensions import db
 
-    return {(g.series_code, g.year): g.agreement_ids for g in index_missing_deadlines(as_of)}
+    stored = services.stored_as_of()
+    if (
+        stored is None
+        or not stored <= as_of <= stored + timedelta(days=services.STORED_ROWS_VALID_DAYS)
+        or until > stored + timedelta(days=services.HORIZON_DAYS)
+    ):
+        return None
+    base = db.select(
+        Deadline.kind,
+        Deadline.date,
+        Deadline.business_day,
+        Deadline.title,
+        Deadline.agreement_id,
+        Deadline.obligation_id,
+        Deadline.series_code,
+        Deadline.year,
+    ).outerjoin(Agreement, Agreement.id == Deadline.agreement_id)
+    base = services._agreement_filters(base, **filters)
+    if kinds:
+        base = base.where(Deadline.kind.in_(list(kinds)))
+    order = (Deadline.date, Deadline.kind, Deadline.agreement_id, Deadline.key)
+    window = Deadline.date.between(as_of, until)
+    queries = [
+        base.where(Deadline.kind.in_(DECISION_KINDS), window).limit(SECTION_ROWS),
+        base.where(Deadline.kind.in_(services.OVERDUE_KINDS), window).limit(SECTION_ROWS),
+        base.where(Deadline.kind.in_(services.OVERDUE_KINDS), Deadline.date < as_of).limit(
+            OVERDUE_ROWS
+        ),
+    ]
+    rows: list = []
+    for stmt in queries:
+        rows.extend(db.session.execute(stmt.order_by(*order)).all())
+    return rows
+
+
+def _index_gap_agreements(as_of: date) -> dict[tuple[str, int], tuple[int, ...]]:
+    """(series, year) → the agreements a missing index value concerns; remembered with the
+    finance figures until money or agreement data changes."""
+    from app.finance.services import _remember, index_missing_deadlines
+
+    return _remember(
+        ("index_gap_agreements", as_of),
+        lambda: {(g.series_code, g.year): g.agreement_ids for g in index_missing_deadlines(as_of)},
+    )
