@@ -57,6 +57,7 @@ class FlaskForm(flask_wtf.FlaskForm):
                 field.validators = [NoControlCharacters(multiline), *field.validators]
             return field
 
+
 #: The description every date field carries, so the format it wants is written beside it.
 DATE_HINT = _l("ÅÅÅÅ-MM-DD, t.ex. 2026-03-31")
 

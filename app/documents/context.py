@@ -691,6 +691,20 @@ def _series_name_of(lines: list, label: str, names: dict[str, str]) -> str:
     return "Indexvärdet"
 
 
+def _amendment_sentences(agreement: Agreement, as_of: date) -> str:
+    """The tilläggsavtal in force on `as_of`, in order ("Avtalet ändrades genom tilläggsavtal
+    (SOCN 2025-7) från 2026-01-01.")."""
+    sentences = []
+    for amendment in sorted(agreement.amendments, key=lambda a: (a.effective_date, a.id)):
+        if amendment.withdrawn_at is None and amendment.effective_date <= as_of:
+            dnr = f" ({amendment.diarienummer})" if amendment.diarienummer else ""
+            sentences.append(
+                f"Avtalet ändrades genom tilläggsavtal{dnr} från "
+                f"{amendment.effective_date.isoformat()}."
+            )
+    return " ".join(sentences)
+
+
 # --- Hooks for facts other packages record ----------------------------------------------------
 
 
@@ -1083,6 +1097,8 @@ def build_context(
         predecessor=predecessor,
     )
     paragraphs = casetext.background(case)
+    if amended := _amendment_sentences(agreement, as_of):
+        paragraphs.append(amended)
     if choices.include_description and agreement.description:
         paragraphs.append(agreement.description)
     bakgrund = text("bakgrund", "\n\n".join(paragraphs))

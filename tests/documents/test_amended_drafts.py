@@ -36,9 +36,9 @@ def test_a_successor_draft_refers_to_the_agreement_it_renews(seed000, db):
     )
     db.session.commit()
     _flat_money(new, db)
-    data, _draft = render_draft(new, "nytt_avtal", date(2026, 11, 23), None, None)
+    data = render_draft(new, "nytt_avtal", date(2026, 11, 23))
     text = document_text(data)
-    assert f"Avtalet ersätter {old.title}, SOCN 2018-1 (2008-01-01–tills vidare)." in text
+    assert f"följer på {old.title} (SOCN 2018-1)" in text
 
 
 def test_an_uppsagning_draft_states_the_notice_period_in_force_that_day(seed000, db):
@@ -51,9 +51,9 @@ def test_an_uppsagning_draft_states_the_notice_period_in_force_that_day(seed000,
         date(2026, 1, 1),
     )
     db.session.commit()
-    before, _ = render_draft(agreement, "uppsagning", date(2025, 12, 1), None, None)
-    after, _ = render_draft(agreement, "uppsagning", date(2026, 2, 1), None, None)
-    assert "6 månader" in document_text(before)
+    before = render_draft(agreement, "uppsagning", date(2025, 12, 1))
+    after = render_draft(agreement, "uppsagning", date(2026, 2, 1))
+    assert "sex månader" in document_text(before)
     assert "tilläggsavtal" not in document_text(before)
-    assert "9 månader" in document_text(after)
+    assert "nio månader" in document_text(after)
     assert "Avtalet ändrades genom tilläggsavtal från 2026-01-01." in document_text(after)

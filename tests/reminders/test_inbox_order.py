@@ -16,7 +16,7 @@ def test_inbox_lists_the_nearest_deadline_first(client, db, login, watched, make
     make_deadline(agreement, "last_notice", date(2025, 7, 4), title="Närmare frist")
     run_sweep(date(2025, 7, 4), now=noon(date(2025, 7, 4)))
     user = login("reader")
-    user.email = "anna@example.se"
+    user.person_id = anna.id  # the inbox is the linked person's, never matched by e-mail
     db.session.commit()
     html = client.get("/reminders/").get_data(as_text=True)
     assert html.index("Närmare frist") < html.index("Senare frist")
