@@ -622,6 +622,7 @@ def _computed_page(
         db.select(Agreement).where(Agreement.stage == "decided"), *filters
     ).options(
         db.selectinload(Agreement.terminations),
+        db.selectinload(Agreement.amendments),
         db.selectinload(Agreement.obligations).selectinload(Obligation.fulfilments),
     )
     chosen: list[DeadlineData] = []

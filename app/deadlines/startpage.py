@@ -316,6 +316,7 @@ def start_page(
             .where(Agreement.id.in_(ids))
             .options(
                 db.selectinload(Agreement.terminations),
+                db.selectinload(Agreement.amendments),  # the terms in force (tilläggsavtal)
                 db.joinedload(Agreement.board),
                 db.joinedload(Agreement.responsible_person),
             )
