@@ -196,6 +196,7 @@ def callback():
     if lang:
         session["lang"] = lang
     login_user(result.user)
+    db.session.commit()  # the session token login_user may just have issued (User.get_id)
     id_token = token.get("id_token") or ""
     if len(id_token) <= _MAX_KEPT_ID_TOKEN:
         session[ID_TOKEN] = id_token

@@ -15,6 +15,8 @@ address and https is recognised. Leave it at 0 when the app is reachable directl
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import Flask
 
 CSP = {
@@ -29,6 +31,16 @@ CSP = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
+
+def _policy(app: Flask) -> dict:
+    """The CSP; with single sign-on, logging out may go on to the identity provider (a form
+    whose answer redirects there), so its origin is a permitted form action."""
+    issuer = app.config.get("OIDC_ISSUER")
+    if not issuer:
+        return CSP
+    parts = urlsplit(issuer)
+    return {**CSP, "form-action": ["'self'", f"{parts.scheme}://{parts.netloc}"]}
 
 
 def init_app(app: Flask) -> None:
@@ -46,7 +58,7 @@ def init_app(app: Flask) -> None:
         strict_transport_security_max_age=int(app.config.get("HSTS_MAX_AGE", 31536000)),
         strict_transport_security_include_subdomains=False,
         frame_options="DENY",
-        content_security_policy=CSP,
+        content_security_policy=_policy(app),
         referrer_policy="strict-origin-when-cross-origin",
         session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
         session_cookie_http_only=True,

@@ -53,7 +53,7 @@ def test_signing_in_through_the_providers_page_lands_with_the_right_role(
     sso_page.goto(f"{base}/")
     assert sso_page.url == f"{base}/"
     nav = sso_page.locator("#mainnav")
-    assert nav.get_by_role("link", name="Administration").count() == (1 if admin_nav else 0)
+    assert nav.get_by_role("button", name="Administration").count() == (1 if admin_nav else 0)
     sso_page.goto(f"{base}/profile")
     assert role in sso_page.locator("main").inner_text()
     user = db.session.scalars(db.select(User).filter_by(oidc_subject=login)).one()
