@@ -30,7 +30,14 @@ from flask_babel import lazy_gettext as _l
 
 from app.agreements import rules
 from app.agreements.models import Agreement
-from app.agreements.services import dates_of, last_day, status_of, termination_on, terms_of
+from app.agreements.services import (
+    dates_of,
+    fields_on,
+    last_day,
+    status_of,
+    termination_on,
+    terms_of,
+)
 from app.core.dates import add_months, date_out_of_range
 from app.core.errors import DomainError, ValidationError
 from app.core.money import format_sek, plain_decimal
@@ -532,7 +539,7 @@ def _economy(
     missing_years: dict[str, list[int]] = {}
     posts: list[str] = []
     finance = _finance()
-    has_fte = bool(agreement.fte)
+    has_fte = bool(fields_on(agreement, as_of)["fte"])
     if finance is not None and years is not None:
         from app.indexation.services import series_names
 
@@ -1085,7 +1092,7 @@ def build_context(
         providers=tuple(providers),
         huvudman=huvudman,
         other_municipalities=municipalities if huvudman else (),
-        fte=agreement.fte,
+        fte=fields_on(agreement, as_of)["fte"],
         grant_year=grant_year,
         grant_amount=grant_amount,
         shares=tuple(shares),
@@ -1262,12 +1269,14 @@ def _grant_for(
     """The statsbidrag expected for the first year the decision concerns (FTE × the year's
     rate), or for the draft's year; (None, None) without FTE or rate."""
     finance = _finance()
-    if not agreement.fte or finance is None or not hasattr(finance, "grant_rates"):
+    if finance is None or not hasattr(finance, "grant_rates"):
         return None, None
     rates = finance.grant_rates()
     for year in ([years[0]] if years else []) + [as_of.year]:
-        if year in rates:
-            return year, (Decimal(agreement.fte) * Decimal(rates[year])).quantize(Decimal(1))
+        # The årsarbetare in force that year (a tilläggsavtal may have changed them).
+        fte = finance.fte_for_year(agreement, year) if year in rates else None
+        if fte:
+            return year, (Decimal(fte) * Decimal(rates[year])).quantize(Decimal(1))
     return None, None
 
 

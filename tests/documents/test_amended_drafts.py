@@ -57,3 +57,24 @@ def test_an_uppsagning_draft_states_the_notice_period_in_force_that_day(seed000,
     assert "tilläggsavtal" not in document_text(before)
     assert "nio månader" in document_text(after)
     assert "Avtalet ändrades genom tilläggsavtal från 2026-01-01." in document_text(after)
+
+
+def test_a_draft_counts_the_statsbidrag_of_the_arsarbetare_in_force(seed000, db):
+    from app.finance import services as finance
+
+    agreement = seed000(end_date=date(2010, 12, 31), fte="2")
+    _flat_money(agreement, db)
+    finance.set_grant_rate(2026, "400000")
+    add_amendment(
+        agreement,
+        {"effective_date": "2026-01-01", "changes": {"fte": "3"}},
+        None,
+        date(2026, 1, 1),
+    )
+    db.session.commit()
+
+    text = document_text(render_draft(agreement, "uppsagning", date(2026, 2, 1)))
+
+    # 3 årsarbetare × 400 000 kr: the tilläggsavtal's, not the original 2.
+    assert "1 200 000" in text.replace("\xa0", " ")
+    assert "800 000" not in text.replace("\xa0", " ")
