@@ -203,6 +203,20 @@ def create_agreement():
     return jsonify(agreement_json(agreement, as_of)), 201
 
 
+def list_query_from_args(as_of):
+    """The agreement list's SELECT for the request's filters (the list and its export)."""
+    return services.list_query(
+        q=request.args.get("q") or None,
+        kind=choice_arg("kind", AGREEMENT_KINDS),
+        status=choice_arg("status", STATUSES),
+        as_of=as_of,
+        organisation_id=int_arg("organisation_id"),
+        responsible_person_id=int_arg("responsible_person_id"),
+        board_id=int_arg("board_id"),
+        include_archived=request.args.get("include_archived") == "true",
+    )
+
+
 @bp.route("/agreements", methods=["GET"])
 @doc(
     "List agreements",
@@ -219,16 +233,7 @@ def create_agreement():
 )
 def list_agreements():
     as_of = as_of_arg()
-    stmt = services.list_query(
-        q=request.args.get("q") or None,
-        kind=choice_arg("kind", AGREEMENT_KINDS),
-        status=choice_arg("status", STATUSES),
-        as_of=as_of,
-        organisation_id=int_arg("organisation_id"),
-        responsible_person_id=int_arg("responsible_person_id"),
-        board_id=int_arg("board_id"),
-        include_archived=request.args.get("include_archived") == "true",
-    ).options(
+    stmt = list_query_from_args(as_of).options(
         # agreement_json reads these: load them per page, not per agreement.
         db.selectinload(Agreement.watchers),
         db.selectinload(Agreement.terminations),

@@ -8,11 +8,9 @@ from datetime import date
 
 from flask import Response, jsonify, request, send_file
 
-from app.agreements import services as agreements
-from app.agreements.models import AGREEMENT_KINDS
-from app.agreements.rules import STATUSES
 from app.api import bp
-from app.api.helpers import as_of_arg, choice_arg, int_arg
+from app.api.agreements import list_query_from_args
+from app.api.helpers import as_of_arg
 from app.api.openapi import doc
 from app.auth import actor, permission_required
 from app.core.errors import MalformedInput
@@ -98,16 +96,7 @@ def import_agreements():
 )
 def export_agreements():
     as_of = as_of_arg()
-    stmt = agreements.list_query(
-        q=request.args.get("q") or None,
-        kind=choice_arg("kind", AGREEMENT_KINDS),
-        status=choice_arg("status", STATUSES),
-        as_of=as_of,
-        organisation_id=int_arg("organisation_id"),
-        responsible_person_id=int_arg("responsible_person_id"),
-        board_id=int_arg("board_id"),
-        include_archived=request.args.get("include_archived") == "true",
-    )
+    stmt = list_query_from_args(as_of)
     return Response(
         workbooks.export_chunks(stmt),
         mimetype=XLSX,
