@@ -81,6 +81,8 @@ class StartPage:
     due: list[DueRow]
     overdue: list[GapGroup]
     ended: list[GapGroup]
+    #: Sections cut at their row cap (``SECTION_ROWS``/``OVERDUE_ROWS``): the page says so.
+    truncated: frozenset[str] = frozenset()
 
 
 def _has_ended(agreement: Any, as_of: date) -> bool:
@@ -295,13 +297,16 @@ def start_page(
         "organisation_id": organisation_id,
         "responsible_person_id": responsible_person_id,
     }
-    items = _stored_rows(as_of, until, kinds, filters)
-    if items is None:
+    truncated: frozenset[str] = frozenset()
+    stored = _stored_rows(as_of, until, kinds, filters)
+    if stored is None:
         from app.deadlines.services import list_deadlines
 
         items = list_deadlines(
             as_of, within_days=within_days, kinds=kinds, per_page=100_000, **filters
         ).items
+    else:
+        items, truncated = stored
     ids: set[int] = {d.agreement_id for d in items if d.agreement_id}
     concerned = (
         _index_gap_agreements(as_of) if any(d.kind == "index_missing" for d in items) else {}
@@ -324,7 +329,7 @@ def start_page(
         .unique()
         .scalars()
     }
-    return group_start_page(
+    page = group_start_page(
         items,
         as_of,
         until,
@@ -332,11 +337,14 @@ def start_page(
         lambda code, year: concerned.get((code, year), ()),
         ended_ids=ended_ids,
     )
+    page.truncated = truncated
+    return page
 
 
-def _stored_rows(as_of: date, until: date, kinds, filters) -> list | None:
-    """The stored deadlines the sections need, as plain rows, a bounded number per section;
-    None when the stored rows do not describe ``as_of`` (then they are computed)."""
+def _stored_rows(as_of: date, until: date, kinds, filters) -> tuple[list, frozenset[str]] | None:
+    """The stored deadlines the sections need, as plain rows, a bounded number per section,
+    and the sections that had more rows than that; None when the stored rows do not describe
+    ``as_of`` (then they are computed)."""
     from app.agreements.models import Agreement
     from app.deadlines import services
     from app.deadlines.models import Deadline
@@ -364,17 +372,23 @@ def _stored_rows(as_of: date, until: date, kinds, filters) -> list | None:
         base = base.where(Deadline.kind.in_(list(kinds)))
     order = (Deadline.date, Deadline.kind, Deadline.agreement_id, Deadline.key)
     window = Deadline.date.between(as_of, until)
-    queries = [
-        base.where(Deadline.kind.in_(DECISION_KINDS), window).limit(SECTION_ROWS),
-        base.where(Deadline.kind.in_(services.OVERDUE_KINDS), window).limit(SECTION_ROWS),
-        base.where(Deadline.kind.in_(services.OVERDUE_KINDS), Deadline.date < as_of).limit(
-            OVERDUE_ROWS
+    sections = {
+        "decisions": (base.where(Deadline.kind.in_(DECISION_KINDS), window), SECTION_ROWS),
+        "due": (base.where(Deadline.kind.in_(services.OVERDUE_KINDS), window), SECTION_ROWS),
+        "overdue": (
+            base.where(Deadline.kind.in_(services.OVERDUE_KINDS), Deadline.date < as_of),
+            OVERDUE_ROWS,
         ),
-    ]
+    }
     rows: list = []
-    for stmt in queries:
-        rows.extend(db.session.execute(stmt.order_by(*order)).all())
-    return rows
+    cut: set[str] = set()
+    for name, (stmt, cap) in sections.items():
+        found = db.session.execute(stmt.order_by(*order).limit(cap + 1)).all()
+        if len(found) > cap:  # one row more than shown: the section says it is cut
+            cut.add(name)
+            found = found[:cap]
+        rows.extend(found)
+    return rows, frozenset(cut)
 
 
 def _index_gap_agreements(as_of: date) -> dict[tuple[str, int], tuple[int, ...]]:

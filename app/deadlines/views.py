@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 
 from app.agreements.models import Agreement
@@ -49,6 +49,9 @@ def dashboard():
         "organisation_id": int_param("organisation_id"),
         "responsible_person_id": int_param("responsible_person_id"),
     }
+    # The overdue items are grouped in their own section; the full list takes them in when
+    # asked (?overdue=1: that section is cut at its cap on a large register).
+    with_overdue = request.args.get("overdue") == "1"
     too_costly = None
     try:
         page = services.list_deadlines(
@@ -56,7 +59,7 @@ def dashboard():
             within_days=within,
             page=int_param("page") or 1,
             per_page=100,
-            include_overdue=False,  # the overdue items are grouped in their own section
+            include_overdue=with_overdue,
             **filters,
         )
         sections = startpage.start_page(
@@ -84,6 +87,12 @@ def dashboard():
         page=page,
         sections=sections,
         too_costly=too_costly,
+        with_overdue=with_overdue,
+        overdue_list_url=url_for(
+            "deadlines.dashboard",
+            **{**request.args.to_dict(), "overdue": "1", "page": 1},
+            _anchor="all-deadlines",
+        ),
         organisations=organisations,
         people=people,
         boards=unit_choices("namnd"),

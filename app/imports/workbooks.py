@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 from typing import IO, Any
@@ -21,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from app.agreements.models import Agreement
+from app.agreements.models import Agreement, Amendment
 from app.demo import seeds
 from app.extensions import db
 from app.finance.models import CompensationItem
@@ -308,20 +308,66 @@ def agreement_cells(
     ]
 
 
-def export_workbook(stmt, out: IO[bytes], chunk: int = 500) -> int:
-    """Write the agreements ``stmt`` selects (the list's query, with its filters) to ``out``
-    in the template's columns, row by row; returns how many were written."""
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("Avtal")
-    for name in col.COLUMNS:
-        ws.column_dimensions[get_column_letter(col.COLUMNS.index(name) + 1)].width = WIDTHS[name]
+#: The export's second sheet: every compensation line as it is held, so that leaving the
+#: product loses no amount (the first sheet's one Ersättning cell stays empty for an agreement
+#: whose lines differ in price level, index or year). The import reads the first sheet only.
+LINE_COLUMNS = (
+    ("Diarienummer", 18),
+    ("Rubrik", 48),
+    ("Rad", 30),
+    ("Belopp (kr)", 16),
+    ("Prisnivå (år)", 12),
+    ("Index", 10),
+    ("Första indexår", 12),
+    ("Avrundning", 12),
+    ("Gäller från år", 12),
+    ("Årsarbetare", 12),
+    ("Tilläggsavtal", 14),
+)
+ROUNDING_NAMES = {"final": "slutlig", "yearly": "varje år"}
+
+
+def _header(ws, names: Iterable[str]) -> list:
     header = []
-    for name in col.COLUMNS:
+    for name in names:
         cell = WriteOnlyCell(ws, value=name)
         cell.font = HEADER_FONT
         cell.fill = HEADER_FILL
         header.append(cell)
-    ws.append(header)
+    return header
+
+
+def _line_row(
+    ws, agreement: Agreement, item: CompensationItem, series_codes: dict[int, str], amended
+) -> list:
+    return [
+        agreement.diarienummer,
+        agreement.title,
+        item.label,
+        _money_cell(ws, item.amount),
+        item.price_level_year,
+        series_codes.get(item.series_id) if item.series_id else None,
+        item.first_adjusted_year,
+        ROUNDING_NAMES.get(item.rounding, item.rounding),
+        item.valid_from_year,
+        _cell(ws, item.fte_basis),
+        _cell(ws, amended.get(item.amendment_id)),
+    ]
+
+
+def export_workbook(stmt, out: IO[bytes], chunk: int = 500) -> int:
+    """Write the agreements ``stmt`` selects (the list's query, with its filters) to ``out``
+    in the template's columns, row by row, and every compensation line of theirs on a second
+    sheet; returns how many agreements were written."""
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Avtal")
+    lines_ws = wb.create_sheet("Ersättningsrader")
+    for i, (_name, width) in enumerate(LINE_COLUMNS, start=1):
+        lines_ws.column_dimensions[get_column_letter(i)].width = width
+    lines_ws.append(_header(lines_ws, tuple(name for name, _w in LINE_COLUMNS)))
+    for name in col.COLUMNS:
+        ws.column_dimensions[get_column_letter(col.COLUMNS.index(name) + 1)].width = WIDTHS[name]
+    ws.append(_header(ws, col.COLUMNS))
     series_codes = dict(db.session.execute(db.select(IndexSeries.id, IndexSeries.code)).all())
     amount_at = col.COLUMNS.index(col.AMOUNT)
     count = 0
@@ -335,12 +381,21 @@ def export_workbook(stmt, out: IO[bytes], chunk: int = 500) -> int:
             .order_by(CompensationItem.position, CompensationItem.id)
         ).scalars():
             items[item.agreement_id].append(item)
+        amended = dict(
+            db.session.execute(
+                db.select(Amendment.id, Amendment.effective_date).where(
+                    Amendment.agreement_id.in_(ids)
+                )
+            ).all()
+        )
         for agreement in partition:
             values = agreement_cells(agreement, items[agreement.id], series_codes)
             row = [_cell(ws, v) for v in values]
             if values[amount_at] is not None:
                 row[amount_at] = _money_cell(ws, values[amount_at])
             ws.append(row)
+            for item in items[agreement.id]:
+                lines_ws.append(_line_row(lines_ws, agreement, item, series_codes, amended))
             count += 1
     wb.save(out)
     return count

@@ -126,6 +126,10 @@ def run_scheduler(app: Flask) -> None:
         logging.basicConfig(
             level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s"
         )
+    # APScheduler says "Running job …" and "executed successfully" for every run, the leader
+    # check every few seconds included; the jobs log their own outcome, so keep its warnings
+    # (missed runs) and errors (a job that raised) only.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     port = app.config.get("SCHEDULER_METRICS_PORT")
     if port:
         from prometheus_client import start_http_server

@@ -159,3 +159,57 @@ def test_the_demo_loaded_today_has_only_this_years_obligations_open(app, db):
     assert all(d.year == today.year for d in overdue_dates), overdue_dates
     # The agreements that have ended (2019–2020, 2023–2024) have nothing overdue.
     assert all(g.agreement is None or g.agreement.status != "ended" for g in page.overdue)
+
+
+def _three_agreements_with_decisions_and_gaps(factory):
+    for n in range(3):
+        a = factory.agreement(
+            title=f"Avtal {n}",
+            start_date=date(2021, 1, 1),
+            end_date=date(2022, 12, 31),
+            extension_months=24,
+            notice_period_months=6,
+        )
+        quarterly(a, f"Kvartalsavstämning {n}")
+
+
+def test_a_section_cut_at_its_cap_says_so(factory, db, monkeypatch):
+    _three_agreements_with_decisions_and_gaps(factory)
+    services.refresh_all(date(2022, 5, 1))
+    db.session.commit()
+    uncut = startpage.start_page(date(2022, 5, 1), 90)
+    assert uncut.truncated == frozenset()
+    assert len({r.agreement.id for r in uncut.decisions}) == 3
+
+    monkeypatch.setattr(startpage, "SECTION_ROWS", 2)
+    monkeypatch.setattr(startpage, "OVERDUE_ROWS", 4)
+    cut = startpage.start_page(date(2022, 5, 1), 90)
+    assert cut.truncated == {"decisions", "due", "overdue"}
+    assert len(cut.decisions) == 2
+    assert sum(len(g.dates) for g in cut.overdue) == 4  # of 3 × 4 overdue quarters
+
+    # Exactly at the cap is not cut: one row more than shown is what tells.
+    monkeypatch.setattr(startpage, "SECTION_ROWS", 3)
+    monkeypatch.setattr(startpage, "OVERDUE_ROWS", 15)
+    exact = startpage.start_page(date(2022, 5, 1), 90)
+    assert "decisions" not in exact.truncated and "overdue" not in exact.truncated
+
+
+def test_the_page_says_a_section_is_cut_and_lists_every_overdue_item(
+    factory, db, client, login, monkeypatch
+):
+    _three_agreements_with_decisions_and_gaps(factory)
+    services.refresh_all(date(2022, 5, 1))
+    db.session.commit()
+    login("reader")
+    monkeypatch.setattr(startpage, "OVERDUE_ROWS", 4)
+    html = client.get("/?as_of=2022-05-01").get_data(as_text=True)
+    assert 'data-testid="truncated-overdue"' in html
+    assert 'data-testid="truncated-decisions"' not in html
+    assert "overdue=1" in html
+
+    listed = client.get("/?as_of=2022-05-01&overdue=1").get_data(as_text=True)
+    assert "de försenade medräknade" in listed
+    # Every overdue quarter (3 agreements × 2021-06-30 … 2022-03-31) is in the full list.
+    assert listed.count('data-kind="obligation_due" data-date="2021-06-30"') == 3
+    assert listed.count('data-kind="obligation_due" data-date="2022-03-31"') == 3

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -172,6 +173,62 @@ def test_export_then_import_is_a_round_trip_with_nothing_changed(api, db):
     exported_rows = load_workbook(io.BytesIO(exported)).active.max_row - 1
     assert exported_rows >= 5
     assert response.json["unchanged"] == exported_rows
+    assert row_counts() == before
+
+
+def test_export_keeps_every_compensation_line_on_its_second_sheet(api, db):
+    """Leaving the product loses no amount: the one Ersättning cell is empty for lines that
+    differ, the second sheet holds each line."""
+    from app.agreements.models import Agreement
+    from app.demo.loader import load_demo, load_extras
+    from app.finance.models import CompensationItem
+
+    load_extras(load_demo(date(2026, 3, 1)), date(2026, 3, 1), lambda _m: None)
+    iop = db.session.execute(
+        db.select(Agreement).where(Agreement.diarienummer == "SO 2022/0229")
+    ).scalar_one()
+    db.session.add(
+        CompensationItem(
+            agreement_id=iop.id,
+            label="Lokaler, 2025 års prisnivå",
+            amount=Decimal("125000.50"),
+            price_level_year=2025,
+            position=1,
+        )
+    )
+    db.session.commit()
+    wb = load_workbook(io.BytesIO(_export(api("reader"))))
+    assert wb.sheetnames == ["Avtal", "Ersättningsrader"]
+    lines = wb["Ersättningsrader"]
+    header = [c.value for c in lines[1]]
+    assert header[:4] == ["Diarienummer", "Rubrik", "Rad", "Belopp (kr)"]
+    exported = sorted(
+        (
+            (r[0], r[2], Decimal(str(r[3])), r[4], r[8])
+            for r in lines.iter_rows(min_row=2, values_only=True)
+        ),
+        key=repr,
+    )
+    held = sorted(
+        (
+            (i.agreement.diarienummer, i.label, i.amount, i.price_level_year, i.valid_from_year)
+            for i in db.session.execute(db.select(CompensationItem)).scalars()
+        ),
+        key=repr,
+    )
+    assert exported == held and len(held) >= 5  # the demo's four and the one above
+    # Its lines now differ: no single amount on the first sheet, both lines on the second.
+    first = {r[0]: r for r in wb["Avtal"].iter_rows(min_row=2, values_only=True)}
+    assert first["SO 2022/0229"][13] is None
+    assert sorted(e[2] for e in exported if e[0] == "SO 2022/0229") == [
+        Decimal("125000.50"),
+        Decimal("3000000.00"),
+    ]
+    # And the file still imports back with nothing changed, the differing lines kept.
+    before = row_counts()
+    again = post_file(api("editor"), _export(api("reader")), name="export.xlsx")
+    assert again.status_code == 200, again.json
+    assert (again.json["created"], again.json["updated"]) == (0, 0)
     assert row_counts() == before
 
 
