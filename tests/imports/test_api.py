@@ -225,8 +225,9 @@ def test_export_keeps_every_compensation_line_on_its_second_sheet(api, db):
         Decimal("3000000.00"),
     ]
     # And the file still imports back with nothing changed, the differing lines kept.
+    editor, reader = api("editor"), api("reader")
     before = row_counts()
-    again = post_file(api("editor"), _export(api("reader")), name="export.xlsx")
+    again = post_file(editor, _export(reader), name="export.xlsx")
     assert again.status_code == 200, again.json
     assert (again.json["created"], again.json["updated"]) == (0, 0)
     assert row_counts() == before
