@@ -499,6 +499,9 @@ class DeadlineView:
     agreement_id: int | None
     obligation_id: int | None
     agreement: Agreement | None
+    # index_missing deadlines name their series and year (the start page groups by them).
+    series_code: str | None = None
+    year: int | None = None
 
 
 def stored_as_of() -> date | None:
@@ -689,6 +692,8 @@ def _computed_page(
             d.agreement_id,
             d.obligation_id,
             by_id.get(d.agreement_id) if d.agreement_id else None,
+            d.series_code,
+            d.year,
         )
         for d in shown
     ]

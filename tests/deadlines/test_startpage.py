@@ -213,3 +213,18 @@ def test_the_page_says_a_section_is_cut_and_lists_every_overdue_item(
     # Every overdue quarter (3 agreements × 2021-06-30 … 2022-03-31) is in the full list.
     assert listed.count('data-kind="obligation_due" data-date="2021-06-30"') == 3
     assert listed.count('data-kind="obligation_due" data-date="2022-03-31"') == 3
+
+
+def test_a_computed_start_page_groups_missing_index_values_too(factory, db, client, login):
+    """For a day the stored refresh does not describe (here: no refresh at all) the sections
+    are computed; a missing index value is grouped by its series there as well (it was a 500:
+    the computed rows did not carry the series and year)."""
+    factory.following_opi("4107597")
+    db.session.commit()
+    assert services.stored_as_of() is None
+    page = startpage.start_page(date(2024, 3, 15), 90)
+    assert [(g.series_code, 2024 in g.years) for g in page.overdue] == [("OPI", True)]
+    login("reader")
+    response = client.get("/?as_of=2024-03-15")
+    assert response.status_code == 200
+    assert 'data-series="OPI"' in response.get_data(as_text=True)
