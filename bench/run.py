@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, func, insert, select, text  # noqa: E402
 
 from app import create_app  # noqa: E402
+from app.core import clock  # noqa: E402
 from app.extensions import db  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
@@ -472,7 +473,7 @@ def prepare(n: int, database_url: str | None, echo: bool = True, reset: bool = F
         from app.deadlines.services import refresh_all
 
         started = time.perf_counter()
-        refresh_all(date.today())
+        refresh_all(clock.today())
         db.session.commit()
         if echo:
             print(f"  deadlines refreshed in {time.perf_counter() - started:.1f} s")
@@ -595,7 +596,7 @@ def deadlines_refresh(ctx: Context):
     refresh_all = optional_import("app.deadlines.services", "refresh_all")
 
     def run():
-        result = call_flexibly(refresh_all, as_of=date.today(), today=date.today())
+        result = call_flexibly(refresh_all, as_of=clock.today(), today=clock.today())
         db.session.commit()
         return result
 
@@ -641,7 +642,7 @@ def reminders_send_1000(ctx: Context):
     controller = Controller(Count(), hostname="127.0.0.1", port=port)
     controller.start()
     ctx.app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_TIMEOUT=10)
-    today = date.today()
+    today = clock.today()
     with ctx.app.app_context():
         # Only the 1 000 bench deadlines are due: the refreshed ones are parked for the run
         # (an untimed sweep of them would first send tens of thousands of mails).

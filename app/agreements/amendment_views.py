@@ -17,6 +17,7 @@ from app.agreements.attachments import save_attachment
 from app.agreements.models import Agreement, Amendment
 from app.agreements.views import as_of_from_request, bp
 from app.auth import permission_required
+from app.core import clock
 from app.core.errors import ConflictError, ValidationError
 from app.core.forms import apply_errors
 from app.extensions import db
@@ -116,7 +117,7 @@ def amendment_new(agreement_id: int):
                     _("Tilläggsavtal från %(day)s", day=form.effective_date.data.isoformat()),
                 )
                 data["attachment_id"] = attachment.id
-            amendments.add_amendment(agreement, data, current_user, date.today())
+            amendments.add_amendment(agreement, data, current_user, clock.today())
         except ConflictError as exc:
             db.session.rollback()
             form.form_errors.append(exc.message)
@@ -158,7 +159,7 @@ def amendment_withdraw(agreement_id: int, amendment_id: int):
     form = AmendmentWithdrawForm()
     form.validate_on_submit()
     try:
-        amendments.withdraw_amendment(amendment, current_user, date.today(), form.version.data)
+        amendments.withdraw_amendment(amendment, current_user, clock.today(), form.version.data)
     except (ConflictError, ValidationError) as exc:
         db.session.rollback()
         flash(

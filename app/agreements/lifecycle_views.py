@@ -19,6 +19,7 @@ from app.agreements.lifecycle_forms import (
 from app.agreements.models import Agreement, Obligation, Termination
 from app.agreements.views import bp
 from app.auth import permission_required
+from app.core import clock
 from app.core.errors import ConflictError, ValidationError
 from app.core.forms import apply_errors
 from app.extensions import db
@@ -72,7 +73,7 @@ def termination_new(agreement_id: int):
                 "attachment": form.letter.data,
             }
             try:
-                termination = lifecycle.give_notice(agreement, data, current_user, date.today())
+                termination = lifecycle.give_notice(agreement, data, current_user, clock.today())
             except ValidationError as exc:
                 db.session.rollback()
                 apply_errors(form, exc)
@@ -102,7 +103,7 @@ def termination_withdraw(agreement_id: int, termination_id: int):
     form = WithdrawForm()
     form.validate_on_submit()
     try:
-        lifecycle.withdraw_termination(termination, current_user, form.reason.data, date.today())
+        lifecycle.withdraw_termination(termination, current_user, form.reason.data, clock.today())
     except ConflictError as exc:
         db.session.rollback()
         flash(exc.message, "warning")
@@ -139,7 +140,7 @@ def obligation_new(agreement_id: int):
             }
             data["responsible_organisation_id"] = form.responsible_organisation_id.data or None
             try:
-                lifecycle.create_obligation(agreement, data, current_user, date.today())
+                lifecycle.create_obligation(agreement, data, current_user, clock.today())
             except ValidationError as exc:
                 db.session.rollback()
                 apply_errors(form, exc)
@@ -163,7 +164,7 @@ def obligation_fulfil(agreement_id: int, obligation_id: int):
     if obligation.agreement_id != agreement_id:
         abort(404)
     agreement = obligation.agreement
-    today = date.today()
+    today = clock.today()
     open_dates = lifecycle.open_occurrences(obligation, today) if obligation.active else []
     form = FulfilmentForm()
     form.due_date.choices = [(d.isoformat(), d.isoformat()) for d in open_dates]
@@ -214,7 +215,7 @@ def obligation_fulfil(agreement_id: int, obligation_id: int):
         "attachment": form.file.data,
     }
     try:
-        lifecycle.record_fulfilment(obligation, data, current_user, date.today())
+        lifecycle.record_fulfilment(obligation, data, current_user, clock.today())
     except ValidationError as exc:
         db.session.rollback()
         flash(exc.message, "danger")

@@ -26,6 +26,7 @@ from app.agreements.models import (
     Termination,
 )
 from app.agreements.terms import Change, Timeline, first_year_counted, segments, single
+from app.core import clock
 from app.core.errors import ConflictError, ValidationError
 from app.db import utcnow
 from app.extensions import db
@@ -665,7 +666,7 @@ def list_query(
         stmt = stmt.where(search_condition(q))
     if kind:
         stmt = stmt.where(Agreement.kind == kind)
-    if status and as_of is not None and as_of != date.today():
+    if status and as_of is not None and as_of != clock.today():
         stmt = stmt.where(Agreement.id.in_(_ids_with_status(status, as_of)))
     elif status:
         # The stored status is today's (kept current on every change and by the daily refresh).
@@ -684,7 +685,7 @@ def list_query(
         stmt = stmt.where(Agreement.responsible_person_id == responsible_person_id)
     if board_id:
         stmt = stmt.where(Agreement.board_id == board_id)
-    return _sorted(stmt, sort, descending, as_of or date.today())
+    return _sorted(stmt, sort, descending, as_of or clock.today())
 
 
 #: The agreement list's sort keys: title, status, the end of the current period and the next

@@ -35,6 +35,7 @@ from app.agreements.forms import (
 from app.agreements.models import AGREEMENT_KINDS, Agreement, Attachment
 from app.auth import permission_required
 from app.auth.services import ACCOUNT_EVENT_LABELS
+from app.core import clock
 from app.core.dates import parse_iso_date
 from app.core.errors import ConflictError, ValidationError
 from app.core.forms import apply_errors
@@ -95,7 +96,7 @@ def as_of_from_request() -> date:
     """The as-of date of a page (``?as_of=``), today by default; a bad value is a 400."""
     raw = request.args.get("as_of")
     if not raw:
-        return date.today()
+        return clock.today()
     try:
         return parse_iso_date(raw)
     except ValueError as exc:
@@ -194,7 +195,7 @@ def new():
     _fill_choices(form)
     if form.validate_on_submit():
         try:
-            agreement = services.create_agreement(_form_data(form), current_user, date.today())
+            agreement = services.create_agreement(_form_data(form), current_user, clock.today())
         except ValidationError as exc:
             apply_errors(form, exc)
         else:
@@ -264,7 +265,7 @@ def edit(agreement_id: int):
     if form.validate_on_submit():
         try:
             services.update_agreement(
-                agreement, _form_data(form), current_user, form.version.data, date.today()
+                agreement, _form_data(form), current_user, form.version.data, clock.today()
             )
         except ConflictError as exc:
             db.session.rollback()
@@ -288,7 +289,7 @@ def archive(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
     form = ArchiveForm()
     form.validate_on_submit()
-    services.archive_agreement(agreement, current_user, form.version.data, date.today())
+    services.archive_agreement(agreement, current_user, form.version.data, clock.today())
     db.session.commit()
     flash(_("Avtalet är arkiverat."), "success")
     return redirect(url_for("agreements.detail", agreement_id=agreement.id))

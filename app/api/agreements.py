@@ -22,6 +22,7 @@ from app.api.helpers import (
 )
 from app.api.openapi import doc
 from app.auth import actor, permission_required
+from app.core import clock
 from app.core.errors import MalformedInput
 from app.extensions import db
 from app.parties.models import Organisation
@@ -197,7 +198,7 @@ def _read_agreement(data: dict, creating: bool) -> dict:
 def create_agreement():
     as_of = as_of_arg()
     agreement = services.create_agreement(
-        _read_agreement(json_body(), creating=True), actor(), date.today()
+        _read_agreement(json_body(), creating=True), actor(), clock.today()
     )
     db.session.commit()
     return jsonify(agreement_json(agreement, as_of)), 201
@@ -275,6 +276,6 @@ def patch_agreement(agreement_id: int):
             "Ange avtalets version (fältet version) för att ändra.", {"version": "Fältet krävs."}
         )
     values = _read_agreement(data, creating=False)
-    services.update_agreement(agreement, values, actor(), data["version"], date.today())
+    services.update_agreement(agreement, values, actor(), data["version"], clock.today())
     db.session.commit()
     return jsonify(agreement_json(agreement, as_of))

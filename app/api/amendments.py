@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, jsonify
 
 from app.agreements import amendments as service
@@ -12,6 +10,7 @@ from app.api import bp
 from app.api.helpers import iso, json_body
 from app.api.openapi import doc
 from app.auth import actor, permission_required
+from app.core import clock
 from app.extensions import db
 
 AMENDMENT_SCHEMA = {
@@ -71,7 +70,7 @@ def amendment_json(amendment: Amendment) -> dict:
 @doc("Record a tilläggsavtal (amendment)", body=AMENDMENT_SCHEMA, tag="amendments")
 def create_amendment(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
-    amendment = service.add_amendment(agreement, json_body(), actor(), date.today())
+    amendment = service.add_amendment(agreement, json_body(), actor(), clock.today())
     db.session.commit()
     return jsonify(amendment_json(amendment)), 201
 
@@ -91,6 +90,6 @@ def withdraw_amendment(agreement_id: int, amendment_id: int):
     amendment = db.get_or_404(Amendment, amendment_id)
     if amendment.agreement_id != agreement_id:
         abort(404)
-    service.withdraw_amendment(amendment, actor(), date.today())
+    service.withdraw_amendment(amendment, actor(), clock.today())
     db.session.commit()
     return "", 204

@@ -4,8 +4,6 @@ and year, and the reports for a huvudman and a year (JSON, .xlsx, .docx)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Response, jsonify
 
 from app.agreements.models import Agreement
@@ -13,6 +11,7 @@ from app.api import bp
 from app.api.helpers import decimal_str, int_arg, json_body
 from app.api.openapi import doc
 from app.auth import actor, permission_required
+from app.core import clock
 from app.core.errors import MalformedInput, NotFoundError
 from app.extensions import db
 from app.grants import reports, services
@@ -115,7 +114,7 @@ _STATISTICS_BODY = {
 def put_statistics(agreement_id: int, year: int):
     agreement = db.get_or_404(Agreement, agreement_id)
     data = json_body()
-    record = services.save_statistics(agreement, year, data, actor(), date.today())
+    record = services.save_statistics(agreement, year, data, actor(), clock.today())
     db.session.commit()
     return jsonify(statistics_json(record))
 

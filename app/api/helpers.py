@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import request
 
+from app.core import clock
 from app.core.dates import parse_iso_date
 from app.core.errors import MalformedInput
 from app.core.money import plain_decimal
@@ -177,7 +178,7 @@ def decimal_str(value: Decimal | None, places: int = 2) -> str | None:
 def as_of_arg() -> date:
     raw = request.args.get("as_of")
     if not raw:
-        return date.today()
+        return clock.today()
     try:
         return parse_iso_date(raw)
     except ValueError as exc:

@@ -4,7 +4,6 @@ the template, the all-or-nothing import (with a dry run) and the export in the s
 from __future__ import annotations
 
 import io
-from datetime import date
 
 from flask import Response, jsonify, request, send_file
 
@@ -13,6 +12,7 @@ from app.api.agreements import list_query_from_args
 from app.api.helpers import as_of_arg
 from app.api.openapi import doc
 from app.auth import actor, permission_required
+from app.core import clock
 from app.core.errors import MalformedInput
 from app.extensions import db
 from app.imports import services, workbooks
@@ -68,7 +68,7 @@ def import_agreements():
         upload.filename or "fil",
         actor(),
         dry_run=dry_run,
-        as_of=date.today(),
+        as_of=clock.today(),
     )
     body = report.as_json()
     if not report.ok:

@@ -13,6 +13,7 @@ from app.api import bp
 from app.api.helpers import Reader, as_of_arg, int_arg, iso, json_body, page_args
 from app.api.openapi import doc
 from app.auth import actor, permission_required
+from app.core import clock
 from app.core.errors import MalformedInput, NotFoundError
 from app.deadlines import services as deadlines
 from app.deadlines.models import DEADLINE_KINDS
@@ -55,7 +56,7 @@ FULFILMENT_SCHEMA = {
 
 
 def _today() -> date:
-    return date.today()
+    return clock.today()
 
 
 def termination_json(t: Termination) -> dict:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
+
+from app.core import clock
 
 deadlines_cli = AppGroup("deadlines", help="Bevakning: frister och status.")
 
@@ -20,7 +20,7 @@ def refresh(as_of: str | None) -> None:
     from app.extensions import db
 
     try:
-        day = parse_iso_date(as_of) if as_of else date.today()
+        day = parse_iso_date(as_of) if as_of else clock.today()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
     total = db.session.execute(db.select(db.func.count(Agreement.id))).scalar_one()

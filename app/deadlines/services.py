@@ -60,6 +60,7 @@ from app.agreements.services import (
     termination_end,
     terms_of,
 )
+from app.core import clock
 from app.core.dates import last_business_day_on_or_before
 from app.core.errors import DomainError
 from app.core.paging import ListPage
@@ -474,13 +475,13 @@ def refresh_all(as_of: date, progress: Callable[[int], Any] | None = None) -> in
 @agreement_changed.connect
 def _on_agreement_changed(agreement: Agreement, **_extra: Any) -> None:
     # The edge of the system: the stored rows describe today, as the daily refresh does.
-    refresh_agreement(agreement, date.today())
+    refresh_agreement(agreement, clock.today())
 
 
 @index_value_changed.connect
 def _on_index_value_changed(_series: Any, **_extra: Any) -> None:
     # An entered value ends its "index value missing" deadline at once, not at the next refresh.
-    refresh_global(date.today())
+    refresh_global(clock.today())
 
 
 # --- Reading -----------------------------------------------------------------------------------

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 from flask.cli import AppGroup
 
+from app.core import clock
 from app.extensions import db
 
 demo_cli = AppGroup("demo", help="Demo data from the seed documents.")
@@ -26,7 +25,7 @@ def load(if_empty: bool) -> None:
     if if_empty and not is_empty():
         click.echo("The database already holds data; demo data not loaded (--if-empty).")
         return
-    today = date.today()
+    today = clock.today()
     try:
         by_seed = load_demo(today, click.echo)
         load_extras(by_seed, today, click.echo)

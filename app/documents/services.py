@@ -20,7 +20,6 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from threading import Lock
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from docx import Document
 from docxtpl import DocxTemplate
@@ -65,8 +64,6 @@ __all__ = [
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 DOCX_MIMETYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-#: Drafts are dated by the day they were made, as a calendar date in Europe/Stockholm.
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 _cache_lock = Lock()
 _by_sha: dict[str, bytes] = {}

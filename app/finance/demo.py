@@ -4,11 +4,11 @@ has compensation lines is left as it is)."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from app.agreements.models import Agreement
 from app.agreements.services import record_audit, touch
+from app.core import clock
 from app.extensions import db
 from app.finance import services
 from app.grants.models import GrantRate
@@ -63,7 +63,7 @@ def load_demo_finance(agreements: dict[str, Agreement]) -> None:
     - 000 (Linköping–Åtvidaberg): no compensation lines (the seed gives only the statsbidrag).
     """
     indexation.ensure_default_series()
-    _demo_grant_rates(as_of_year=date.today().year)
+    _demo_grant_rates(as_of_year=clock.today().year)
     a = agreements.get("003")
     if a is not None and not _has_lines(a):
         _set(a, "fte", Decimal("6.00"))

@@ -33,6 +33,7 @@ from app.agreements.services import (
     touch,
 )
 from app.agreements.terms import value_in_year
+from app.core import clock
 from app.core.bulk import collector_paused
 from app.core.errors import ValidationError
 from app.core.money import format_fte, format_sek, fraction_to_ore, parse_amount, parse_share
@@ -540,7 +541,7 @@ def call_off_fte(
             },
         },
         user,
-        date.today(),
+        clock.today(),
     )
     record_audit(agreement, user, "fte_called_off", "compensation", None, new_line["label"])
     db.session.flush()

@@ -4,7 +4,6 @@ reports for a huvudman and a year (page, Excel, Word)."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -12,7 +11,7 @@ from flask_babel import gettext as _
 
 from app.agreements.models import Agreement, AgreementParty
 from app.auth import actor, permission_required
-from app.core import charts
+from app.core import charts, clock
 from app.core.errors import ValidationError
 from app.core.forms import apply_errors
 from app.extensions import db
@@ -52,7 +51,7 @@ def _report_form() -> ReportForm:
     form = ReportForm(request.args if "organisation_id" in request.args else None)
     form.organisation_id.choices = _huvudmen()
     if form.year.data is None:
-        form.year.data = date.today().year - 1
+        form.year.data = clock.today().year - 1
     return form
 
 
@@ -141,10 +140,10 @@ def _agreement_page(
     if stats_form is None:
         stats_form = StatisticsForm(obj=shown) if shown else StatisticsForm()
         if shown is None:
-            stats_form.year.data = year or date.today().year - 1
+            stats_form.year.data = year or clock.today().year - 1
     if decision_form is None:
         decision_form = DecisionForm()
-        decision_form.year.data = date.today().year
+        decision_form.year.data = clock.today().year
     if posted is None and shown is not None:
         posted = {
             "contact_reasons": shown.contact_reasons,
@@ -198,7 +197,7 @@ def save_statistics(agreement_id: int):
     posted = _posted_statistics(form)
     if form.validate_on_submit():
         try:
-            services.save_statistics(agreement, form.year.data, posted, actor(), date.today())
+            services.save_statistics(agreement, form.year.data, posted, actor(), clock.today())
             db.session.commit()
             flash(_("Statistiken för %(year)s är sparad.", year=form.year.data), "success")
             return redirect(url_for("grants.agreement", agreement_id=agreement.id))
@@ -241,7 +240,7 @@ def save_decision(agreement_id: int):
 def statistics_sheet(agreement_id: int):
     """The year sheet for the provider to fill in (with what is recorded for the year)."""
     agreement = db.get_or_404(Agreement, agreement_id)
-    year = request.args.get("year", type=int) or date.today().year - 1
+    year = request.args.get("year", type=int) or clock.today().year - 1
     names = [p.organisation.name for p in agreement.parties if p.organisation.kind == "kommun"]
     body = sheets.template_xlsx(year, names, services.get_statistics(agreement, year))
     return _download(body, XLSX, f"statistik-{year}.xlsx")
@@ -258,7 +257,7 @@ def upload_statistics(agreement_id: int):
             message = _("Välj en fil att ladda upp.")
             raise ValidationError(message, {"file": message})
         year, data = sheets.read_sheet(upload.read(sheets.MAX_BYTES + 1))
-        services.save_statistics(agreement, year, data, actor(), date.today())
+        services.save_statistics(agreement, year, data, actor(), clock.today())
         db.session.commit()
     except ValidationError as exc:
         db.session.rollback()
@@ -272,7 +271,7 @@ def upload_statistics(agreement_id: int):
 @permission_required("edit_agreements")
 def add_obligation(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
-    services.add_statistics_obligation(agreement, actor(), date.today())
+    services.add_statistics_obligation(agreement, actor(), clock.today())
     db.session.commit()
     flash(_("Skyldigheten att lämna statistik bevakas nu."), "success")
     return redirect(url_for("grants.agreement", agreement_id=agreement.id))
@@ -291,7 +290,7 @@ def split():
         org_id = form.organisation_id.choices[0][0]
     form.organisation_id.data = org_id
     if form.year.data is None:
-        form.year.data = date.today().year
+        form.year.data = clock.today().year
     agreements = services.huvudman_agreements(org_id, form.year.data) if org_id else []
     form.agreement_ids.choices = [(a.id, a.title) for a in agreements]
     status = 200

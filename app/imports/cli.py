@@ -4,11 +4,12 @@ municipality's register, with the same report as the import page and the API."""
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+
+from app.core import clock
 
 import_cli = AppGroup("import", help="Inläsning av ett befintligt avtalsregister.")
 
@@ -23,7 +24,7 @@ def agreements(file: Path, dry_run: bool) -> None:
     from app.imports.services import import_agreements
 
     report = import_agreements(
-        file.read_bytes(), file.name, None, dry_run=dry_run, as_of=date.today()
+        file.read_bytes(), file.name, None, dry_run=dry_run, as_of=clock.today()
     )
     for line in report.lines():
         click.echo(line)

@@ -13,7 +13,6 @@ import json
 import re
 import secrets
 import time
-from datetime import date
 from pathlib import Path
 
 from flask import (
@@ -35,6 +34,7 @@ from app.agreements.forms import STATUS_LABELS
 from app.agreements.models import AGREEMENT_KINDS
 from app.agreements.views import as_of_from_request
 from app.auth import permission_required
+from app.core import clock
 from app.core.query import int_param
 from app.extensions import db
 from app.imports import services, workbooks
@@ -143,7 +143,7 @@ def preview():
         upload.close()
     filename = Path(upload.filename).name[:200]
     report = services.import_agreements(
-        data, filename, current_user, dry_run=True, as_of=date.today()
+        data, filename, current_user, dry_run=True, as_of=clock.today()
     )
     if not report.ok:
         return _page(report, filename=filename, status=422)
@@ -160,7 +160,7 @@ def commit():
         return redirect(url_for("imports.page"))
     data, filename = kept
     report = services.import_agreements(
-        data, filename, current_user, dry_run=False, as_of=date.today()
+        data, filename, current_user, dry_run=False, as_of=clock.today()
     )
     if not report.ok:
         # Something changed since the preview (an organisation removed, say): nothing written.

@@ -13,8 +13,10 @@ leader dies.
   checks its connection every ``SCHEDULER_STANDBY_SECONDS``; if it is gone, the lock may be
   gone too, so the leader stops (exit status 3) rather than risk two leaders, and its service
   manager restarts it as a standby.
-- **SQLite** (one machine by nature): an exclusive ``flock`` on ``instance/scheduler.lock``,
-  released by the kernel when the process dies. Where ``fcntl`` does not exist (Windows) there
+- **SQLite** (one machine by nature): an exclusive ``flock`` on a file beside the database
+  (``instance/avtalskollen.db.scheduler.lock``), released by the kernel when the process dies;
+  like the advisory key, one lock per database, so that an app on another database file (a
+  test run beside a running app) does not wait for it. Where ``fcntl`` does not exist (Windows) there
   is no lock: run one scheduler there.
 """
 
@@ -81,7 +83,13 @@ class PostgresLeaderLock:
 
 class FileLeaderLock:
     def __init__(self, app: Flask) -> None:
-        self.path = Path(app.instance_path) / "scheduler.lock"
+        from app.extensions import db
+
+        database = db.engine.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            self.path = Path(database).with_name(Path(database).name + ".scheduler.lock")
+        else:
+            self.path = Path(app.instance_path) / "scheduler.lock"
         self.handle = open(self.path, "a+")  # noqa: SIM115 (held for the life of the process)
 
     def try_acquire(self) -> bool:

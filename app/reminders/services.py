@@ -68,7 +68,6 @@ import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from sqlalchemy import and_, func, or_, text, update
@@ -76,6 +75,7 @@ from sqlalchemy import and_, func, or_, text, update
 from app.agreements.models import Agreement, agreement_watchers
 from app.agreements.services import parse_lead_days
 from app.auth.models import User
+from app.core import clock
 from app.db import utcnow
 from app.deadlines.models import Deadline
 from app.deadlines.services import OVERDUE_KINDS
@@ -92,7 +92,6 @@ from app.reminders.mail import (
 from app.reminders.models import Notification, ReminderLog, ReminderPreference, ReminderSweep
 
 log = logging.getLogger("app.reminders")
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 CHUNK = 500
 
 
@@ -160,8 +159,9 @@ def lead_days_for(raw: str | None) -> list[int]:
 
 
 def local_today(now: datetime | None = None) -> date:
-    """The calendar day in Stockholm at ``now`` (for the CLI and scheduler, not the rules)."""
-    return (now or utcnow()).astimezone(STOCKHOLM).date()
+    """The calendar day in Stockholm at ``now`` (for the CLI and scheduler, not the rules): the
+    same day the pages and the API take as today (:func:`app.core.clock.today`)."""
+    return clock.today(now)
 
 
 def worker_name() -> str:

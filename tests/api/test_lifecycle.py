@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from app.agreements.models import Obligation, Termination
+from app.core import clock
 
 
 def post_agreement(api_client, org_a, org_b, roles=("part", "part"), **fields):
@@ -220,7 +219,7 @@ def test_deadlines_list_soonest_first_with_kind_filter_and_as_of(api, factory):
 def test_deadlines_today_reads_the_stored_rows(api, factory):
     editor = api("editor")
     org_a, org_b = factory.organisation(), factory.organisation()
-    today = date.today()
+    today = clock.today()
     response = post_agreement(
         editor,
         org_a,

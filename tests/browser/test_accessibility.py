@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
+from app.core import clock
 from tests.browser_support import browser, live_server, login_page, page  # noqa: F401
 
 pytestmark = pytest.mark.browser
@@ -60,7 +60,7 @@ def _shape(path: str) -> str:
 def demo_register(app, db, make_user):
     from app.demo.loader import load_demo, load_extras
 
-    today = date.today()
+    today = clock.today()
     by_seed = load_demo(today)
     load_extras(by_seed, today, lambda _msg: None)
     db.session.commit()

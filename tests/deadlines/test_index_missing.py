@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from app.core import clock
 from app.deadlines import services
 from app.indexation import services as indexation
 
@@ -32,7 +33,7 @@ def test_a_missing_value_for_this_year_stays_on_the_dashboard_as_overdue(factory
 
 def test_entering_the_value_removes_the_deadline_at_once(factory, db, monkeypatch):
     factory.following_opi("4107597")
-    as_of = date.today()
+    as_of = clock.today()
     services.refresh_all(as_of)
     db.session.commit()
     year = as_of.year

@@ -8,6 +8,7 @@ import pytest
 
 from app.agreements import lifecycle
 from app.agreements.models import Agreement
+from app.core import clock
 from app.deadlines import services
 from app.deadlines.models import Deadline
 
@@ -266,10 +267,10 @@ def test_changing_an_agreement_refreshes_its_stored_deadlines(factory, db, make_
     assert f"agreement:{agreement.id}:term_end:2099-12-31" not in keys  # beyond the horizon
     update_agreement(
         agreement,
-        {"end_date": date.today().replace(day=1) + (date(2001, 3, 1) - date(2001, 1, 1))},
+        {"end_date": clock.today().replace(day=1) + (date(2001, 3, 1) - date(2001, 1, 1))},
         make_user(),
         agreement.version,
-        date.today(),
+        clock.today(),
     )
     db.session.commit()
     kinds = set(

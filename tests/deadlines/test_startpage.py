@@ -7,6 +7,7 @@ from datetime import date
 from types import SimpleNamespace
 
 from app.agreements import lifecycle
+from app.core import clock
 from app.deadlines import services, startpage
 
 
@@ -151,7 +152,7 @@ def test_the_sections_read_the_stored_rows_the_same_as_computed_ones(factory, db
 def test_the_demo_loaded_today_has_only_this_years_obligations_open(app, db):
     from app.demo.loader import load_demo, load_extras
 
-    today = date.today()
+    today = clock.today()
     load_extras(load_demo(today), today, lambda _msg: None)
     db.session.commit()
     page = startpage.start_page(today, 90)

@@ -3,6 +3,7 @@ is said in words with the link to enter it, and unknown is never shown as 0 kr."
 
 from __future__ import annotations
 
+from app.core import clock
 from app.finance import services
 from app.finance.gaps import explain_gaps
 
@@ -57,11 +58,10 @@ def test_overview_sum_row_agrees_with_the_summary(client, login, factory, db):
 
 
 def test_finance_pages_say_the_demo_has_no_opi_after_2023(client, login, db):
-    from datetime import date
 
     from app.demo.loader import load_demo, load_extras
 
-    today = date.today()
+    today = clock.today()
     load_extras(load_demo(today), today, lambda _msg: None)
     db.session.commit()
     login("finance")

@@ -10,6 +10,7 @@ import pytest
 
 from app import create_app
 from app.config import DefaultConfig
+from app.core import clock
 from app.extensions import limiter
 from tests.conftest import _test_config
 
@@ -204,10 +205,10 @@ def test_demo_load_loads_the_five_seeds_and_twice_changes_nothing(runner, db):
         date(2026, 12, 24)
     ]
     # A register in use: last year's certificate is recorded as met (demo data, marked so).
-    last_year = date.today().year - 1
+    last_year = clock.today().year - 1
     met = {f.due_date: f for f in insurance.fulfilments}
     assert date(last_year, 12, 24) in met and "Demo" in met[date(last_year, 12, 24)].note
-    assert all(d.year >= date.today().year for d in open_occurrences(insurance, date.today()))
+    assert all(d.year >= clock.today().year for d in open_occurrences(insurance, clock.today()))
     upphandling = next(a for a in by_title.values() if a.diarienummer == "Dnr son 2018/42")
     assert upphandling.stage == "procurement"
     assert upphandling.status == "procurement"
