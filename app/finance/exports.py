@@ -40,6 +40,7 @@ def _headers() -> list[str]:
         _("Diarienummer"),
         _("Ersättning"),
         _("Statsbidrag"),
+        _("Statsbidrag enligt"),
         _("Nettokostnad"),
         _("Preliminärt"),
         _("Saknas"),
@@ -54,6 +55,16 @@ def check_exportable(overview: Overview) -> None:
         )
 
 
+def _basis(result) -> str:
+    """Which statsbidrag a row counts: Länsstyrelsen's decision, or the expected FTE × rate
+    (DOMAIN, the yearly cycle: every page, and so every export, says which)."""
+    if result.statsbidrag is None:
+        return ""
+    if result.statsbidrag_basis == "granted":
+        return _("beslut")
+    return _("förväntat")
+
+
 def _rows(overview: Overview) -> Iterator[list]:
     check_exportable(overview)
     for row in overview.rows:
@@ -66,13 +77,14 @@ def _rows(overview: Overview) -> Iterator[list]:
             a.diarienummer or "",
             r.total,
             r.statsbidrag,
+            _basis(r),
             r.net,
             _("ja") if r.preliminary else "",
             " ".join(m.message for m in r.missing),
         ]
 
 
-_AMOUNT_FORMATS = {5: KRONOR_FORMAT, 6: ORE_FORMAT, 7: ORE_FORMAT}  # 0-based columns
+_AMOUNT_FORMATS = {5: KRONOR_FORMAT, 6: ORE_FORMAT, 8: ORE_FORMAT}  # 0-based columns
 
 
 def overview_xlsx_file(overview: Overview) -> IO[bytes]:
@@ -81,7 +93,7 @@ def overview_xlsx_file(overview: Overview) -> IO[bytes]:
     check_exportable(overview)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(str(overview.year))
-    for col, width in zip(range(1, 11), (9, 48, 20, 30, 18, 16, 16, 16, 12, 40), strict=True):
+    for col, width in zip(range(1, 12), (9, 48, 20, 30, 18, 16, 16, 14, 16, 12, 40), strict=True):
         ws.column_dimensions[get_column_letter(col)].width = width
     ws.freeze_panes = "A2"
     bold = Font(bold=True)
@@ -105,7 +117,7 @@ def overview_xlsx_file(overview: Overview) -> IO[bytes]:
     # − statsbidrag = net holds on it as on every row).
     total_row = cells(
         [None, _("Summa (avtal med alla värden)"), None, None, None]
-        + [overview.total, overview.statsbidrag, overview.net]
+        + [overview.total, overview.statsbidrag, None, overview.net]
     )
     total_row[1].font = bold
     ws.append(total_row)

@@ -504,3 +504,23 @@ def test_overview_sums_only_agreements_with_all_figures(seed003, db):
     assert (data.total, data.statsbidrag, data.net) == (0, 0, 0)
     complete = services.overview(2023)
     assert complete.total - complete.statsbidrag == complete.net
+
+
+def test_excel_export_says_which_statsbidrag_each_row_counts(client, login, seed003, db):
+    from app.grants import services as grants
+    from app.grants.amounts import set_grant_rate
+
+    set_grant_rate(2023, "402638")
+    db.session.commit()
+    login("reader")
+
+    def row():
+        ws = load_workbook(io.BytesIO(client.get("/finance/export.xlsx?year=2023").data)).active
+        header = [c.value for c in ws[1]]
+        cells = {h: ws.cell(row=2, column=i + 1).value for i, h in enumerate(header)}
+        return cells["Statsbidrag enligt"], cells["Statsbidrag"], cells["Nettokostnad"]
+
+    assert row() == ("förväntat", 6 * 402638, 4870709 - 6 * 402638)  # FTE × the year's rate
+    grants.set_decision(seed003, 2023, {"granted": "2400000"}, None)
+    db.session.commit()
+    assert row() == ("beslut", 2400000, 4870709 - 2400000)
