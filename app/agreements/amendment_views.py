@@ -133,7 +133,9 @@ def amendment_new(agreement_id: int):
         agreement = db.session.get(Agreement, agreement_id)
     else:
         status = 422
-    shown = form.effective_date.data or shown_as_of
+    shown = form.effective_date.data
+    if shown is None or form.effective_date.errors:  # refused (a year 9999): shown beside it
+        shown = shown_as_of
     try:
         terms = services.terms_of(agreement, shown)
         dates = services.dates_of(agreement, shown)

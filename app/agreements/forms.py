@@ -88,17 +88,26 @@ class AgreementForm(FlaskForm):
     end_date = DateField(
         _l("Slutdatum (tomt = tills vidare)"), validators=[Optional()], description=DATE_HINT
     )
-    notice_period_months = IntegerField(_l("Uppsägningstid, månader"), validators=[Optional()])
-    notice_period_days = IntegerField(_l("eller uppsägningstid, dagar"), validators=[Optional()])
+    notice_period_months = IntegerField(
+        _l("Uppsägningstid, månader"), validators=[Optional(), NumberRange(min=1, max=120)]
+    )
+    notice_period_days = IntegerField(
+        _l("eller uppsägningstid, dagar"), validators=[Optional(), NumberRange(min=1, max=3660)]
+    )
     notice_must_be_written = BooleanField(_l("Uppsägning ska vara skriftlig"))
     notice_ends_at_month_end = BooleanField(_l("Uppsägning gäller till månadens slut"))
-    extension_months = IntegerField(_l("Automatisk förlängning, månader"), validators=[Optional()])
+    extension_months = IntegerField(
+        _l("Automatisk förlängning, månader"), validators=[Optional(), NumberRange(min=1, max=120)]
+    )
     max_extensions = IntegerField(
-        _l("Högst antal förlängningar (tomt = obegränsat)"), validators=[Optional()]
+        _l("Högst antal förlängningar (tomt = obegränsat)"),
+        validators=[Optional(), NumberRange(min=0, max=1000)],
     )
     continues_open_ended = BooleanField(_l("Löper därefter tills vidare"))
 
-    fte = DecimalField(_l("Årsarbetare"), places=2, validators=[Optional(), NumberRange(min=0)])
+    fte = DecimalField(
+        _l("Årsarbetare"), places=2, validators=[Optional(), NumberRange(min=0, max=1000)]
+    )
     invoicing = SelectField(_l("Fakturering"), choices=list(INVOICING_LABELS.items()))
     invoicing_party_id = SelectField(_l("Fakturerande part"), coerce=int, validate_choice=False)
     reminder_lead_days = StringField(

@@ -6,11 +6,16 @@ from __future__ import annotations
 import flask_wtf
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import StringField, TextAreaField
-from wtforms.validators import StopValidation
+from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms.validators import StopValidation, ValidationError
 
+from app.core.dates import date_out_of_range
 from app.core.errors import DomainError
 from app.core.text import has_control_characters
+
+#: The largest whole number a form takes in any integer field (the databases' 32-bit INTEGER):
+#: a larger one is refused beside its field instead of overflowing the database driver.
+LARGEST_INTEGER = 2**31 - 1
 
 
 def _normalise_newlines(value):
@@ -44,8 +49,20 @@ class NoControlCharacters:
                 )
 
 
+def date_in_range(form, field) -> None:
+    """Dates lie within 1900–2199, the reach of the rules (a year 9999 would overflow them)."""
+    if field.data is not None and (message := date_out_of_range(field.data)):
+        raise ValidationError(message)
+
+
+def integer_fits(form, field) -> None:
+    if field.data is not None and abs(field.data) > LARGEST_INTEGER:
+        raise ValidationError(_("Talet är för stort."))
+
+
 class FlaskForm(flask_wtf.FlaskForm):
-    """Flask-WTF's form, with the control-character check on every text field."""
+    """Flask-WTF's form, with the control-character check on every text field, the date range
+    on every date field and a size limit on every integer field."""
 
     class Meta(flask_wtf.FlaskForm.Meta):
         def bind_field(self, form, unbound_field, options):
@@ -55,6 +72,10 @@ class FlaskForm(flask_wtf.FlaskForm):
                 if multiline:
                     field.filters = (_normalise_newlines, *field.filters)
                 field.validators = [NoControlCharacters(multiline), *field.validators]
+            elif isinstance(field, DateField):
+                field.validators = [*field.validators, date_in_range]
+            elif isinstance(field, IntegerField):
+                field.validators = [*field.validators, integer_fits]
             return field
 
 

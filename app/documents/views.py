@@ -73,7 +73,9 @@ def _render_form(
     status=200,
     recipients: dict[int, str] | None = None,
 ):
-    as_of = form.as_of.data or as_of_from_request()
+    as_of = form.as_of.data
+    if as_of is None or form.as_of.errors:  # refused (a year 9999): the form shows why
+        as_of = as_of_from_request()
     decision = form.decision.data if form.decision.data in DECISIONS else "forlangning"
     return (
         render_template(

@@ -346,3 +346,75 @@ def test_api_bad_organisation_is_refused(api, db):
     after = row_counts()
     after["api_tokens"] = before["api_tokens"]
     assert after == before
+
+
+# --------------------------------------------------------------------------- found by exploring
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("notice_period_months", "99999999999999999999", "mellan 1 och 120"),
+        ("notice_period_days", "99999999999999999999", "mellan 1 och 3660"),
+        ("extension_months", "99999999999999999999", "mellan 1 och 120"),
+        ("max_extensions", "99999999999999999999", "mellan 0 och 1000"),
+        ("notice_period_months", "-5", "mellan 1 och 120"),
+        ("extension_months", "0", "mellan 1 och 120"),
+        ("max_extensions", "-5", "mellan 0 och 1000"),
+        ("decided_on", "9999-12-31", "utanför 1900-01-01–2199-12-31"),
+        ("decided_on", "0001-01-01", "utanför 1900-01-01–2199-12-31"),
+    ],
+)
+def test_edit_with_numbers_or_dates_out_of_reach_is_a_422_beside_the_field(
+    field, value, message, client, login, factory, db
+):
+    """A huge number was a 500 (the database driver overflowed), a zero or negative one a
+    misleading 409 ("krockar med en befintlig post"), a year 9999 was stored."""
+    login("editor")
+    agreement = factory.agreement(title="Orört avtal")
+    before = row_counts()
+    data = agreement_form(agreement, **{field: value})
+    response = client.post(f"/agreements/{agreement.id}/edit", data=data)
+    assert response.status_code == 422
+    assert message in response.get_data(as_text=True)
+    assert row_counts() == before
+    db.session.expire_all()
+    assert agreement.version == 1
+
+
+def test_an_amendment_dated_year_9999_is_refused_not_a_500(client, login, factory, db):
+    from datetime import date
+
+    login("editor")
+    agreement = factory.agreement(
+        start_date=date(2024, 1, 1),
+        end_date=date(2025, 12, 31),
+        notice_period_months=3,
+        extension_months=12,
+    )
+    before = row_counts()
+    response = client.post(
+        f"/agreements/{agreement.id}/amendments/new",
+        data={
+            "version": str(agreement.version),
+            "effective_date": "9999-12-31",
+            "notice_period_months": "3",
+        },
+    )
+    assert response.status_code == 422
+    assert "9999-12-31 ligger utanför" in response.get_data(as_text=True)
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("button", ["preview", "download", "save"])
+def test_a_draft_posted_as_of_year_9999_is_refused_not_a_500(button, client, login, factory):
+    login("editor")
+    agreement = factory.agreement(extension_months=24, notice_period_months=6)
+    before = row_counts()
+    response = client.post(
+        f"/documents/agreements/{agreement.id}/drafts",
+        data={"decision": "uppsagning", "as_of": "9999-12-31", button: "1"},
+    )
+    assert response.status_code == 422
+    assert "Rätta uppgifterna" in response.get_data(as_text=True)
+    assert row_counts() == before
