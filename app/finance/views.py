@@ -97,6 +97,7 @@ def _table_context(agreement: Agreement, start: int, end: int) -> dict:
         [(str(y.year), y.total or Decimal(0), y.total is None) for y in years],
         _("Ersättning per år"),
         incomplete_note=_("indexvärde saknas; året har inget belopp"),
+        unknown_label=_("okänt"),
     )
     return {
         "items": items,

@@ -524,3 +524,16 @@ def test_excel_export_says_which_statsbidrag_each_row_counts(client, login, seed
     grants.set_decision(seed003, 2023, {"granted": "2400000"}, None)
     db.session.commit()
     assert row() == ("beslut", 2400000, 4870709 - 2400000)
+
+
+def test_the_agreement_chart_says_unknown_not_0_kr_for_a_year_without_its_index(
+    client, login, seed003
+):
+    login("reader")
+    html = client.get(f"/finance/agreements/{seed003.id}?from_year=2022&to_year=2024").get_data(
+        as_text=True
+    )
+    chart = html[html.index("<svg") : html.index("</svg>")]
+    assert "okänt *" in chart  # 2024: OPI 2024 is not entered
+    assert "2024: okänt" in chart
+    assert "2024: 0\xa0kr" not in chart and ">0\xa0kr" not in chart
