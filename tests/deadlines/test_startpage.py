@@ -229,3 +229,20 @@ def test_a_computed_start_page_groups_missing_index_values_too(factory, db, clie
     response = client.get("/?as_of=2024-03-15")
     assert response.status_code == 200
     assert 'data-series="OPI"' in response.get_data(as_text=True)
+
+
+def test_an_agreement_that_ends_anyway_is_offered_a_new_agreement_draft(
+    factory, db, client, login
+):
+    """Its end is a decision to prepare, but there is nothing to extend: the draft offered is
+    "nytt avtal", which the draft page can make (a förlängning draft answered 422)."""
+    a = factory.agreement(
+        title="Slutar 2023", start_date=date(2022, 1, 1), end_date=date(2023, 12, 31)
+    )
+    login("editor")
+    html = client.get("/?as_of=2023-12-01").get_data(as_text=True)
+    row = html[html.index(f'data-agreement="{a.id}"') :]
+    row = row[: row.index("</tr>")]
+    assert "decision=nytt_avtal" in row and "decision=forlangning" not in row
+    href = row[row.index("/documents/") : row.index('"', row.index("/documents/"))]
+    assert client.get(href.replace("&amp;", "&")).status_code == 200
