@@ -9,6 +9,7 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import func
 
 from app.auth.models import ROLES, ApiToken, User, hash_token
 from app.core.errors import ValidationError
@@ -17,6 +18,17 @@ from app.extensions import db
 
 log = logging.getLogger("app.auth")
 _USERNAME = re.compile(r"[\w.@-]{1,80}")
+
+
+def username_taken(username: str) -> bool:
+    """Whether a user already has this name, in any case: "ADMIN" beside "admin" would be a
+    second account that the login throttle and every colleague take for the first."""
+    return (
+        db.session.execute(
+            db.select(User.id).where(func.lower(User.username) == username.lower())
+        ).first()
+        is not None
+    )
 
 
 def create_user(
@@ -32,7 +44,7 @@ def create_user(
         errors["username"] = _(
             "Användarnamnet får bestå av bokstäver, siffror och . _ - @ (högst 80 tecken)."
         )
-    elif db.session.execute(db.select(User.id).filter_by(username=username)).first():
+    elif username_taken(username):
         errors["username"] = _("Användarnamnet %(name)s finns redan.", name=username)
     if role not in ROLES:
         errors["role"] = _(

@@ -10,7 +10,7 @@ from typing import Any
 
 from app.auth.claims import claim_values, profile_from_claims, role_from_claims, username_base
 from app.auth.models import User
-from app.auth.services import record_account_event
+from app.auth.services import record_account_event, username_taken
 from app.extensions import db
 
 
@@ -26,7 +26,7 @@ class SignIn:
 
 def _free_username(base: str) -> str:
     candidate, n = base, 1
-    while db.session.execute(db.select(User.id).filter_by(username=candidate)).first():
+    while username_taken(candidate):
         n += 1
         candidate = f"{base[:70]}-{n}"
     return candidate

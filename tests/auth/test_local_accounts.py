@@ -132,3 +132,15 @@ def test_sso_settings_come_from_flask_environment_variables(monkeypatch, _schema
 def test_bad_sso_settings_stop_the_app_at_start(_schema, tmp_path, app, config, message):
     with pytest.raises(RuntimeError, match=message):
         create_app({**_test_config(_schema, tmp_path), **config})
+
+
+def test_a_user_name_differing_only_in_case_is_refused(db):
+    from app.auth.services import create_user
+    from app.core.errors import ValidationError
+
+    create_user("admin2", "admin", "correct horse battery")
+    db.session.commit()
+    with pytest.raises(ValidationError) as refused:
+        create_user("ADMIN2", "reader", "correct horse battery")
+    assert refused.value.fields["username"] == "Användarnamnet ADMIN2 finns redan."
+    assert db.session.execute(db.select(User.username)).scalars().all() == ["admin2"]
