@@ -20,7 +20,7 @@ KIND_LABELS = {
 
 class OrganisationForm(FlaskForm):
     name = StringField(
-        _l("Namn"), validators=[DataRequired(_l("Ange enhetens namn.")), Length(max=200)]
+        _l("Namn"), validators=[DataRequired(_l("Ange organisationens namn.")), Length(max=200)]
     )
     kind = SelectField(_l("Typ"), choices=[(k, KIND_LABELS[k]) for k in ORGANISATION_KINDS])
     organisation_number = StringField(
@@ -49,7 +49,7 @@ class UnitForm(FlaskForm):
 
 class PersonForm(FlaskForm):
     name = StringField(
-        _l("Namn"), validators=[DataRequired(_l("Ange enhetens namn.")), Length(max=200)]
+        _l("Namn"), validators=[DataRequired(_l("Ange personens namn.")), Length(max=200)]
     )
     title = StringField(_l("Titel"), validators=[Optional(), Length(max=200)])
     email = StringField(_l("E-post"), validators=[Optional(), Length(max=254)])

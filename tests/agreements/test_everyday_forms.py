@@ -139,3 +139,13 @@ def test_admin_menu_reaches_every_admin_page(client, login):
     html = client.get("/").get_data(as_text=True)
     for href in ("/admin/users", "/documents/templates", "/reminders/log", "/agreements/changes"):
         assert f'href="{href}"' in html
+
+
+def test_a_person_or_organisation_without_a_name_is_asked_for_its_own_name(client, login):
+    login("admin")
+    person = client.post("/people/new", data={"name": "", "organisation_id": "0"})
+    assert person.status_code == 422
+    assert "Ange personens namn." in person.get_data(as_text=True)
+    org = client.post("/organisations/new", data={"name": "", "kind": "kommun"})
+    assert org.status_code == 422
+    assert "Ange organisationens namn." in org.get_data(as_text=True)
