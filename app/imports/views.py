@@ -169,8 +169,8 @@ def commit():
     _forget(token)
     flash(
         _(
-            "Importen är klar: %(created)s nya avtal, %(updated)s ändrade och %(unchanged)s "
-            "oförändrade.",
+            "Importen är klar. Nya avtal: %(created)s. Ändrade: %(updated)s. "
+            "Oförändrade: %(unchanged)s.",
             created=report.created,
             updated=report.updated,
             unchanged=report.unchanged,

@@ -28,7 +28,7 @@ def test_preview_then_importera_commits_the_previewed_file(client, login, regist
     page = upload(client, make_xlsx([SEED_003, SEED_000]))
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "2 nya avtal, 0 ändras och 0 är oförändrade" in html
+    assert "Nya avtal: 2. Ändras: 0. Oförändrade: 0." in html
     assert "Nya organisationer: Åtvidabergs kommun (kommun)." in html
     # Seed 000 as of today: a two-year period and its last day for notice are shown.
     assert "sista dag för uppsägning" in html.lower()
