@@ -361,21 +361,44 @@ def _after_change(agreement: Agreement, user, as_of: date) -> None:
     agreement_changed.send(agreement)
 
 
+#: The words the audit trail uses for what an amendment changes (data, in Swedish, like the
+#: rest of the trail).
+CHANGE_WORDS = {
+    "end_date": "periodens sista dag",
+    "notice_period_months": "uppsägningstid (månader)",
+    "notice_period_days": "uppsägningstid (dagar)",
+    "notice_must_be_written": "skriftlig uppsägning",
+    "notice_ends_at_month_end": "upphör vid månadens slut",
+    "extension_months": "förlängning (månader)",
+    "max_extensions": "högst antal förlängningar",
+    "continues_open_ended": "därefter tills vidare",
+    "fte": "årsarbetare",
+    "parties": "parter",
+}
+ROLE_WORDS = {"bestallare": "beställare", "utforare": "utförare", "finansiar": "finansiär"}
+
+
 def describe(amendment: Amendment) -> str:
-    """A plain Swedish line for the audit trail (data, not interface text)."""
+    """A plain Swedish line for the audit trail (data, not interface text): "från 2022-09-01;
+    SN 2022/17; periodens sista dag: 2023-12-31; förlängning (månader): 24"."""
     parts = [f"från {amendment.effective_date.isoformat()}"]
     if amendment.diarienummer:
         parts.append(amendment.diarienummer)
     for name, value in (amendment.changes or {}).items():
         if name == "compensation":
-            value = (
-                f"ersättning från {value.get('from_year')} ({len(value.get('items', []))} rader)"
+            count = len(value.get("items", []))
+            parts.append(
+                f"ersättning från {value.get('from_year')} ({count} {'rad' if count == 1 else 'rader'})"
             )
-            parts.append(value)
             continue
         if name == "parties":
-            value = ", ".join(f"{p['organisation_id']} ({p['role']})" for p in value)
-        parts.append(f"{name}={'tills vidare' if value is None and name == 'end_date' else value}")
+            named = _named([(p["organisation_id"], p["role"]) for p in value])
+            value = ", ".join(f"{org} ({ROLE_WORDS.get(role, role)})" for org, role in named)
+        elif value is None and name == "end_date":
+            value = "tills vidare"
+        elif isinstance(value, bool):
+            value = "ja" if value else "nej"
+        parts.append(f"{CHANGE_WORDS.get(name, name)}: {value}")
     return "; ".join(parts)
 
 

@@ -74,6 +74,9 @@ AUDIT_LABELS = {
     "updated": _l("Ändrat"),
     "fte": _l("Årsarbetare"),
     "stage": _l("Skede"),
+    "amendment": _l("Tilläggsavtal"),
+    "statsbidrag": _l("Statsbidrag, Länsstyrelsens beslut"),
+    "statistics": _l("Statistik"),
 }
 AUDIT_LABELS.update(ACCOUNT_EVENT_LABELS)  # sign-ins, refusals, roles from claims, passwords
 
@@ -86,6 +89,9 @@ def audit_label(code: str | None) -> str:
         return ""
     if code in AUDIT_LABELS:
         return str(AUDIT_LABELS[code])
+    kind, _sep, year = code.partition(":")  # a year's record: "statistics:2021"
+    if year.isdigit() and kind in AUDIT_LABELS:
+        return f"{AUDIT_LABELS[kind]} {year}"
     field = getattr(AgreementForm, code, None)
     if field is not None and getattr(field, "args", None):
         return str(field.args[0])

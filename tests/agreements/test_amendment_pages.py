@@ -155,3 +155,14 @@ def test_the_timeline_marks_the_amendment_day(client, login, factory):
     )
     assert "Tilläggsavtal från 2022-05-01" in html
     assert "2020-01-01 – 2024-12-31" in html  # the amended period drawn
+
+
+def test_the_change_log_names_an_amendment_and_its_changes_in_words(client, login, factory):
+    login("editor")
+    agreement = fixed(factory)
+    post_amendment(client, agreement, end_date="2024-12-31")
+    html = client.get(f"/agreements/{agreement.id}").get_data(as_text=True)
+    log = html[html.index("Ändringslogg") :]
+    assert "Tilläggsavtal" in log
+    assert "från 2022-05-01; SN 2022/17; periodens sista dag: 2024-12-31" in log
+    assert "end_date" not in log and ">amendment<" not in log
