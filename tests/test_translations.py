@@ -91,6 +91,7 @@ def test_no_stray_percent_signs(catalogue):
 def test_the_compiled_catalogue_matches_the_po_file(catalogue):
     with EN_MO.open("rb") as f:
         compiled = read_mo(f)
+
     def plain(string):  # a plural's forms: a tuple from the .po file, a list from the .mo
         return tuple(string) if isinstance(string, list | tuple) else string
 

@@ -231,9 +231,7 @@ def test_a_computed_start_page_groups_missing_index_values_too(factory, db, clie
     assert 'data-series="OPI"' in response.get_data(as_text=True)
 
 
-def test_an_agreement_that_ends_anyway_is_offered_a_new_agreement_draft(
-    factory, db, client, login
-):
+def test_an_agreement_that_ends_anyway_is_offered_a_new_agreement_draft(factory, db, client, login):
     """Its end is a decision to prepare, but there is nothing to extend: the draft offered is
     "nytt avtal", which the draft page can make (a förlängning draft answered 422)."""
     a = factory.agreement(
