@@ -60,11 +60,41 @@ def integer_fits(form, field) -> None:
         raise ValidationError(_("Talet är för stort."))
 
 
+#: WTForms' own Swedish catalogue garbles two messages ("Felaktigt val; kunde inte ceorce:a"),
+#: shown when a select's value is not one of its choices: ours are used instead.
+_WTFORMS_MESSAGES = {
+    "Invalid Choice: could not coerce.": _l("Ogiltigt val."),
+    "Invalid choice(s): one or more data inputs could not be coerced.": _l(
+        "Ogiltigt val: ett eller flera av värdena finns inte bland valen."
+    ),
+}
+
+
+class _WtformsTranslations:
+    """WTForms' translations with :data:`_WTFORMS_MESSAGES` in place of its own."""
+
+    def __init__(self, base) -> None:
+        self.base = base
+
+    def gettext(self, string: str) -> str:
+        if string in _WTFORMS_MESSAGES:
+            return str(_WTFORMS_MESSAGES[string])
+        return self.base.gettext(string) if self.base is not None else string
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        if self.base is not None:
+            return self.base.ngettext(singular, plural, n)
+        return singular if n == 1 else plural
+
+
 class FlaskForm(flask_wtf.FlaskForm):
     """Flask-WTF's form, with the control-character check on every text field, the date range
     on every date field and a size limit on every integer field."""
 
     class Meta(flask_wtf.FlaskForm.Meta):
+        def get_translations(self, form):
+            return _WtformsTranslations(super().get_translations(form))
+
         def bind_field(self, form, unbound_field, options):
             field = super().bind_field(form, unbound_field, options)
             if isinstance(field, StringField):

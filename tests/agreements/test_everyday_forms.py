@@ -149,3 +149,17 @@ def test_a_person_or_organisation_without_a_name_is_asked_for_its_own_name(clien
     org = client.post("/organisations/new", data={"name": "", "kind": "kommun"})
     assert org.status_code == 422
     assert "Ange organisationens namn." in org.get_data(as_text=True)
+
+
+def test_a_choice_that_is_not_offered_gets_a_plain_swedish_message(client, login, factory):
+    """WTForms' own Swedish says "Felaktigt val; kunde inte ceorce:a"."""
+    login("editor")
+    agreement = factory.agreement()
+    response = client.post(
+        f"/agreements/{agreement.id}/obligations/new",
+        data={"title": "Rapport", "recurrence": "yearly", "responsible_organisation_id": ""},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "coerce" not in html
+    assert "Ogiltigt val." in html
