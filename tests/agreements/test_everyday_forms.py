@@ -163,3 +163,29 @@ def test_a_choice_that_is_not_offered_gets_a_plain_swedish_message(client, login
     assert response.status_code == 422
     assert "coerce" not in html
     assert "Ogiltigt val." in html
+
+
+def test_an_obligation_met_later_is_not_shown_as_met_on_an_earlier_day(client, login, factory, db):
+    from datetime import date
+
+    from app.agreements import lifecycle
+
+    login("reader")
+    agreement = factory.agreement(start_date=date(2021, 1, 1), end_date=None)
+    obligation = lifecycle.create_obligation(
+        agreement,
+        {"title": "Verksamhetsberättelse", "recurrence": "yearly", "due_month": 3, "due_day": 31},
+        None,
+        date(2021, 1, 1),
+    )
+    lifecycle.record_fulfilment(
+        obligation,
+        {"due_date": date(2023, 3, 31), "met_on": date(2023, 3, 20)},
+        None,
+        date(2023, 3, 20),
+    )
+    db.session.commit()
+    before = client.get(f"/agreements/{agreement.id}?as_of=2023-01-01").get_data(as_text=True)
+    after = client.get(f"/agreements/{agreement.id}?as_of=2023-06-01").get_data(as_text=True)
+    assert 'data-testid="last-met"' not in before
+    assert "Senast uppfylld: 2023-03-20" in after
