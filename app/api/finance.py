@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import jsonify
+from flask_babel import gettext as _
 
 from app.agreements.models import AGREEMENT_KINDS, Agreement
 from app.api import bp
@@ -21,10 +22,10 @@ from app.api.helpers import (
 )
 from app.api.openapi import doc
 from app.auth import actor, permission_required
-from app.core.errors import MalformedInput
+from app.core.errors import MalformedInput, ValidationError
 from app.core.money import plain_decimal
 from app.extensions import db
-from app.finance import services
+from app.finance import rules, services
 from app.finance.rules import YearResult
 from app.indexation import services as indexation
 from app.indexation.models import IndexSeries
@@ -266,11 +267,15 @@ def put_cost_shares(agreement_id: int):
 
 
 def _year_arg(name: str, default: int | None = None) -> int:
+    """The year in ``?name=``, refused (422) under its own name when out of reach."""
     value = int_arg(name)
     if value is None:
         if default is None:
             raise MalformedInput(f"Ange ?{name}=ÅÅÅÅ.", {name: "Krävs."})
         return default
+    if not rules.MIN_YEAR <= value <= rules.MAX_YEAR:
+        message = _("Året måste vara mellan %(a)s och %(b)s.", a=rules.MIN_YEAR, b=rules.MAX_YEAR)
+        raise ValidationError(_("Ogiltigt år."), {name: message})
     return value
 
 

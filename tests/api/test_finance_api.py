@@ -428,3 +428,18 @@ def test_the_overview_ends_where_capped_extensions_or_a_notice_end_an_agreement(
     assert capped.id in listed(2022) and capped.id not in listed(2023)
     # Notice received 2023-01-10 with six months: the agreement ends 2023-07-10.
     assert open_ended.id in listed(2023) and open_ended.id not in listed(2024)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/finance/compensation?year=-1",
+        "/finance/compensation?year=99999",
+        "/agreements/{id}/instalments?year=99999",
+    ],
+)
+def test_a_year_out_of_reach_is_refused_under_its_own_name(api, seed003, path):
+    r = api("reader").get(path.format(id=seed003.id))
+    assert r.status_code == 422
+    assert list(r.json["error"]["fields"]) == ["year"]
+    assert "Året måste vara mellan 1900 och" in r.json["error"]["fields"]["year"]
