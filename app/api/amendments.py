@@ -80,7 +80,7 @@ def create_amendment(agreement_id: int):
 def list_amendments(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
     items = [amendment_json(a) for a in agreement.amendments]
-    return jsonify({"items": items, "total": len(items), "page": 1, "per_page": len(items)})
+    return jsonify({"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)})
 
 
 @bp.route("/agreements/<int:agreement_id>/amendments/<int:amendment_id>", methods=["DELETE"])

@@ -137,7 +137,7 @@ def create_termination(agreement_id: int):
 def list_terminations(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
     items = [termination_json(t) for t in agreement.terminations]
-    return jsonify({"items": items, "total": len(items), "page": 1, "per_page": len(items)})
+    return jsonify({"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)})
 
 
 def _withdraw(agreement_id: int, termination_id: int):
@@ -173,7 +173,7 @@ def list_obligations(agreement_id: int):
     as_of = as_of_arg()
     agreement = db.get_or_404(Agreement, agreement_id)
     items = [obligation_json(o, as_of) for o in agreement.obligations]
-    return jsonify({"items": items, "total": len(items), "page": 1, "per_page": len(items)})
+    return jsonify({"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)})
 
 
 @bp.route("/agreements/<int:agreement_id>/obligations", methods=["POST"])

@@ -56,6 +56,8 @@ def date_in_range(form, field) -> None:
 
 
 def integer_fits(form, field) -> None:
+    if field.errors:  # the field's own range said it first
+        return
     if field.data is not None and abs(field.data) > LARGEST_INTEGER:
         raise ValidationError(_("Talet är för stort."))
 

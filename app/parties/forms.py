@@ -6,6 +6,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from app.core.forms import FlaskForm
 from app.parties.models import ORGANISATION_KINDS
+from app.parties.services import MAX_POPULATION
 
 KIND_LABELS = {
     "kommun": _l("Kommun"),
@@ -31,7 +32,17 @@ class OrganisationForm(FlaskForm):
     phone = StringField(_l("Telefon"), validators=[Optional(), Length(max=50)])
     address = TextAreaField(_l("Adress"), validators=[Optional()])
     population = IntegerField(
-        _l("Invånarantal (för kostnadsfördelning)"), validators=[Optional(), NumberRange(min=0)]
+        _l("Invånarantal (för kostnadsfördelning)"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=0,
+                max=MAX_POPULATION,
+                message=_l(
+                    "Invånarantalet måste vara ett heltal från 0 till %(max)s.", max=MAX_POPULATION
+                ),
+            ),
+        ],
     )
     notes = TextAreaField(_l("Anteckningar"), validators=[Optional()])
     submit = SubmitField(_l("Spara"))

@@ -59,7 +59,7 @@ def test_agreement_page_shows_years_with_factor_chain(client, login, seed003):
     assert "<details" in html
     chart = html[html.index("<svg") : html.index("</svg>")]
     assert "2023: 4\xa0870\xa0709\xa0kr</title>" in chart
-    assert "2024: 0\xa0kr (indexvärde saknas; året har inget belopp)" in chart
+    assert "2024: okänt (indexvärde saknas; året har inget belopp)" in chart
 
 
 def test_add_line_through_the_form_and_refuse_a_negative_amount(client, login, seed003, db):
