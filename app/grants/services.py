@@ -200,12 +200,9 @@ def read_statistics(data: dict[str, Any]) -> tuple[rules.StatisticsInput, dict[s
     return stats, errors
 
 
-def save_statistics(
-    agreement: Agreement, year: int, data: dict[str, Any], user, as_of: date
-) -> YearStatistics:
-    """Record (or replace) the agreement's statistics for ``year``; the statistics obligation's
-    occurrence of the following year is met by it. 422 with the fields named, nothing written."""
-    year = _check_year(year)
+def _read_and_check(
+    agreement: Agreement, year: int, data: dict[str, Any]
+) -> tuple[rules.StatisticsInput, str, dict[str, str]]:
     stats, errors = read_statistics(data)
     first, last = year_span(agreement)
     for name, message in rules.validate_statistics(stats, year, first, last).items():
@@ -213,6 +210,23 @@ def save_statistics(
     note = (data.get("note") or "").strip() if isinstance(data.get("note"), str) else ""
     if len(note) > 300:
         errors["note"] = _("Högst 300 tecken.")
+    return stats, note, errors
+
+
+def check_statistics(agreement: Agreement, year: int, data: dict[str, Any]) -> dict[str, str]:
+    """What :func:`save_statistics` would refuse, field by field, without writing anything
+    (the preview of an uploaded year sheet)."""
+    year = _check_year(year)
+    return _read_and_check(agreement, year, data)[2]
+
+
+def save_statistics(
+    agreement: Agreement, year: int, data: dict[str, Any], user, as_of: date
+) -> YearStatistics:
+    """Record (or replace) the agreement's statistics for ``year``; the statistics obligation's
+    occurrence of the following year is met by it. 422 with the fields named, nothing written."""
+    year = _check_year(year)
+    stats, note, errors = _read_and_check(agreement, year, data)
     if errors:
         raise ValidationError(
             _("Statistiken kunde inte sparas: %(why)s", why=next(iter(errors.values()))), errors

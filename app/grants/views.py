@@ -249,7 +249,9 @@ def statistics_sheet(agreement_id: int):
 @bp.route("/agreements/<int:agreement_id>/statistics-sheet", methods=["POST"])
 @permission_required("edit_agreements")
 def upload_statistics(agreement_id: int):
-    """The provider's filled-in sheet: all of it is recorded, or nothing (the problems shown)."""
+    """The provider's filled-in sheet, previewed: its figures fill the statistics form, each
+    problem beside its field, and nothing is recorded until the user presses "Spara statistik"
+    (which records all of it, or nothing). A file that cannot be read at all says why."""
     agreement = db.get_or_404(Agreement, agreement_id)
     upload = request.files.get("file")
     try:
@@ -257,14 +259,27 @@ def upload_statistics(agreement_id: int):
             message = _("Välj en fil att ladda upp.")
             raise ValidationError(message, {"file": message})
         year, data = sheets.read_sheet(upload.read(sheets.MAX_BYTES + 1))
-        services.save_statistics(agreement, year, data, actor(), clock.today())
-        db.session.commit()
+        errors = services.check_statistics(agreement, year, data)
     except ValidationError as exc:
-        db.session.rollback()
         flash(exc.message, "danger")
-        return _agreement_page(db.get_or_404(Agreement, agreement_id))[0], 422
-    flash(_("Statistiken för %(year)s är inläst från filen.", year=year), "success")
-    return redirect(url_for("grants.agreement", agreement_id=agreement.id))
+        return _agreement_page(agreement)[0], 422
+    form = StatisticsForm(formdata=None)
+    form.year.data = year
+    for name in (*services.COUNT_FIELDS, "hours_per_week", "note"):
+        if data.get(name) is not None:
+            getattr(form, name).data = data[name]
+    apply_errors(form, ValidationError("", errors))
+    form.form_errors = [e for e in form.form_errors if e]
+    flash(
+        _(
+            "Uppgifterna för %(year)s nedan är lästa från %(file)s men inte sparade än: granska "
+            "dem och tryck på Spara statistik.",
+            year=year,
+            file=upload.filename,
+        ),
+        "warning" if errors else "info",
+    )
+    return _agreement_page(agreement, stats_form=form, posted=data)
 
 
 @bp.route("/agreements/<int:agreement_id>/statistics-obligation", methods=["POST"])

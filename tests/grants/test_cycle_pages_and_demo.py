@@ -160,10 +160,29 @@ def _filled_sheet(client, agreement_id: int, changes: dict) -> bytes:
     return out.getvalue()
 
 
-def test_provider_year_sheet_is_read_all_or_nothing(client, login, factory, db):
+def _statistics_form_fields(html: str) -> dict[str, str]:
+    """The fields the statistics form would post, as the page fills them."""
+    import re
+    from html.parser import HTMLParser
+
+    form = html[re.search(r'action="/grants/agreements/\d+/statistics"', html).start() :]
+    form = form[: form.index("</form>")]
+    fields: dict[str, str] = {}
+
+    class Inputs(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "file"):
+                fields[a["name"]] = a.get("value") or ""
+
+    Inputs().feed(form)
+    return fields
+
+
+def test_provider_year_sheet_is_previewed_then_recorded_all_or_nothing(client, login, factory, db):
     import io
 
-    a, _l, _a = _po(factory, db)
+    a, _l, atvidaberg = _po(factory, db)
     login("editor")
     sheet = _filled_sheet(
         client,
@@ -182,10 +201,34 @@ def test_provider_year_sheet_is_read_all_or_nothing(client, login, factory, db):
         data={"file": (io.BytesIO(sheet), "statistik.xlsx")},
         content_type="multipart/form-data",
     )
+    # A preview: the sheet's figures fill the form; nothing is recorded yet.
+    assert r.status_code == 200, r.get_data(as_text=True)
+    html = r.get_data(as_text=True)
+    assert "lästa från statistik.xlsx men inte sparade" in html
+    assert services.get_statistics(a, 2021) is None
+    fields = _statistics_form_fields(html)
+    assert (fields["year"], fields["persons_women"], fields["persons_men"]) == ("2021", "100", "97")
+    assert fields[f"municipality-{atvidaberg.id}"] == "25"
+    assert "Bostad" in fields.values() and "30" in fields.values()
+    # "Spara statistik" records what the preview showed.
+    r = client.post(f"/grants/agreements/{a.id}/statistics", data=fields)
     assert r.status_code == 302, r.get_data(as_text=True)
     summary = services.statistics_for(a.id, 2021)
     assert summary.persons == 197 and summary.by_municipality == {"Åtvidabergs kommun": 25}
     assert services.get_statistics(a, 2021).hours_per_week == Decimal("2.50")
+    assert services.get_statistics(a, 2021).contact_reasons == {"Bostad": 30}
+
+    # A sheet the rules refuse: previewed with the problem beside its field, nothing written.
+    wrong = _filled_sheet(client, a.id, {"Kvinnor": 1, "Män": 0, "Nya personer": 40})
+    r = client.post(
+        f"/grants/agreements/{a.id}/statistics-sheet",
+        data={"file": (io.BytesIO(wrong), "statistik.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert r.status_code == 422
+    assert "is-invalid" in r.get_data(as_text=True)
+    assert services.statistics_for(a.id, 2021).persons == 197
+    # A sheet that cannot be read says why.
     bad = _filled_sheet(client, a.id, {"Kvinnor": 1, "Kommun: Ingenstans kommun": 3})
     r = client.post(
         f"/grants/agreements/{a.id}/statistics-sheet",
