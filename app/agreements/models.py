@@ -43,6 +43,9 @@ AGREEMENT_KINDS = (
 # and the dates (app.agreements.rules.lifecycle_status).
 STAGES = ("procurement", "draft", "decided", "archived")
 PARTY_ROLES = ("bestallare", "utforare", "part", "huvudman", "finansiar")
+#: The roles of the municipality that runs the activity (huvudman): it applies to Länsstyrelsen
+#: for the statsbidrag and accounts for the year.
+HUVUDMAN_ROLES = ("bestallare", "huvudman")
 INVOICING = ("monthly", "quarterly", "yearly")
 
 agreement_watchers = Table(

@@ -266,6 +266,8 @@ def list_deadlines():
                 {
                     "key": d.key,
                     "agreement_id": d.agreement_id,
+                    # A huvudman's deadline (the 1 March application) names its organisation.
+                    "organisation_id": d.organisation_id,
                     "kind": d.kind,
                     "date": iso(d.date),
                     "business_day": iso(d.business_day),

@@ -43,6 +43,11 @@ class Deadline(db.Model):
     obligation_id: Mapped[int | None] = mapped_column(
         ForeignKey("obligations.id", ondelete="CASCADE")
     )
+    # A huvudman's deadline (the 1 March application to Länsstyrelsen) names its organisation
+    # instead of an agreement.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
     # index_missing deadlines name their series and year instead of an agreement.
     series_code: Mapped[str | None] = mapped_column(String(40))
     year: Mapped[int | None] = mapped_column(Integer)

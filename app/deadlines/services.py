@@ -111,6 +111,7 @@ class DeadlineData:
     series_code: str | None = None
     year: int | None = None
     overdue: bool = False
+    organisation_id: int | None = None  # a huvudman's deadline (no agreement)
     business_day: date = field(init=False)
 
     def __post_init__(self) -> None:
@@ -126,6 +127,7 @@ class DeadlineData:
             "obligation_id": self.obligation_id,
             "series_code": self.series_code,
             "year": self.year,
+            "organisation_id": self.organisation_id,
             "date": self.date,
             "business_day": self.business_day,
             "title": self.title[:300],
@@ -503,6 +505,7 @@ class DeadlineView:
     # index_missing deadlines name their series and year (the start page groups by them).
     series_code: str | None = None
     year: int | None = None
+    organisation_id: int | None = None  # a huvudman's deadline
 
 
 def stored_as_of() -> date | None:
@@ -695,6 +698,7 @@ def _computed_page(
             by_id.get(d.agreement_id) if d.agreement_id else None,
             d.series_code,
             d.year,
+            d.organisation_id,
         )
         for d in shown
     ]

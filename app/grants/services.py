@@ -19,12 +19,17 @@ from typing import Any
 from flask_babel import gettext as _
 
 from app.agreements import lifecycle
-from app.agreements.models import Agreement, AgreementParty, Obligation
+from app.agreements.models import HUVUDMAN_ROLES, Agreement, AgreementParty, Obligation
 from app.agreements.services import last_day, record_audit
 from app.core.dates import parse_iso_date
 from app.core.errors import NotFoundError, ValidationError
 from app.core.money import format_sek, parse_amount
-from app.deadlines.services import HORIZON_DAYS, RECENT_DAYS, DeadlineData, register_producer
+from app.deadlines.services import (
+    HORIZON_DAYS,
+    RECENT_DAYS,
+    DeadlineData,
+    register_global_producer,
+)
 from app.extensions import db
 from app.finance import services as finance
 from app.grants import rules
@@ -34,7 +39,6 @@ from app.indexation.rules import MAX_YEAR, MIN_YEAR
 from app.parties.models import Organisation
 
 #: The roles that make an organisation the huvudman of an agreement for the yearly cycle.
-HUVUDMAN_ROLES = ("bestallare", "huvudman")
 STATISTICS_OBLIGATION = "statistics"
 #: Suggestions for the reasons before a municipality has a list of its own.
 DEFAULT_CONTACT_REASONS = (
@@ -633,53 +637,67 @@ def application_due(year: int) -> date:
     return date(year, 3, 1)
 
 
-@register_producer
-def grant_application_deadlines(
-    agreements: Sequence[Agreement], as_of: date
-) -> Iterable[DeadlineData]:
-    """For each decided agreement with årsarbetare (a PO activity that brings statsbidrag): 1 March
-    of each year it runs in (the application) or ran in the year before (the account)."""
-    ids = [a.id for a in agreements if a.stage == "decided" and a.start_date is not None]
-    if not ids:
-        return []
-    with_fte = set(
-        db.session.execute(
-            db.select(Agreement.id).where(Agreement.id.in_(ids), Agreement.fte > 0)
-        ).scalars()
-    )
+@register_global_producer
+def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
+    """For each huvudman (beställare or huvudman of a decided agreement with årsarbetare: a PO
+    activity that brings statsbidrag): 1 March of each year one of its agreements runs in (the
+    application) or ran in the year before (the account). One deadline per huvudman and year,
+    whatever the number of its agreements: it applies once, for all of them."""
     first_day, last = as_of - timedelta(days=RECENT_DAYS), as_of + timedelta(days=HORIZON_DAYS)
-    result = []
-    for agreement in agreements:
-        if agreement.id not in with_fte:
-            continue
+    years = [
+        y for y in range(first_day.year, last.year + 1) if first_day <= application_due(y) <= last
+    ]
+    if not years:
+        return []
+    rows = db.session.execute(
+        db.select(Agreement, AgreementParty.organisation_id)
+        .join(AgreementParty, AgreementParty.agreement_id == Agreement.id)
+        .where(
+            AgreementParty.role.in_(HUVUDMAN_ROLES),
+            Agreement.stage == "decided",
+            Agreement.start_date.is_not(None),
+            Agreement.start_date <= date(years[-1], 12, 31),
+            Agreement.fte > 0,
+        )
+        .options(db.selectinload(Agreement.terminations), db.selectinload(Agreement.amendments))
+    ).all()
+    applies: dict[tuple[int, int], bool] = {}
+    accounts: dict[tuple[int, int], bool] = {}
+    for agreement, org_id in rows:
         end = last_day(agreement, as_of)
-        for year in range(first_day.year, last.year + 1):
-            due = application_due(year)
-            if not first_day <= due <= last:
-                continue
-            applies = agreement.start_date.year <= year and (end is None or end.year >= year)
-            accounts = agreement.start_date.year <= year - 1 and (
-                end is None or end.year >= year - 1
+        for year in years:
+            if agreement.start_date.year <= year and (end is None or end.year >= year):
+                applies[(org_id, year)] = True
+            if agreement.start_date.year <= year - 1 and (end is None or end.year >= year - 1):
+                accounts[(org_id, year)] = True
+    names = dict(
+        db.session.execute(
+            db.select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_({org_id for org_id, _y in applies | accounts})
             )
-            if not (applies or accounts):
-                continue
-            result.append(
-                DeadlineData(
-                    key=f"agreement:{agreement.id}:grant_application:{due.isoformat()}",
-                    kind="grant_application",
-                    date=due,
-                    title=(
-                        f"Statsbidrag till Länsstyrelsen: ansökan {year} och redovisning "
-                        f"{year - 1}: {agreement.title}"
-                        if applies and accounts
-                        else f"Statsbidrag till Länsstyrelsen: ansökan {year}: {agreement.title}"
-                        if applies
-                        else f"Statsbidrag till Länsstyrelsen: redovisning {year - 1}: "
-                        f"{agreement.title}"
-                    ),
-                    agreement_id=agreement.id,
-                )
+        ).all()
+    )
+    result = []
+    for org_id, year in sorted(applies | accounts):
+        due = application_due(year)
+        a, b = applies.get((org_id, year)), accounts.get((org_id, year))
+        what = (
+            f"ansökan {year} och redovisning {year - 1}"
+            if a and b
+            else f"ansökan {year}"
+            if a
+            else f"redovisning {year - 1}"
+        )
+        result.append(
+            DeadlineData(
+                key=f"organisation:{org_id}:grant_application:{due.isoformat()}",
+                kind="grant_application",
+                date=due,
+                title=f"Statsbidrag till Länsstyrelsen: {what}: {names.get(org_id, org_id)}",
+                year=year,
+                organisation_id=org_id,
             )
+        )
     return result
 
 

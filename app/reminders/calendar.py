@@ -12,7 +12,12 @@ from flask import current_app
 from icalendar import Calendar, Event
 from sqlalchemy import or_
 
-from app.agreements.models import Agreement, agreement_watchers
+from app.agreements.models import (
+    HUVUDMAN_ROLES,
+    Agreement,
+    AgreementParty,
+    agreement_watchers,
+)
 from app.auth.models import User
 from app.core.text import one_line
 from app.db import utcnow
@@ -75,7 +80,18 @@ def deadlines_for(person: Person, since: date | None = None) -> list[Deadline]:
         Agreement.archived_at.is_(None),
         or_(Agreement.responsible_person_id == person.id, Agreement.id.in_(watched)),
     )
-    conds = [Deadline.agreement_id.in_(mine)]
+    # A huvudman's deadlines concern the officials of its agreements with årsarbetare.
+    huvudmen = (
+        db.select(AgreementParty.organisation_id)
+        .join(Agreement, Agreement.id == AgreementParty.agreement_id)
+        .where(
+            Agreement.id.in_(mine),
+            AgreementParty.role.in_(HUVUDMAN_ROLES),
+            Agreement.stage == "decided",
+            Agreement.fte > 0,
+        )
+    )
+    conds = [Deadline.agreement_id.in_(mine), Deadline.organisation_id.in_(huvudmen)]
     if _is_finance(person):
         conds.append(Deadline.kind == "index_missing")
     stmt = db.select(Deadline).where(or_(*conds)).order_by(Deadline.date, Deadline.id)

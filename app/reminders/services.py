@@ -72,7 +72,12 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from sqlalchemy import and_, func, or_, text, update
 
-from app.agreements.models import Agreement, agreement_watchers
+from app.agreements.models import (
+    HUVUDMAN_ROLES,
+    Agreement,
+    AgreementParty,
+    agreement_watchers,
+)
 from app.agreements.services import parse_lead_days
 from app.auth.models import User
 from app.core import clock
@@ -174,6 +179,8 @@ def link_for(agreement_id: int | None, kind: str) -> str:
         return f"{base}/agreements/{agreement_id}"
     if kind == "index_missing":
         return f"{base}/index/"
+    if kind == "grant_application":  # a huvudman's: its reports for the year
+        return f"{base}/grants/"
     return f"{base}/"
 
 
@@ -227,6 +234,28 @@ def _person_recipients(person_ids: set[int]) -> dict[int, Recipient]:
             email_enabled=pref.email_enabled if pref else True,
         )
     return out
+
+
+def _huvudman_agreements(org_ids: set[int]) -> dict[int, list[tuple[int, int | None]]]:
+    """organisation → [(agreement, its responsible person)] for the agreements with årsarbetare
+    it is beställare or huvudman of (whose officials a huvudman's deadline concerns)."""
+    if not org_ids:
+        return {}
+    found: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
+    for org_id, agreement_id, responsible_id in db.session.execute(
+        db.select(AgreementParty.organisation_id, Agreement.id, Agreement.responsible_person_id)
+        .join(Agreement, Agreement.id == AgreementParty.agreement_id)
+        .where(
+            AgreementParty.organisation_id.in_(sorted(org_ids)),
+            AgreementParty.role.in_(HUVUDMAN_ROLES),
+            Agreement.stage == "decided",
+            Agreement.archived_at.is_(None),
+            Agreement.fte > 0,
+        )
+        .order_by(Agreement.id)
+    ):
+        found[org_id].append((agreement_id, responsible_id))
+    return found
 
 
 def _users_with_role(role: str) -> list[Recipient]:
@@ -358,11 +387,20 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
     if not due:
         return 0, 0
 
-    # Who: the responsible official and watchers; finance staff for missing index values.
+    # Who: the responsible official and watchers; for a huvudman's deadline those of its
+    # agreements that bring statsbidrag; finance staff for missing index values.
     people_of: dict[int, list[int]] = defaultdict(list)
     for deadline, _hits, responsible_id in due:
         if deadline.agreement_id and responsible_id:
             people_of[deadline.agreement_id].append(responsible_id)
+    agreements_of_org = _huvudman_agreements(
+        {d.organisation_id for d, _, _ in due if d.organisation_id}
+    )
+    for org_agreements in agreements_of_org.values():
+        for agreement_id, responsible_id in org_agreements:
+            agreement_ids.add(agreement_id)
+            if responsible_id:
+                people_of[agreement_id].append(responsible_id)
     ids = sorted(agreement_ids)
     for i in range(0, len(ids), CHUNK):
         for agreement_id, person_id in db.session.execute(
@@ -396,9 +434,13 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
         if deadline.kind == "index_missing":
             targets = finance
         else:
+            if deadline.organisation_id:
+                concerned = [a for a, _r in agreements_of_org.get(deadline.organisation_id, [])]
+            else:
+                concerned = [deadline.agreement_id]
             seen: set[int] = set()
             targets = []
-            for pid in people_of.get(deadline.agreement_id, []):
+            for pid in (p for a in concerned for p in people_of.get(a, [])):
                 if pid not in seen and pid in recipients:
                     seen.add(pid)
                     targets.append(recipients[pid])

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from app.deadlines.services import deadlines_for
 from app.grants import services
 
 
@@ -38,14 +37,34 @@ def test_recorded_statistics_meet_the_statistics_obligation(factory, db):
     assert [f.due_date for f in obligation.fulfilments] == [date(2022, 3, 31)]
 
 
-def test_application_and_account_are_due_1_march(factory, db):
-    a, _l, _a = _po(factory, db)
-    found = [d for d in deadlines_for(a, date(2022, 1, 10)) if d.kind == "grant_application"]
-    assert found[0].date == date(2022, 3, 1)
-    assert "ansökan 2022 och redovisning 2021" in found[0].title
-    # The agreement started 2021-01-01: 1 March 2021 was an application only.
-    early = deadlines_for(a, date(2021, 1, 10))
-    assert any(d.title.startswith("Statsbidrag till Länsstyrelsen: ansökan 2021:") for d in early)
+def test_application_and_account_are_due_1_march_once_per_huvudman(factory, db):
+    from app.deadlines.services import global_deadlines
+
+    a, linkoping, _a = _po(factory, db)
+    # A second PO agreement of the same huvudman: still one application, one deadline.
+    factory.agreement(
+        parties_=[(linkoping, "bestallare")],
+        title="PO 2",
+        end_date=None,
+        fte=Decimal("1"),
+        as_of=date(2022, 1, 10),
+    )
+    # An agreement without årsarbetare brings no statsbidrag: no deadline for its beställare.
+    other = factory.organisation("Motala kommun")
+    factory.agreement(parties_=[(other, "bestallare")], title="Annat", end_date=None)
+    db.session.commit()
+    found = [d for d in global_deadlines(date(2022, 1, 10)) if d.kind == "grant_application"]
+    assert [(d.organisation_id, d.date) for d in found] == [
+        (linkoping.id, date(2022, 3, 1)),
+        (linkoping.id, date(2023, 3, 1)),
+    ]
+    assert found[0].agreement_id is None
+    assert found[0].title == (
+        "Statsbidrag till Länsstyrelsen: ansökan 2022 och redovisning 2021: Linköpings kommun"
+    )
+    # The agreements started 2021-01-01: 1 March 2021 was an application only.
+    early = [d for d in global_deadlines(date(2021, 1, 10)) if d.kind == "grant_application"]
+    assert early[0].title == "Statsbidrag till Länsstyrelsen: ansökan 2021: Linköpings kommun"
 
 
 def test_statistics_form_saves_reasons_table_and_municipalities(client, login, factory, db):
