@@ -38,10 +38,22 @@ def nul_fields() -> dict[str, str]:
         if _bad(key) or _bad(storage.filename or ""):
             found[_clean(key)] = message
     if request.is_json:
-        data = request.get_json(silent=True)
-        for where in _nul_paths(data):
+        for where in _nul_paths(parsed_json()):
             found[_clean(where) or "body"] = message
     return found
+
+
+class TooDeep(Exception):
+    """A JSON body nested deeper than Python's parser (and any real agreement) goes."""
+
+
+def parsed_json():
+    """The request's JSON body, or None when it is no JSON; :class:`TooDeep` when it is nested
+    so deep that parsing it would exhaust the stack (a RecursionError, else a 500)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise TooDeep from None
 
 
 def _clean(name: str) -> str:
@@ -68,7 +80,13 @@ def init_app(app: Flask) -> None:
     def refuse_nul():
         if request.method == "OPTIONS":
             return None
-        fields = nul_fields()
+        try:
+            fields = nul_fields()
+        except TooDeep:
+            from flask_babel import gettext as _
+
+            message = _("Begärans JSON är för djupt nästlad.")
+            raise MalformedInput(message, {"body": message}) from None
         if fields:
             from flask_babel import gettext as _
 

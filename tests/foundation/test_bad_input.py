@@ -418,3 +418,12 @@ def test_a_draft_posted_as_of_year_9999_is_refused_not_a_500(button, client, log
     assert response.status_code == 422
     assert "Rätta uppgifterna" in response.get_data(as_text=True)
     assert row_counts() == before
+
+
+@pytest.mark.parametrize("path", ["/agreements", "/organisations"])
+def test_a_json_body_nested_beyond_the_parser_is_a_400(api, path):
+    """1 000 levels of [[[…]]] exhausted the parser's stack: a 500 on every JSON endpoint."""
+    body = "[" * 5000 + "]" * 5000
+    r = api("editor").post(path, data=body, content_type="application/json")
+    assert r.status_code == 400
+    assert r.json["error"]["fields"] == {"body": "Begärans JSON är för djupt nästlad."}
