@@ -7,7 +7,7 @@ from flask import abort, jsonify
 from app.agreements import amendments as service
 from app.agreements.models import Agreement, Amendment
 from app.api import bp
-from app.api.helpers import iso, json_body
+from app.api.helpers import iso, json_body, paged_list
 from app.api.openapi import doc
 from app.auth import actor, permission_required
 from app.core import clock
@@ -79,8 +79,7 @@ def create_amendment(agreement_id: int):
 @doc("The agreement's amendments, oldest first", tag="amendments")
 def list_amendments(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
-    items = [amendment_json(a) for a in agreement.amendments]
-    return jsonify({"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)})
+    return paged_list([amendment_json(a) for a in agreement.amendments])
 
 
 @bp.route("/agreements/<int:agreement_id>/amendments/<int:amendment_id>", methods=["DELETE"])

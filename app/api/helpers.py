@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from flask import request
+from flask import jsonify, request
 
 from app.core import clock
 from app.core.dates import parse_iso_date
@@ -244,3 +244,20 @@ def short_decimal(value: Decimal | None) -> str | None:
         return None
     text = plain_decimal(value)
     return text if "." in text else text + ".0"
+
+
+def paged_list(items: Sequence[Any]):
+    """A whole list answered as one page of it: ``{items, total, page, per_page}`` with
+    ``?page=`` and ``?per_page=`` honoured (every list of the API pages alike)."""
+    from app.core.paging import ListPage
+
+    page, per_page = page_args()
+    shown = ListPage.of(list(items), page, per_page)
+    return jsonify(
+        {
+            "items": shown.items,
+            "total": shown.total,
+            "page": shown.page,
+            "per_page": shown.per_page,
+        }
+    )

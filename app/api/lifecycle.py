@@ -10,7 +10,7 @@ from flask import jsonify, request
 from app.agreements import lifecycle
 from app.agreements.models import RECURRENCES, Agreement, Obligation, Termination
 from app.api import bp
-from app.api.helpers import Reader, as_of_arg, int_arg, iso, json_body, page_args
+from app.api.helpers import Reader, as_of_arg, int_arg, iso, json_body, page_args, paged_list
 from app.api.openapi import doc
 from app.auth import actor, permission_required
 from app.core import clock
@@ -136,8 +136,7 @@ def create_termination(agreement_id: int):
 @doc("The agreement's notices, withdrawn ones included", tag="lifecycle")
 def list_terminations(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
-    items = [termination_json(t) for t in agreement.terminations]
-    return jsonify({"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)})
+    return paged_list([termination_json(t) for t in agreement.terminations])
 
 
 def _withdraw(agreement_id: int, termination_id: int):
@@ -172,8 +171,7 @@ def withdraw_termination(agreement_id: int, termination_id: int):
 def list_obligations(agreement_id: int):
     as_of = as_of_arg()
     agreement = db.get_or_404(Agreement, agreement_id)
-    items = [obligation_json(o, as_of) for o in agreement.obligations]
-    return jsonify({"items": items, "total": len(items), "page": 1, "per_page": max(len(items), 1)})
+    return paged_list([obligation_json(o, as_of) for o in agreement.obligations])
 
 
 @bp.route("/agreements/<int:agreement_id>/obligations", methods=["POST"])

@@ -92,6 +92,10 @@ def test_amendments_are_listed_oldest_first_and_withdrawing_undoes_one(api, fact
     earlier = prolong(editor, a["id"]).json
     listed = editor.get(f"/agreements/{a['id']}/amendments").json["items"]
     assert [i["id"] for i in listed] == [earlier["id"], later["id"]]
+    second = editor.get(f"/agreements/{a['id']}/amendments?page=2&per_page=1").json
+    assert [i["id"] for i in second["items"]] == [later["id"]]
+    assert (second["total"], second["page"], second["per_page"]) == (2, 2, 1)
+    assert editor.get(f"/agreements/{a['id']}/amendments?per_page=0").status_code == 400
 
     gone = editor._call("DELETE", f"/agreements/{a['id']}/amendments/{earlier['id']}")
     assert gone.status_code == 204
