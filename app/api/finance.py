@@ -5,6 +5,7 @@ decimal strings."""
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 from flask import jsonify
 from flask_babel import gettext as _
@@ -23,7 +24,7 @@ from app.api.helpers import (
 from app.api.openapi import doc
 from app.auth import actor, permission_required
 from app.core.errors import MalformedInput, ValidationError
-from app.core.money import plain_decimal
+from app.core.money import plain_decimal, share_text
 from app.extensions import db
 from app.finance import rules, services
 from app.finance.rules import YearResult
@@ -258,7 +259,7 @@ def put_cost_shares(agreement_id: int):
             "items": [
                 {
                     "organisation_id": r.organisation_id,
-                    "share": f"{r.numerator}/{r.denominator}",
+                    "share": share_text(Fraction(r.numerator, r.denominator)),
                 }
                 for r in rows
             ]

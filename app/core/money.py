@@ -274,6 +274,22 @@ _FRACTION_RE = re.compile(r"^(?P<num>[+-]?\d+)\s*/\s*(?P<den>[+-]?\d+)$")
 _DECIMAL_RE = re.compile(r"^(?P<num>[+-]?\d+(?:[.,]\d+)?|[+-]?[.,]\d+)\s*(?P<pct>%)?$")
 
 
+def share_text(share: Fraction) -> str:
+    """A share as the API writes it: a decimal string ("0.25", "0.3333") when the fraction
+    has one, else the exact fraction ("1/3", which no decimal string can hold)."""
+    denominator = share.denominator
+    for p in (2, 5):
+        while denominator % p == 0:
+            denominator //= p
+    if denominator != 1:
+        return f"{share.numerator}/{share.denominator}"
+    places = 0
+    while (share * 10**places).denominator != 1:
+        places += 1
+    value = Decimal(share.numerator) / Decimal(share.denominator)
+    return f"{value:.{places}f}" if places else f"{value:.0f}"
+
+
 def parse_share(value: str) -> Fraction:
     """Read a share of a cost as an exact fraction between 0 and 1.
 

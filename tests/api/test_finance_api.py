@@ -244,6 +244,16 @@ def test_cost_shares_split_net_cost_to_ore(api, seed001):
     r = finance.put(f"/agreements/{agreement.id}/cost-shares", shares)
     assert r.status_code == 200, r.json
     assert r.json["items"][0]["share"] == "1/3"
+    # A share that a decimal string can hold is written as one (API.md: "0.25").
+    decimal_shares = [
+        {"organisation_id": orgs[0].id, "share": "0.3333"},
+        {"organisation_id": orgs[1].id, "share": "0.3333"},
+        {"organisation_id": orgs[2].id, "share": "0.3334"},
+        {"organisation_id": orgs[3].id, "share": "0"},
+    ]
+    r = finance.put(f"/agreements/{agreement.id}/cost-shares", decimal_shares)
+    assert [i["share"] for i in r.json["items"]] == ["0.3333", "0.3333", "0.3334", "0"]
+    r = finance.put(f"/agreements/{agreement.id}/cost-shares", shares)
     year = finance.get(f"/agreements/{agreement.id}/compensation?from_year=2019").json["years"][0]
     amounts = [s["amount"] for s in year["shares"]]
     assert amounts == ["33333.34", "33333.33", "33333.33", "0.00"]
