@@ -319,6 +319,10 @@ class RowInput:
     parties: list[tuple[str, str]]
     responsible: str | None
     compensation: dict[str, Any] | None
+    #: False when a cell could not be read: the row's lookups (parties, person, index) are
+    #: still checked, so that every bad cell is named, but nothing is made of it.
+    readable: bool = True
+    index_code: str | None = None
 
     @property
     def key(self) -> tuple[str, str]:
@@ -509,9 +513,15 @@ def _read_row(
                 _("Ange ersättningen, eller lämna prisnivå, index och första indexår tomma."),
             )
         )
-    if len(errors) > before:
-        return None
-    return RowInput(number, values, party_list, responsible, compensation)
+    return RowInput(
+        number,
+        values,
+        party_list,
+        responsible,
+        compensation,
+        readable=len(errors) == before,
+        index_code=series,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -868,6 +878,8 @@ def _run_rows(
             org = lookups.organisations.get(key) or new_orgs.get(key)
             if org is None:
                 kind = kind_from_name(name)
+                if kind is not None and not row.readable:
+                    continue  # it would be created, but nothing is made of this row
                 if kind is None:
                     errors.append(
                         CellError(
@@ -897,7 +909,15 @@ def _run_rows(
             if message:
                 errors.append(CellError(row.number, col.RESPONSIBLE, message))
             values["responsible_person_id"] = person_id
-        if errors or row.number in ambiguous:
+        if row.index_code and row.index_code.casefold() not in lookups.series:
+            errors.append(
+                CellError(
+                    row.number,
+                    col.INDEX,
+                    _("Indexserien %(code)s finns inte.", code=row.index_code),
+                )
+            )
+        if errors or row.number in ambiguous or not row.readable:
             report.errors.extend(errors)
             continue
         try:

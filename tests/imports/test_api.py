@@ -339,3 +339,30 @@ def test_real_excel_cells_import_as_text_cells_do(api, register):
     assert response.status_code == 200, response.json
     again = post_file(api("editor"), make_xlsx([SEED_003, SEED_000]))
     assert again.json["unchanged"] == 2
+
+
+def test_every_bad_cell_of_a_row_is_named(api, register, db):
+    """A bad date used to hide the row's unknown index and person, and an unknown person its
+    unknown index: each bad cell is named, whatever else is wrong in the row."""
+    rows = [
+        row(SEED_003, Index="NOPE", **{"Ansvarig (e-post)": "ingen@example.se"}),
+        row(
+            SEED_000,
+            Startdatum="2024-02-30",
+            Index="NOPE",
+            **{"Ansvarig (e-post)": "x@y.se", "Ersättning (kr)": "100000", "Prisnivå (år)": "2019"},
+        ),
+    ]
+    editor = api("editor")
+    before = row_counts()
+    response = post_file(editor, make_csv(rows), name="avtal.csv")
+    assert response.status_code == 422, response.json
+    named = sorted((e["row"], e["column"]) for e in response.json["errors"])
+    assert named == [
+        (2, "Ansvarig (e-post)"),
+        (2, "Index"),
+        (3, "Ansvarig (e-post)"),
+        (3, "Index"),
+        (3, "Startdatum"),
+    ], response.json["errors"]
+    assert row_counts() == before
