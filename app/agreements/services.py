@@ -107,13 +107,19 @@ def change_of(amendment: Any) -> Change:
     return Change(amendment.effective_date, changes, amendment.id)
 
 
-def fte_changes(agreement: Any) -> tuple[tuple[int, Decimal | None], ...]:
+def fte_changes(
+    agreement: Any, as_of: date | None = None
+) -> tuple[tuple[int, Decimal | None], ...]:
     """(first year counted, FTE) for each amendment not withdrawn that sets the FTE, in order
-    of its day: with :func:`app.agreements.terms.value_in_year`, the FTE of any year."""
+    of its day: with :func:`app.agreements.terms.value_in_year`, the FTE of any year. With
+    ``as_of``, only the amendments that had taken effect by then (DOMAIN: as of a day before
+    an amendment, everything reads as if it did not exist)."""
     found = []
     for amendment in getattr(agreement, "amendments", ()):
         changes = amendment.changes or {}
         if getattr(amendment, "withdrawn_at", None) is not None or "fte" not in changes:
+            continue
+        if as_of is not None and amendment.effective_date > as_of:
             continue
         value = changes["fte"]
         found.append(

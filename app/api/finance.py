@@ -7,13 +7,14 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from flask import jsonify
+from flask import jsonify, request
 from flask_babel import gettext as _
 
 from app.agreements.models import AGREEMENT_KINDS, Agreement
 from app.api import bp
 from app.api.helpers import (
     Reader,
+    as_of_arg,
     choice_arg,
     decimal_str,
     int_arg,
@@ -267,6 +268,13 @@ def put_cost_shares(agreement_id: int):
     )
 
 
+def _money_as_of():
+    """``?as_of=`` when given: the agreement's money as it stood that day, without the
+    amendments that take effect later (DOMAIN, Amendments). Without it, every amendment
+    recorded counts from its year, a signed one taking effect next year included."""
+    return as_of_arg() if request.args.get("as_of") else None
+
+
 def _year_arg(name: str, default: int | None = None) -> int:
     """The year in ``?name=``, refused (422) under its own name when out of reach."""
     value = int_arg(name)
@@ -283,14 +291,18 @@ def _year_arg(name: str, default: int | None = None) -> int:
 @bp.route("/agreements/<int:agreement_id>/compensation", methods=["GET"])
 @doc(
     "Indexed compensation, statsbidrag, net cost and each party's share per year",
-    query={"from_year": "first year", "to_year": "last year (default: from_year)"},
+    query={
+        "from_year": "first year",
+        "to_year": "last year (default: from_year)",
+        "as_of": "the agreement as it stood that day (no amendment taking effect later)",
+    },
     tag="finance",
 )
 def get_compensation(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
     from_year = _year_arg("from_year")
     to_year = _year_arg("to_year", from_year)
-    years = services.compensation_years(agreement, from_year, to_year)
+    years = services.compensation_years(agreement, from_year, to_year, as_of=_money_as_of())
     # A year outside the agreement's time is computed all the same (what it would cost, e.g.
     # for a new agreement's draft) and says in_force: false.
     return jsonify(
@@ -308,12 +320,15 @@ def get_compensation(agreement_id: int):
     "split by the agreement's invoicing frequency (monthly 1/12, quarterly, yearly; the last "
     "period takes the remainder). With cost shares, parties[] gives each party's share of the "
     "net cost split the same way (the invoice from invoicing_party_id to each party).",
-    query={"year": "the year"},
+    query={
+        "year": "the year",
+        "as_of": "the agreement as it stood that day (no amendment taking effect later)",
+    },
     tag="finance",
 )
 def get_instalments(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
-    plan = services.instalment_plan(agreement, _year_arg("year"))
+    plan = services.instalment_plan(agreement, _year_arg("year"), as_of=_money_as_of())
     return jsonify(
         {
             "year": plan["year"],

@@ -73,9 +73,14 @@ class AgreementMoney:
     sources: list[int | None] = field(default_factory=list)
 
 
-def load_money(agreement_ids: Iterable[int] | None = None) -> dict[int, AgreementMoney]:
-    """agreement id → its lines and shares, in three queries (all agreements when None)."""
+def load_money(
+    agreement_ids: Iterable[int] | None = None, as_of: date | None = None
+) -> dict[int, AgreementMoney]:
+    """agreement id → its lines and shares, in three queries (all agreements when None). With
+    ``as_of``, an amendment that takes effect after that day does not exist yet: its lines
+    are left out and replace nothing."""
     ids = None if agreement_ids is None else list(agreement_ids)
+    not_yet = _amendments_after(ids, as_of) if as_of is not None else set()
     code_by_id = dict(db.session.execute(db.select(IndexSeries.id, IndexSeries.code)).all())
     # Plain columns, not ORM objects: the overview loads every line of every agreement.
     items_stmt = db.select(
@@ -103,6 +108,8 @@ def load_money(agreement_ids: Iterable[int] | None = None) -> dict[int, Agreemen
     amended: set[int] = set()
     for row in db.session.execute(items_stmt):
         agreement_id, label, amount, level, series_id, first, rounding, from_year, fte, source = row
+        if source in not_yet:
+            continue
         money = result[agreement_id]
         code = code_by_id.get(series_id) if series_id else None
         # An amendment's lines carry no FTE of their own: its FTE is read from the terms.
@@ -123,6 +130,15 @@ def load_money(agreement_ids: Iterable[int] | None = None) -> dict[int, Agreemen
         share = fractions.get(key) or fractions.setdefault(key, Fraction(*key))
         result[agreement_id].shares.append((org_id, share))
     return result
+
+
+def _amendments_after(ids: list[int] | None, as_of: date) -> set[int]:
+    from app.agreements.models import Amendment
+
+    stmt = db.select(Amendment.id).where(Amendment.effective_date > as_of)
+    if ids is not None:
+        stmt = stmt.where(Amendment.agreement_id.in_(ids))
+    return set(db.session.execute(stmt).scalars())
 
 
 def _replace_from_amendment_years(money_by_id: dict[int, AgreementMoney]) -> None:
@@ -207,19 +223,24 @@ def _year_range(from_year: int, to_year: int) -> None:
 
 
 def compensation_years(
-    agreement: Agreement, from_year: int, to_year: int, index_known_on: date | None = None
+    agreement: Agreement,
+    from_year: int,
+    to_year: int,
+    index_known_on: date | None = None,
+    as_of: date | None = None,
 ) -> list[YearResult]:
     """The agreement's compensation, statsbidrag, net cost and shares per year (rules'
     YearResult), from ``from_year`` to ``to_year`` inclusive. Four queries. With
-    ``index_known_on``, the index values as they were known on that day (board drafts)."""
+    ``index_known_on``, the index values as they were known on that day (board drafts); with
+    ``as_of``, the agreement as it stood that day (no amendment that takes effect later)."""
     _year_range(from_year, to_year)
-    money = load_money([agreement.id]).get(agreement.id, AgreementMoney())
+    money = load_money([agreement.id], as_of).get(agreement.id, AgreementMoney())
     if index_known_on is None:
         series = indexation.series_points(money.series_ids)
     else:
         series = indexation.series_points_known_on(money.series_ids, index_known_on)
     granted = granted_amounts([agreement.id]).get(agreement.id)
-    changes = fte_changes(agreement) if agreement.start_date is not None else ()
+    changes = fte_changes(agreement, as_of) if agreement.start_date is not None else ()
     if not changes:
         return rules.compute_years(
             money.lines,
@@ -274,7 +295,7 @@ def invoiced_amount(result: YearResult) -> Decimal | None:
     return result.total
 
 
-def instalment_plan(agreement: Agreement, year: int) -> dict[str, Any]:
+def instalment_plan(agreement: Agreement, year: int, as_of: date | None = None) -> dict[str, Any]:
     """The year's invoices: the total compensation split by the agreement's invoicing
     frequency, and, where cost shares exist, each party's share of the net cost split the same
     way (the invoice from the invoicing party to each party, as in seed 001). A year the
@@ -285,7 +306,7 @@ def instalment_plan(agreement: Agreement, year: int) -> dict[str, Any]:
             {"year": _("Avtalet gäller inte det året.")},
             code="not_in_force",
         )
-    (result,) = compensation_years(agreement, year, year)
+    (result,) = compensation_years(agreement, year, year, as_of=as_of)
     annual = invoiced_amount(result)
     plan: dict[str, Any] = {
         "year": year,

@@ -86,9 +86,15 @@ def finance_summary(agreement: Agreement, as_of: date) -> dict:
     return _table_context(agreement, start, end)
 
 
+def _money_as_of() -> date | None:
+    """A page asked for "as of" a day (``?as_of=``) shows the money as it stood then: no
+    amendment that takes effect later (DOMAIN, Amendments). Without it, every recorded one."""
+    return as_of_from_request() if request.args.get("as_of") else None
+
+
 def _table_context(agreement: Agreement, start: int, end: int) -> dict:
     items = services.items_of(agreement)
-    years = services.compensation_years(agreement, start, end)
+    years = services.compensation_years(agreement, start, end, as_of=_money_as_of())
     names = services.party_names(agreement)
     share_keys = [k for k, _a in years[0].shares] if years and years[0].shares else []
     if not share_keys:

@@ -271,6 +271,22 @@ def test_an_amendments_compensation_replaces_the_earlier_lines_from_its_year(api
     assert totals == {2022: "100000.00", 2023: "170000.00", 2024: "170000.00"}
     overview = editor.get("/finance/compensation?year=2022").json
     assert "100000.00" in str(overview)
+    # As of a day before the amendment, the money reads as if it did not exist (DOMAIN).
+    before = editor.get(
+        f"/agreements/{a['id']}/compensation?from_year=2022&to_year=2024&as_of=2022-12-31"
+    ).json
+    assert {y["year"]: y["total"] for y in before["years"]} == {
+        2022: "100000.00",
+        2023: "100000.00",
+        2024: "100000.00",
+    }
+    on_the_day = editor.get(
+        f"/agreements/{a['id']}/compensation?from_year=2023&to_year=2023&as_of=2023-01-01"
+    ).json
+    assert on_the_day["years"][0]["total"] == "170000.00"
+    plan = editor.get(f"/agreements/{a['id']}/instalments?year=2023&as_of=2022-12-31").json
+    assert plan["annual"] == "100000.00"
+    assert editor.get(f"/agreements/{a['id']}/instalments?year=2023").json["annual"] == "170000.00"
 
 
 def test_a_bad_compensation_line_is_refused_naming_it(api, factory, db):
