@@ -127,6 +127,26 @@ def give_notice(agreement: Agreement, data: dict[str, Any], user, as_of: date) -
             "received_date",
             "notice_in_future",
         )
+    # The converse of the amendment rule (DOMAIN, Amendments): an amendment taking effect
+    # after a notice's receipt cannot stand beside it, whichever was recorded first.
+    later = next(
+        (
+            a
+            for a in getattr(agreement, "amendments", ())
+            if a.withdrawn_at is None and a.effective_date > received
+        ),
+        None,
+    )
+    if later is not None:
+        raise _refuse(
+            _(
+                "Ett tilläggsavtal gäller från %(day)s, efter den dag uppsägningen togs emot. "
+                "Återkalla tilläggsavtalet först, eller ange rätt mottagningsdag.",
+                day=later.effective_date.isoformat(),
+            ),
+            "received_date",
+            "amendment_after_notice",
+        )
     written = bool(data.get("written"))
     try:
         outcome = rules.termination_effective_end(terms_of(agreement, received), received, written)

@@ -172,6 +172,29 @@ def test_an_amendment_after_a_recorded_notice_is_refused_until_it_is_withdrawn(a
     assert db.session.query(Termination).count() == 1
 
 
+def test_a_notice_received_before_a_recorded_amendment_is_refused(api, factory, db):
+    """The same pair the other way round: the amendment first, then a notice received before
+    its day (it was accepted, and the agreement read "ended" beside an end in 2024)."""
+    editor = api("editor")
+    a = fixed_2020_2022(editor, factory)
+    assert prolong(editor, a["id"]).status_code == 201  # from 2022-05-01
+    notice = {
+        "organisation_id": a["parties"][0]["organisation_id"],
+        "received_date": "2022-03-01",
+        "written": True,
+    }
+    response = editor.post(f"/agreements/{a['id']}/terminations", notice)
+    assert response.status_code == 422
+    assert response.json["error"]["code"] == "amendment_after_notice"
+    assert "received_date" in response.json["error"]["fields"]
+    assert db.session.query(Termination).count() == 0
+    # Received on or after the amendment's day, the notice is taken.
+    later = editor.post(
+        f"/agreements/{a['id']}/terminations", {**notice, "received_date": "2022-05-02"}
+    )
+    assert later.status_code == 201, later.json
+
+
 def test_unknown_fields_and_empty_changes_are_refused(api, factory):
     editor = api("editor")
     a = fixed_2020_2022(editor, factory)
