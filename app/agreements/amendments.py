@@ -354,7 +354,7 @@ def withdraw_amendment(amendment: Amendment, user, as_of: date, version: Any = N
 def _after_change(agreement: Agreement, user, as_of: date) -> None:
     from app.agreements.services import _recheck_notice
 
-    _recheck_notice(agreement, user)
+    _recheck_notice(agreement, user, keep_end=True)  # a recorded notice keeps its end
     touch(agreement)
     agreement.status = status_of(agreement, as_of)
     db.session.flush()

@@ -505,10 +505,12 @@ def touch(agreement: Agreement) -> None:
     agreement.updated_at = utcnow()
 
 
-def _recheck_notice(agreement: Agreement, user) -> None:
+def _recheck_notice(agreement: Agreement, user, keep_end: bool = False) -> None:
     """After the terms changed: the recorded notice ends the agreement where the new terms say,
     and a notice the new terms would refuse (received before a later start date, say) refuses
-    the change instead."""
+    the change instead. With ``keep_end`` (a tilläggsavtal, not a correction of the record), a
+    recorded notice keeps the end it fixed (DOMAIN, Amendments); only a notice the new terms
+    would refuse still refuses the change."""
     with db.session.no_autoflush:  # one flush for the whole change: one version step
         notice = agreement.active_termination
     if notice is None or agreement.start_date is None:
@@ -525,6 +527,8 @@ def _recheck_notice(agreement: Agreement, user) -> None:
             why=exc.message,
         )
         raise ValidationError(message, {exc.field or "start_date": message}, exc.code) from exc
+    if keep_end:
+        return
     if (outcome.effective_end, outcome.late) != (notice.effective_end_date, notice.late):
         record_audit(
             agreement,

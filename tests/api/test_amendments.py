@@ -172,6 +172,28 @@ def test_an_amendment_after_a_recorded_notice_is_refused_until_it_is_withdrawn(a
     assert db.session.query(Termination).count() == 1
 
 
+def test_a_recorded_notice_keeps_the_end_it_fixed_when_an_amendment_is_added(api, factory):
+    """DOMAIN: "A recorded notice keeps the end it fixed." An amendment from the day of the
+    receipt (allowed) that prolongs the term used to move the notice's end to 2024-12-31."""
+    editor = api("editor")
+    a = fixed_2020_2022(editor, factory, extension_months=12)
+    notice = editor.post(
+        f"/agreements/{a['id']}/terminations",
+        {
+            "organisation_id": a["parties"][0]["organisation_id"],
+            "received_date": "2022-03-01",
+            "written": True,
+        },
+    )
+    assert notice.json["effective_end_date"] == "2022-12-31"
+    amended = prolong(editor, a["id"], effective_date="2022-03-01")
+    assert amended.status_code == 201, amended.json
+    body = editor.get(f"/agreements/{a['id']}?as_of=2022-06-01").json
+    assert body["termination"]["effective_end_date"] == "2022-12-31"
+    after = editor.get(f"/agreements/{a['id']}?as_of=2023-01-01").json
+    assert after["status"] == "ended"
+
+
 def test_a_notice_received_before_a_recorded_amendment_is_refused(api, factory, db):
     """The same pair the other way round: the amendment first, then a notice received before
     its day (it was accepted, and the agreement read "ended" beside an end in 2024)."""
