@@ -5,7 +5,8 @@
 - **decisions**: the last days for notice and the automatic extensions within the window, one
   row per agreement and period, each saying what happens if nothing is done ("förlängs 24
   månader till 2028-12-31"); an agreement with a recorded notice shows its end instead;
-- **due**: obligations falling due within the window;
+- **due**: obligations falling due within the window, index values to enter and the
+  huvudman's 1 March application to Länsstyrelsen;
 - **overdue**: unmet obligations of agreements that still run, one row per obligation with its
   dates, and missing index values, one row per series with its years;
 - **ended**: the same kinds of gaps that concern only agreements that have ended: not overdue
@@ -29,6 +30,7 @@ from app.agreements.services import last_day, termination_end, terms_of
 from app.core.dates import last_business_day_on_or_before
 
 DECISION_KINDS = ("last_notice", "extension", "term_end")
+DUE_KINDS = ("obligation_due", "index_missing", "grant_application")
 ONE_DAY = timedelta(days=1)
 
 
@@ -56,6 +58,8 @@ class DueRow:
     obligation_id: int | None
     title: str
     series_code: str | None = None
+    organisation_id: int | None = None  # a huvudman's 1 March application
+    year: int | None = None
 
 
 @dataclass
@@ -191,6 +195,19 @@ def group_start_page(
                     obligation_id=d.obligation_id,
                 )
             group.dates.append(d.date)
+        elif d.kind == "grant_application":
+            if as_of <= d.date <= until:
+                due.append(
+                    DueRow(
+                        d.date,
+                        d.business_day,
+                        agreement,
+                        None,
+                        d.title,
+                        organisation_id=getattr(d, "organisation_id", None),
+                        year=d.year,
+                    )
+                )
         elif d.kind == "index_missing" and d.series_code and d.year:
             if d.date > until:
                 continue
@@ -366,6 +383,7 @@ def _stored_rows(as_of: date, until: date, kinds, filters) -> tuple[list, frozen
         Deadline.obligation_id,
         Deadline.series_code,
         Deadline.year,
+        Deadline.organisation_id,
     ).outerjoin(Agreement, Agreement.id == Deadline.agreement_id)
     base = services._agreement_filters(base, **filters)
     if kinds:
@@ -374,7 +392,7 @@ def _stored_rows(as_of: date, until: date, kinds, filters) -> tuple[list, frozen
     window = Deadline.date.between(as_of, until)
     sections = {
         "decisions": (base.where(Deadline.kind.in_(DECISION_KINDS), window), SECTION_ROWS),
-        "due": (base.where(Deadline.kind.in_(services.OVERDUE_KINDS), window), SECTION_ROWS),
+        "due": (base.where(Deadline.kind.in_(DUE_KINDS), window), SECTION_ROWS),
         "overdue": (
             base.where(Deadline.kind.in_(services.OVERDUE_KINDS), Deadline.date < as_of),
             OVERDUE_ROWS,

@@ -244,3 +244,30 @@ def test_an_agreement_that_ends_anyway_is_offered_a_new_agreement_draft(factory,
     assert "decision=nytt_avtal" in row and "decision=forlangning" not in row
     href = row[row.index("/documents/") : row.index('"', row.index("/documents/"))]
     assert client.get(href.replace("&amp;", "&")).status_code == 200
+
+
+def test_the_huvudmans_application_on_1_march_is_due_on_the_start_page(factory, db, client, login):
+    from decimal import Decimal
+
+    linkoping = factory.organisation("Linköpings kommun")
+    factory.agreement(
+        parties_=[(linkoping, "bestallare")],
+        start_date=date(2021, 1, 1),
+        end_date=None,
+        notice_period_months=12,
+        fte=Decimal("6"),
+    )
+    services.refresh_all(date(2026, 2, 1))
+    db.session.commit()
+    for page in (
+        startpage.start_page(date(2026, 2, 1), 90),  # stored rows
+        startpage.start_page(date(2026, 2, 15), 90),  # computed (over a week after)
+    ):
+        grant = [r for r in page.due if r.organisation_id]
+        assert [(r.date, r.organisation_id, r.year) for r in grant] == [
+            (date(2026, 3, 1), linkoping.id, 2026)
+        ]
+        assert "Linköpings kommun" in grant[0].title
+    login("reader")
+    html = client.get("/?as_of=2026-02-01").get_data(as_text=True)
+    assert f"/grants/reports/2025?organisation_id={linkoping.id}" in html
