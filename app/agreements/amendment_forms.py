@@ -6,15 +6,50 @@ from wtforms import (
     BooleanField,
     DateField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     HiddenField,
     IntegerField,
+    SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
+from app.agreements.forms import ROLE_LABELS
+from app.agreements.models import PARTY_ROLES
 from app.core.forms import FlaskForm
+from app.finance.forms import ROUNDING_LABELS
+
+#: Rows for the parties in force (and a spare or two) and for new compensation lines.
+PARTY_ROWS = 5
+LINE_ROWS = 3
+
+
+class PartyRowForm(Form):
+    """A party in force from the amendment's day (organisation – : no party). The service
+    checks the organisation and the role, and names what is wrong."""
+
+    organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
+    role = SelectField(
+        _l("Roll"), choices=[(r, ROLE_LABELS[r]) for r in PARTY_ROLES], validate_choice=False
+    )
+
+
+class LineForm(Form):
+    """One compensation line of the tilläggsavtal (all empty: no line)."""
+
+    label = StringField(_l("Benämning"), validators=[Optional(), Length(max=200)])
+    amount = StringField(_l("Belopp (kr)"), validators=[Optional(), Length(max=40)])
+    price_level_year = IntegerField(_l("Prisnivå (år)"), validators=[Optional()])
+    index_series = SelectField(_l("Indexserie"), choices=[], validate_choice=False)
+    first_adjusted_year = IntegerField(_l("Första justeringsår"), validators=[Optional()])
+    rounding = SelectField(_l("Avrundning"), choices=list(ROUNDING_LABELS.items()), default="final")
+
+    def filled(self) -> bool:
+        return bool((self.label.data or "").strip() or (self.amount.data or "").strip())
 
 
 class AmendmentForm(FlaskForm):
@@ -48,6 +83,11 @@ class AmendmentForm(FlaskForm):
     fte = DecimalField(
         _l("Årsarbetare"), places=2, validators=[Optional(), NumberRange(min=0, max=1000)]
     )
+    parties = FieldList(FormField(PartyRowForm), min_entries=PARTY_ROWS)
+    compensation_from_year = IntegerField(
+        _l("Ny ersättning från år"), validators=[Optional(), NumberRange(min=1900, max=2199)]
+    )
+    lines = FieldList(FormField(LineForm), min_entries=LINE_ROWS)
     submit = SubmitField(_l("Spara tilläggsavtalet"))
 
 

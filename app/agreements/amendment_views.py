@@ -51,7 +51,33 @@ def detail_context(agreement: Agreement, as_of: date) -> dict[str, Any]:
     }
 
 
+def _choices(form: AmendmentForm) -> None:
+    """The organisations a party row may name, and the series a new line may follow."""
+    from app.indexation.models import IndexSeries
+
+    orgs = [(0, "–")] + [
+        (o.id, o.name)
+        for o in db.session.execute(
+            db.select(Organisation.id, Organisation.name).order_by(Organisation.name)
+        ).all()
+    ]
+    for entry in form.parties:
+        entry.organisation_id.choices = orgs
+    series = [("", _("Inget index (fast belopp)"))] + [
+        (code, code)
+        for code in db.session.execute(
+            db.select(IndexSeries.code).order_by(IndexSeries.code)
+        ).scalars()
+    ]
+    for entry in form.lines:
+        entry.index_series.choices = series
+
+
 def _prefill(form: AmendmentForm, agreement: Agreement, day: date) -> None:
+    in_force = services.fields_on(agreement, day)
+    for entry, (org_id, role) in zip(form.parties, in_force["parties"], strict=False):
+        entry.organisation_id.data = org_id
+        entry.role.data = role
     terms = services.terms_of(agreement, day)
     period = rules.period_containing(terms, day)
     form.effective_date.data = day
@@ -81,10 +107,57 @@ def _changes(form: AmendmentForm, agreement: Agreement) -> dict[str, Any]:
         value = getattr(form, name).data
         if terms is None or value != getattr(terms, name):
             changes[name] = value
+    in_force = services.fields_on(agreement, day)
     fte = form.fte.data
-    if fte != services.fields_on(agreement, day)["fte"]:
+    if fte != in_force["fte"]:
         changes["fte"] = None if fte is None else str(fte)
+    parties = [
+        {"organisation_id": e.organisation_id.data, "role": e.role.data}
+        for e in form.parties
+        if e.organisation_id.data
+    ]
+    posted_parties = any(key.startswith("parties-") for key in request.form)
+    if posted_parties and sorted((p["organisation_id"], p["role"]) for p in parties) != sorted(
+        in_force["parties"]
+    ):
+        changes["parties"] = parties
+    lines = [e.form for e in form.lines if e.form.filled()]
+    if lines or form.compensation_from_year.data:
+        changes["compensation"] = {
+            "from_year": form.compensation_from_year.data,
+            "items": [
+                {
+                    "label": (e.label.data or "").strip(),
+                    "amount": (e.amount.data or "").strip(),
+                    "price_level_year": e.price_level_year.data,
+                    "index_series": e.index_series.data or None,
+                    "first_adjusted_year": e.first_adjusted_year.data,
+                    "rounding": e.rounding.data or "final",
+                }
+                for e in lines
+            ],
+        }
     return changes
+
+
+def _on_the_form(exc: ValidationError) -> ValidationError:
+    """The service names fields as the API has them (``compensation.from_year``,
+    ``compensation.items.0.amount``, ``parties``): the from-year's message goes beside its
+    field, the lines' and the parties' above the form (with the line's number in it)."""
+    fields: dict[str, str] = {}
+    for name, message in exc.fields.items():
+        parts = name.split(".")
+        if parts[:2] == ["compensation", "from_year"]:
+            fields["compensation_from_year"] = message
+        elif parts[:2] == ["compensation", "items"] and len(parts) > 2 and parts[2].isdigit():
+            fields[f"line {int(parts[2]) + 1}"] = _(
+                "Rad %(n)s: %(why)s", n=int(parts[2]) + 1, why=message
+            )
+        elif parts[0] == "parties":
+            fields["party rows"] = message
+        else:
+            fields[name] = message
+    return ValidationError(exc.message, fields, code=exc.code)
 
 
 @bp.route("/<int:agreement_id>/amendments/new", methods=["GET", "POST"])
@@ -95,6 +168,7 @@ def amendment_new(agreement_id: int):
         flash(_("Bara ett avtal med startdatum kan ändras genom tilläggsavtal."), "warning")
         return redirect(url_for("agreements.detail", agreement_id=agreement.id))
     form = AmendmentForm()
+    _choices(form)
     status = 200
     shown_as_of = max(as_of_from_request(), agreement.start_date)
     if request.method == "GET":
@@ -124,7 +198,7 @@ def amendment_new(agreement_id: int):
             status = 409
         except ValidationError as exc:
             db.session.rollback()
-            apply_errors(form, exc)
+            apply_errors(form, _on_the_form(exc))
             status = 422
         else:
             db.session.commit()

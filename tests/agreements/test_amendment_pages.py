@@ -166,3 +166,109 @@ def test_the_change_log_names_an_amendment_and_its_changes_in_words(client, logi
     assert "Tilläggsavtal" in log
     assert "från 2022-05-01; SN 2022/17; periodens sista dag: 2024-12-31" in log
     assert "end_date" not in log and ">amendment<" not in log
+
+
+def test_the_form_changes_parties_and_compensation_from_a_year(client, login, factory, db):
+    from app.agreements import services
+    from app.finance import services as finance
+
+    login("editor")
+    agreement = fixed(factory)
+    page = client.get(f"/agreements/{agreement.id}/amendments/new?as_of=2022-03-01")
+    html = page.get_data(as_text=True)
+    first, second = agreement.parties[0], agreement.parties[1]
+    assert f'<option selected value="{first.organisation_id}">' in html
+    newcomer = factory.organisation("Motala kommun")
+    response = post_amendment(
+        client,
+        agreement,
+        **{
+            "parties-0-organisation_id": str(first.organisation_id),
+            "parties-0-role": first.role,
+            "parties-1-organisation_id": str(second.organisation_id),
+            "parties-1-role": second.role,
+            "parties-2-organisation_id": str(newcomer.id),
+            "parties-2-role": "part",
+            "compensation_from_year": "2023",
+            "lines-0-label": "Personligt ombud",
+            "lines-0-amount": "1 200 000",
+            "lines-0-price_level_year": "2023",
+            "lines-0-index_series": "",
+            "lines-0-rounding": "final",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    [amendment] = db.session.execute(db.select(Amendment)).scalars().all()
+    assert [p["organisation_id"] for p in amendment.changes["parties"]][-1] == newcomer.id
+    assert amendment.changes["compensation"]["from_year"] == 2023
+    on_the_day = services.fields_on(agreement, date(2022, 5, 1))
+    assert (newcomer.id, "part") in on_the_day["parties"]
+    assert (newcomer.id, "part") not in services.fields_on(agreement, date(2022, 4, 30))["parties"]
+    (y2023,) = finance.compensation_years(agreement, 2023, 2023)
+    assert y2023.total == Decimal("1200000.00")
+
+
+def test_a_bad_line_of_the_form_is_refused_with_nothing_written(client, login, factory, db):
+    login("editor")
+    agreement = fixed(factory)
+    response = post_amendment(
+        client,
+        agreement,
+        compensation_from_year="2023",
+        **{
+            "lines-0-label": "Ombud",
+            "lines-0-amount": "mycket",
+            "lines-0-price_level_year": "2023",
+        },
+    )
+    assert response.status_code == 422
+    assert "Rad 1:" in response.get_data(as_text=True)
+    assert db.session.execute(db.select(Amendment)).first() is None
+
+
+def _form_as_posted(html: str) -> dict[str, str]:
+    """Every field of the amendment form as a browser would post it unchanged."""
+    from html.parser import HTMLParser
+
+    form = html[html.index('id="amendment-form"') :]
+    form = form[: form.index("</form>")]
+    fields: dict[str, str] = {}
+
+    class Fields(HTMLParser):
+        select: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "file"):
+                if a.get("type") == "checkbox":
+                    if "checked" in a:
+                        fields[a["name"]] = a.get("value") or "y"
+                else:
+                    fields[a["name"]] = a.get("value") or ""
+            elif tag == "select":
+                self.select = a.get("name")
+            elif tag == "option" and self.select and (self.select not in fields or "selected" in a):
+                fields[self.select] = a.get("value") or ""
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+
+    Fields().feed(form)
+    return fields
+
+
+def test_the_form_posted_as_shown_changes_only_what_the_user_changed(client, login, factory, db):
+    login("editor")
+    agreement = fixed(factory)
+    html = client.get(f"/agreements/{agreement.id}/amendments/new?as_of=2022-03-01").get_data(
+        as_text=True
+    )
+    fields = _form_as_posted(html)
+    assert fields["parties-0-organisation_id"] == str(agreement.parties[0].organisation_id)
+    fields.update(effective_date="2022-05-01", end_date="2024-12-31")
+    response = client.post(f"/agreements/{agreement.id}/amendments/new", data=fields)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [amendment] = db.session.execute(db.select(Amendment)).scalars().all()
+    assert amendment.changes == {"end_date": "2024-12-31"}
