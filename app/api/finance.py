@@ -7,7 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
-from flask import jsonify, request
+from flask import jsonify
 from flask_babel import gettext as _
 
 from app.agreements.models import AGREEMENT_KINDS, Agreement
@@ -269,10 +269,9 @@ def put_cost_shares(agreement_id: int):
 
 
 def _money_as_of():
-    """``?as_of=`` when given: the agreement's money as it stood that day, without the
-    amendments that take effect later (DOMAIN, Amendments). Without it, every amendment
-    recorded counts from its year, a signed one taking effect next year included."""
-    return as_of_arg() if request.args.get("as_of") else None
+    """``?as_of=`` (default: today, as for every computed field): the agreement's money as it
+    stood that day, without the amendments that take effect later (DOMAIN, Amendments)."""
+    return as_of_arg()
 
 
 def _year_arg(name: str, default: int | None = None) -> int:

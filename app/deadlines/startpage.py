@@ -248,7 +248,7 @@ def group_start_page(
 
 
 def _decision(d: Any, agreement: Any, as_of: date, decided: set) -> DecisionRow | None:
-    terms = terms_of(agreement)
+    terms = terms_of(agreement, as_of)  # a later amendment does not exist yet (DOMAIN)
     notice_end = termination_end(agreement, as_of)
     if notice_end is not None:
         if d.kind != "term_end" or (agreement.id, notice_end) in decided:

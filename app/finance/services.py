@@ -239,7 +239,7 @@ def compensation_years(
         series = indexation.series_points(money.series_ids)
     else:
         series = indexation.series_points_known_on(money.series_ids, index_known_on)
-    granted = granted_amounts([agreement.id]).get(agreement.id)
+    granted = granted_amounts([agreement.id], as_of).get(agreement.id)
     changes = fte_changes(agreement, as_of) if agreement.start_date is not None else ()
     if not changes:
         return rules.compute_years(

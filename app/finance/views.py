@@ -86,10 +86,10 @@ def finance_summary(agreement: Agreement, as_of: date) -> dict:
     return _table_context(agreement, start, end)
 
 
-def _money_as_of() -> date | None:
-    """A page asked for "as of" a day (``?as_of=``) shows the money as it stood then: no
-    amendment that takes effect later (DOMAIN, Amendments). Without it, every recorded one."""
-    return as_of_from_request() if request.args.get("as_of") else None
+def _money_as_of() -> date:
+    """The page's day (``?as_of=``, default today): the money as it stood then, without the
+    amendments that take effect later (DOMAIN, Amendments)."""
+    return as_of_from_request()
 
 
 def _table_context(agreement: Agreement, start: int, end: int) -> dict:

@@ -6,6 +6,7 @@ for each agreement and year; this module depends on no other domain package."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -32,9 +33,15 @@ def all_grant_rates() -> list[GrantRate]:
     return list(db.session.execute(db.select(GrantRate).order_by(GrantRate.year)).scalars())
 
 
-def granted_amounts(agreement_ids: Iterable[int] | None = None) -> dict[int, dict[int, Decimal]]:
-    """agreement id → {year: granted amount} for every recorded decision (all when None)."""
+def granted_amounts(
+    agreement_ids: Iterable[int] | None = None, as_of: date | None = None
+) -> dict[int, dict[int, Decimal]]:
+    """agreement id → {year: granted amount} for every recorded decision (all when None). With
+    ``as_of``, only the decisions made by then: before its decision date a year's statsbidrag
+    is the expected one (a decision recorded without its date counts on every day)."""
     stmt = db.select(GrantDecision.agreement_id, GrantDecision.year, GrantDecision.granted)
+    if as_of is not None:
+        stmt = stmt.where((GrantDecision.decided_on <= as_of) | GrantDecision.decided_on.is_(None))
     if agreement_ids is not None:
         ids = list(agreement_ids)
         if not ids:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from app.agreements.models import Amendment, AuditEntry, Termination
+from app.core import clock
 from app.deadlines.models import Deadline
 from tests.api.test_lifecycle import post_agreement
 
@@ -331,7 +332,37 @@ def test_an_amendments_compensation_replaces_the_earlier_lines_from_its_year(api
     assert on_the_day["years"][0]["total"] == "170000.00"
     plan = editor.get(f"/agreements/{a['id']}/instalments?year=2023&as_of=2022-12-31").json
     assert plan["annual"] == "100000.00"
+
     assert editor.get(f"/agreements/{a['id']}/instalments?year=2023").json["annual"] == "170000.00"
+
+
+def test_without_as_of_the_money_is_read_as_of_today(api, factory):
+    """API.md: every computed field takes ?as_of= (default: today). A signed amendment that
+    takes effect later does not count yet, with or without the parameter."""
+    editor = api("editor")
+    a = fixed_2020_2022(editor, factory, end_date="2099-12-31")
+    item = {"label": "Ersättning", "amount": "100000", "price_level_year": 2020}
+    assert editor.post(f"/agreements/{a['id']}/compensation-items", item).status_code == 201
+    future = editor.post(
+        f"/agreements/{a['id']}/amendments",
+        {
+            "effective_date": "2098-01-01",
+            "changes": {
+                "compensation": {
+                    "from_year": 2098,
+                    "items": [{"label": "Ny", "amount": "1", "price_level_year": 2098}],
+                }
+            },
+        },
+    )
+    assert future.status_code == 201, future.json
+    path = f"/agreements/{a['id']}/compensation?from_year=2098&to_year=2098"
+    today = clock.today().isoformat()
+    plain, dated = editor.get(path).json, editor.get(f"{path}&as_of={today}").json
+    assert plain == dated
+    assert plain["years"][0]["total"] == "100000.00"
+    on_the_day = editor.get(f"{path}&as_of=2098-01-01").json
+    assert on_the_day["years"][0]["total"] == "1.00"
 
 
 def test_a_bad_compensation_line_is_refused_naming_it(api, factory, db):

@@ -271,3 +271,24 @@ def test_the_huvudmans_application_on_1_march_is_due_on_the_start_page(factory, 
     login("reader")
     html = client.get("/?as_of=2026-02-01").get_data(as_text=True)
     assert f"/grants/reports/2025?organisation_id={linkoping.id}" in html
+
+
+def test_a_decision_reads_the_terms_as_of_the_day_not_a_later_amendment(factory, db):
+    from app.agreements import amendments
+
+    a = factory.agreement(
+        start_date=date(2025, 1, 1),
+        end_date=date(2026, 12, 31),
+        extension_months=12,
+        notice_period_months=3,
+    )
+    amendments.add_amendment(
+        a,
+        {"effective_date": date(2027, 9, 1), "changes": {"end_date": "2029-12-31"}},
+        None,
+        date(2026, 11, 1),
+    )
+    db.session.commit()
+    page = startpage.start_page(date(2026, 12, 1), 90)
+    [row] = [r for r in page.decisions if r.agreement.id == a.id]
+    assert "till 2027-12-31" in row.consequence, row.consequence

@@ -150,6 +150,11 @@ def test_net_cost_switches_from_expected_to_granted(api, setup):
         "2169686.00",
         "granted",
     )
+    # As of a day before Länsstyrelsen's decision, the year's statsbidrag is still expected.
+    before = fin.get(
+        f"/agreements/{big.id}/compensation?from_year=2021&to_year=2021&as_of=2021-04-14"
+    ).json["years"][0]
+    assert (before["statsbidrag"], before["statsbidrag_basis"]) == ("2415828.00", "expected")
     assert fin.get(f"/agreements/{big.id}/grants/2021").json["paid"] == "1200000.00"
 
 
