@@ -546,21 +546,43 @@ def delete_decision(agreement: Agreement, year: int, user) -> None:
 
 def huvudman_agreements(organisation_id: int, year: int | None = None) -> list[Agreement]:
     """The non-archived agreements where the organisation is beställare or huvudman (and, with
-    ``year``, that run some day of it), by title."""
-    agreements = db.session.execute(
+    ``year``, that run some day of it, with the organisation huvudman then: a tilläggsavtal may
+    change the huvudman from a day), by title."""
+    from app.agreements.models import Amendment
+    from app.agreements.services import fields_on
+
+    amended = db.select(Amendment.agreement_id).where(Amendment.withdrawn_at.is_(None))
+    named = db.select(AgreementParty.agreement_id).where(
+        AgreementParty.organisation_id == organisation_id,
+        AgreementParty.role.in_(HUVUDMAN_ROLES),
+    )
+    candidates = db.session.execute(
         db.select(Agreement)
-        .join(AgreementParty, AgreementParty.agreement_id == Agreement.id)
         .where(
-            AgreementParty.organisation_id == organisation_id,
-            AgreementParty.role.in_(HUVUDMAN_ROLES),
             Agreement.stage != "archived",
+            Agreement.id.in_(named) | Agreement.id.in_(amended),
         )
         .order_by(Agreement.title, Agreement.id)
     ).scalars()
-    unique = list(dict.fromkeys(agreements))
+
+    def huvudman_on(agreement: Agreement, day: date | None) -> bool:
+        parties = (
+            fields_on(agreement, day)["parties"]
+            if agreement.start_date
+            else [(p.organisation_id, p.role) for p in agreement.parties]
+        )
+        return any(org == organisation_id and role in HUVUDMAN_ROLES for org, role in parties)
+
     if year is None:
-        return unique
-    return [a for a in unique if finance.runs_in_year(a, year)]
+        return [a for a in candidates if huvudman_on(a, None)]
+    found = []
+    for agreement in candidates:
+        if not finance.runs_in_year(agreement, year):
+            continue
+        day = max(agreement.start_date, date(year, 1, 1)) if agreement.start_date else None
+        if huvudman_on(agreement, day):
+            found.append(agreement)
+    return found
 
 
 def split_preview(
@@ -642,34 +664,61 @@ def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
     """For each huvudman (beställare or huvudman of a decided agreement with årsarbetare: a PO
     activity that brings statsbidrag): 1 March of each year one of its agreements runs in (the
     application) or ran in the year before (the account). One deadline per huvudman and year,
-    whatever the number of its agreements: it applies once, for all of them."""
+    whatever the number of its agreements: it applies once, for all of them. The FTE and the
+    huvudman are those in force in the year concerned (a tilläggsavtal may change either)."""
+    from app.agreements.models import Amendment
+    from app.agreements.services import fields_on, fte_changes
+    from app.agreements.terms import value_in_year
+
     first_day, last = as_of - timedelta(days=RECENT_DAYS), as_of + timedelta(days=HORIZON_DAYS)
     years = [
         y for y in range(first_day.year, last.year + 1) if first_day <= application_due(y) <= last
     ]
     if not years:
         return []
-    rows = db.session.execute(
-        db.select(Agreement, AgreementParty.organisation_id)
-        .join(AgreementParty, AgreementParty.agreement_id == Agreement.id)
+    huvudman_of = db.select(AgreementParty.agreement_id).where(
+        AgreementParty.role.in_(HUVUDMAN_ROLES)
+    )
+    amended = db.select(Amendment.agreement_id).where(Amendment.withdrawn_at.is_(None))
+    candidates = db.session.execute(
+        db.select(Agreement)
         .where(
-            AgreementParty.role.in_(HUVUDMAN_ROLES),
             Agreement.stage == "decided",
             Agreement.start_date.is_not(None),
             Agreement.start_date <= date(years[-1], 12, 31),
-            Agreement.fte > 0,
+            Agreement.id.in_(huvudman_of) | Agreement.id.in_(amended),
+            (Agreement.fte > 0) | Agreement.id.in_(amended),
         )
-        .options(db.selectinload(Agreement.terminations), db.selectinload(Agreement.amendments))
-    ).all()
+        .options(
+            db.selectinload(Agreement.terminations),
+            db.selectinload(Agreement.amendments),
+            db.selectinload(Agreement.parties),
+        )
+    ).scalars()
     applies: dict[tuple[int, int], bool] = {}
     accounts: dict[tuple[int, int], bool] = {}
-    for agreement, org_id in rows:
+    for agreement in candidates:
         end = last_day(agreement, as_of)
+        changes = fte_changes(agreement)
+        huvudmen: dict[int, set[int]] = {}  # year → the huvudmen in force then
         for year in years:
-            if agreement.start_date.year <= year and (end is None or end.year >= year):
-                applies[(org_id, year)] = True
-            if agreement.start_date.year <= year - 1 and (end is None or end.year >= year - 1):
-                accounts[(org_id, year)] = True
+            for concerned, found in ((year, applies), (year - 1, accounts)):
+                if agreement.start_date.year > concerned or (
+                    end is not None and end.year < concerned
+                ):
+                    continue
+                fte = value_in_year(agreement.fte, changes, concerned) if changes else agreement.fte
+                if not fte or fte <= 0:
+                    continue
+                if concerned not in huvudmen:
+                    day = max(agreement.start_date, date(concerned, 1, 1))
+                    huvudmen[concerned] = {
+                        org
+                        for org, role in fields_on(agreement, day)["parties"]
+                        if role in HUVUDMAN_ROLES
+                    }
+                for org_id in huvudmen[concerned]:
+                    found[(org_id, year)] = True
     names = dict(
         db.session.execute(
             db.select(Organisation.id, Organisation.name).where(

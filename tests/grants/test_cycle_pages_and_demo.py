@@ -267,3 +267,65 @@ def test_demo_statistics_meet_the_seed_obligation_to_supply_the_account_basis(ap
     basis = next(o for o in by_seed["003"].obligations if o.fulfilled_by == "statistics")
     assert basis.title.startswith("Underlag till redovisning till Länsstyrelsen")
     assert date(2022, 3, 1) in {f.due_date for f in basis.fulfilments}
+
+
+def test_the_1_march_deadline_follows_the_fte_and_huvudman_an_amendment_puts_in_force(factory, db):
+    from app.agreements import amendments
+    from app.deadlines.services import global_deadlines
+
+    nynashamn = factory.organisation("Nynäshamns kommun")
+    tyreso = factory.organisation("Tyresö kommun")
+    atvidaberg = factory.organisation("Åtvidabergs kommun")
+    provider = factory.organisation("Ombud AB", kind="foretag")
+    moved = factory.agreement(
+        parties_=[(nynashamn, "huvudman"), (provider, "utforare")],
+        start_date=date(2025, 1, 1),
+        end_date=None,
+        notice_period_months=12,
+        fte=Decimal("2"),
+    )
+    # From 2027 Tyresö is the huvudman.
+    amendments.add_amendment(
+        moved,
+        {
+            "effective_date": date(2027, 1, 1),
+            "changes": {
+                "parties": [
+                    {"organisation_id": tyreso.id, "role": "huvudman"},
+                    {"organisation_id": provider.id, "role": "utforare"},
+                ]
+            },
+        },
+        None,
+        date(2026, 12, 1),
+    )
+    # No årsarbetare at first; two from 2027.
+    grown = factory.agreement(
+        parties_=[(atvidaberg, "bestallare"), (provider, "utforare")],
+        start_date=date(2025, 1, 1),
+        end_date=None,
+        notice_period_months=12,
+    )
+    amendments.add_amendment(
+        grown,
+        {"effective_date": date(2027, 1, 1), "changes": {"fte": "2"}},
+        None,
+        date(2026, 12, 1),
+    )
+    db.session.commit()
+    found = {
+        (d.organisation_id, d.date.year): d.title
+        for d in global_deadlines(date(2026, 12, 1))
+        if d.kind == "grant_application"
+    }
+    # 2027: Tyresö applies for 2027, Nynäshamn accounts for 2026; 2028: Tyresö does both.
+    assert found[(tyreso.id, 2027)].endswith("ansökan 2027: Tyresö kommun")
+    assert found[(nynashamn.id, 2027)].endswith("redovisning 2026: Nynäshamns kommun")
+    assert (nynashamn.id, 2028) not in found
+    assert "ansökan 2028 och redovisning 2027" in found[(tyreso.id, 2028)]
+    # Åtvidaberg applies from 2027, when the agreement has årsarbetare.
+    assert found[(atvidaberg.id, 2027)].endswith("ansökan 2027: Åtvidabergs kommun")
+    # The reports follow the huvudman in force too.
+    assert services.huvudman_agreements(tyreso.id, 2027) == [moved]
+    assert services.huvudman_agreements(nynashamn.id, 2027) == []
+    assert services.huvudman_agreements(nynashamn.id, 2026) == [moved]
