@@ -514,7 +514,17 @@ def stored_as_of() -> date | None:
     return db.session.execute(db.select(func.min(Deadline.as_of))).scalar()
 
 
-def _agreement_filters(stmt, board_id, organisation_id, responsible_person_id, agreement_id=None):
+def _agreement_filters(
+    stmt,
+    board_id,
+    organisation_id,
+    responsible_person_id,
+    agreement_id=None,
+    organisation_deadlines: bool = False,
+):
+    """Narrow a query of agreements (or of stored deadlines joined to their agreements) to the
+    filters given. With ``organisation_deadlines`` (stored deadlines), a party filter keeps the
+    organisation's own deadlines too (a huvudman's 1 March application)."""
     if agreement_id:
         stmt = stmt.where(Agreement.id == agreement_id)
     if board_id:
@@ -522,13 +532,15 @@ def _agreement_filters(stmt, board_id, organisation_id, responsible_person_id, a
     if responsible_person_id:
         stmt = stmt.where(Agreement.responsible_person_id == responsible_person_id)
     if organisation_id:
-        stmt = stmt.where(
-            Agreement.id.in_(
-                db.select(AgreementParty.agreement_id).where(
-                    AgreementParty.organisation_id == organisation_id
-                )
+        of_party = Agreement.id.in_(
+            db.select(AgreementParty.agreement_id).where(
+                AgreementParty.organisation_id == organisation_id
             )
         )
+        if organisation_deadlines and not (agreement_id or board_id or responsible_person_id):
+            stmt = stmt.where(of_party | (Deadline.organisation_id == organisation_id))
+        else:
+            stmt = stmt.where(of_party)
     return stmt
 
 
@@ -576,7 +588,12 @@ def list_deadlines(
         if kinds:
             stmt = stmt.where(Deadline.kind.in_(kinds))
         stmt = _agreement_filters(
-            stmt, board_id, organisation_id, responsible_person_id, agreement_id
+            stmt,
+            board_id,
+            organisation_id,
+            responsible_person_id,
+            agreement_id,
+            organisation_deadlines=True,
         )
         stmt = stmt.order_by(Deadline.date, Deadline.kind, Deadline.agreement_id, Deadline.key)
         result = db.paginate(

@@ -385,7 +385,7 @@ def _stored_rows(as_of: date, until: date, kinds, filters) -> tuple[list, frozen
         Deadline.year,
         Deadline.organisation_id,
     ).outerjoin(Agreement, Agreement.id == Deadline.agreement_id)
-    base = services._agreement_filters(base, **filters)
+    base = services._agreement_filters(base, **filters, organisation_deadlines=True)
     if kinds:
         base = base.where(Deadline.kind.in_(list(kinds)))
     order = (Deadline.date, Deadline.kind, Deadline.agreement_id, Deadline.key)

@@ -292,3 +292,25 @@ def test_a_decision_reads_the_terms_as_of_the_day_not_a_later_amendment(factory,
     page = startpage.start_page(date(2026, 12, 1), 90)
     [row] = [r for r in page.decisions if r.agreement.id == a.id]
     assert "till 2027-12-31" in row.consequence, row.consequence
+
+
+def test_a_party_filter_keeps_the_organisations_own_1_march_deadline(factory, db):
+    from decimal import Decimal
+
+    linkoping = factory.organisation("Linköpings kommun")
+    factory.agreement(
+        parties_=[(linkoping, "bestallare")],
+        start_date=date(2021, 1, 1),
+        end_date=None,
+        notice_period_months=12,
+        fte=Decimal("6"),
+    )
+    other = factory.organisation("Motala kommun")
+    services.refresh_all(date(2026, 2, 1))
+    db.session.commit()
+    mine = startpage.start_page(date(2026, 2, 1), 90, organisation_id=linkoping.id)
+    assert [r.organisation_id for r in mine.due if r.organisation_id] == [linkoping.id]
+    listed = services.list_deadlines(date(2026, 2, 1), 90, organisation_id=linkoping.id)
+    assert any(d.kind == "grant_application" for d in listed.items)
+    theirs = startpage.start_page(date(2026, 2, 1), 90, organisation_id=other.id)
+    assert not [r for r in theirs.due if r.organisation_id]
