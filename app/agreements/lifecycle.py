@@ -127,6 +127,13 @@ def give_notice(agreement: Agreement, data: dict[str, Any], user, as_of: date) -
             "received_date",
             "notice_in_future",
         )
+    written = bool(data.get("written"))
+    try:
+        outcome = rules.termination_effective_end(terms_of(agreement, received), received, written)
+    except rules.RuleViolation as exc:
+        raise ValidationError(
+            exc.message, {exc.field or "received_date": exc.message}, exc.code
+        ) from exc
     # The converse of the amendment rule (DOMAIN, Amendments): an amendment taking effect
     # after a notice's receipt cannot stand beside it, whichever was recorded first.
     later = next(
@@ -147,13 +154,6 @@ def give_notice(agreement: Agreement, data: dict[str, Any], user, as_of: date) -
             "received_date",
             "amendment_after_notice",
         )
-    written = bool(data.get("written"))
-    try:
-        outcome = rules.termination_effective_end(terms_of(agreement, received), received, written)
-    except rules.RuleViolation as exc:
-        raise ValidationError(
-            exc.message, {exc.field or "received_date": exc.message}, exc.code
-        ) from exc
 
     attachment = None
     if data.get("attachment") is not None and getattr(data["attachment"], "filename", None):

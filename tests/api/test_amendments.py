@@ -211,6 +211,11 @@ def test_a_notice_received_before_a_recorded_amendment_is_refused(api, factory, 
     assert response.json["error"]["code"] == "amendment_after_notice"
     assert "received_date" in response.json["error"]["fields"]
     assert db.session.query(Termination).count() == 0
+    # A notice before the start is refused for that, as on an agreement without amendments.
+    early = editor.post(
+        f"/agreements/{a['id']}/terminations", {**notice, "received_date": "2019-12-31"}
+    )
+    assert early.json["error"]["code"] == "notice_before_start", early.json
     # Received on or after the amendment's day, the notice is taken.
     later = editor.post(
         f"/agreements/{a['id']}/terminations", {**notice, "received_date": "2022-05-02"}
