@@ -93,8 +93,12 @@ def _money_as_of() -> date:
 
 
 def _table_context(agreement: Agreement, start: int, end: int) -> dict:
-    items = services.items_of(agreement)
-    years = services.compensation_years(agreement, start, end, as_of=_money_as_of())
+    as_of = _money_as_of()
+    # The lines as the agreement stood that day: a later tilläggsavtal's lines are not in the
+    # table's columns, as they are not in its figures.
+    not_yet = {a.id for a in agreement.amendments if a.effective_date > as_of}
+    items = [i for i in services.items_of(agreement) if i.amendment_id not in not_yet]
+    years = services.compensation_years(agreement, start, end, as_of=as_of)
     names = services.party_names(agreement)
     share_keys = [k for k, _a in years[0].shares] if years and years[0].shares else []
     if not share_keys:

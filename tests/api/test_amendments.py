@@ -403,3 +403,32 @@ def test_withdrawing_an_amendment_a_later_notice_relies_on_is_refused(api, facto
     assert gone.status_code == 422
     assert gone.json["error"]["code"] == "notice_received"
     assert db.session.get(Amendment, amendment["id"]).withdrawn_at is None
+
+
+def test_the_money_table_has_the_columns_of_the_lines_that_count_that_day(
+    api, factory, client, login
+):
+    """A later tilläggsavtal's line is neither a figure nor a column as of an earlier day (the
+    columns shifted: Summa under the new line's heading)."""
+    editor = api("editor")
+    a = fixed_2020_2022(editor, factory, end_date="2099-12-31")
+    item = {"label": "Ersättning", "amount": "100000", "price_level_year": 2020}
+    assert editor.post(f"/agreements/{a['id']}/compensation-items", item).status_code == 201
+    new_line = {"label": "Ny ersättning", "amount": "150000", "price_level_year": 2098}
+    response = editor.post(
+        f"/agreements/{a['id']}/amendments",
+        {
+            "effective_date": "2098-01-01",
+            "changes": {"compensation": {"from_year": 2098, "items": [new_line]}},
+        },
+    )
+    assert response.status_code == 201, response.json
+    login("reader")
+    before = client.get(
+        f"/finance/agreements/{a['id']}?as_of=2097-06-01&from_year=2097&to_year=2098"
+    ).get_data(as_text=True)
+    after = client.get(
+        f"/finance/agreements/{a['id']}?as_of=2098-06-01&from_year=2097&to_year=2098"
+    ).get_data(as_text=True)
+    assert ">Ny ersättning<" not in before.split("finance-years")[1].split("</thead>")[0]
+    assert "Ny ersättning" in after.split("finance-years")[1].split("</thead>")[0]
