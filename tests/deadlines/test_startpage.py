@@ -270,6 +270,8 @@ def test_the_huvudmans_application_on_1_march_is_due_on_the_start_page(factory, 
         assert "Linköpings kommun" in grant[0].title
     login("reader")
     html = client.get("/?as_of=2026-02-01").get_data(as_text=True)
+    # "ansökan 2026 och redovisning 2025": the 2026 application and the 2025 account.
+    assert f"/grants/reports/2026?organisation_id={linkoping.id}#application" in html
     assert f"/grants/reports/2025?organisation_id={linkoping.id}" in html
 
 
