@@ -329,3 +329,43 @@ def test_the_1_march_deadline_follows_the_fte_and_huvudman_an_amendment_puts_in_
     assert services.huvudman_agreements(tyreso.id, 2027) == [moved]
     assert services.huvudman_agreements(nynashamn.id, 2027) == []
     assert services.huvudman_agreements(nynashamn.id, 2026) == [moved]
+
+
+def test_saving_the_form_unchanged_keeps_a_municipality_that_is_no_party(
+    client, login, factory, db
+):
+    """Seed 003's 2021 figures name Åtvidaberg, which is no party of the agreement: the form
+    and the year sheet carry its field, so saving them unchanged keeps its 25 persons."""
+    import io
+
+    from openpyxl import load_workbook
+
+    a, linkoping, _atvidaberg = _po(factory, db)
+    motala = factory.organisation("Motala kommun")
+    services.save_statistics(
+        a,
+        2021,
+        {
+            "persons_women": 100,
+            "persons_men": 97,
+            "by_municipality": [
+                {"organisation_id": linkoping.id, "persons": 172},
+                {"organisation_id": motala.id, "persons": 25},
+            ],
+        },
+        None,
+        date(2022, 2, 1),
+    )
+    db.session.commit()
+    login("editor")
+    html = client.get(f"/grants/agreements/{a.id}?year=2021").get_data(as_text=True)
+    fields = _statistics_form_fields(html)
+    assert fields[f"municipality-{motala.id}"] == "25"
+    assert client.post(f"/grants/agreements/{a.id}/statistics", data=fields).status_code == 302
+    assert services.statistics_for(a.id, 2021).by_municipality == {
+        "Linköpings kommun": 172,
+        "Motala kommun": 25,
+    }
+    sheet = client.get(f"/grants/agreements/{a.id}/statistics-sheet.xlsx?year=2021").data
+    labels = [c.value for c in load_workbook(io.BytesIO(sheet)).active["A"]]
+    assert "Kommun: Motala kommun" in labels
