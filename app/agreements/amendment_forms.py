@@ -54,6 +54,8 @@ class LineForm(Form):
 
 class AmendmentForm(FlaskForm):
     version = HiddenField()
+    # The day whose terms the form was filled in with: what is left as shown is no change.
+    shown_on = HiddenField()
     effective_date = DateField(_l("Gäller från"), validators=[InputRequired()])
     signed_date = DateField(_l("Undertecknat"), validators=[Optional()])
     diarienummer = StringField(_l("Diarienummer"), validators=[Optional(), Length(max=100)])

@@ -86,11 +86,23 @@ def _prefill(form: AmendmentForm, agreement: Agreement, day: date) -> None:
         getattr(form, name).data = getattr(terms, name)
     form.fte.data = services.fields_on(agreement, day)["fte"]
     form.version.data = agreement.version
+    form.shown_on.data = day.isoformat()
+
+
+def _shown_on(form: AmendmentForm) -> date | None:
+    try:
+        return date.fromisoformat(form.shown_on.data or "")
+    except ValueError:
+        return None
 
 
 def _changes(form: AmendmentForm, agreement: Agreement) -> dict[str, Any]:
-    """The fields the user changed compared with the terms in force on the effective day."""
-    day = form.effective_date.data
+    """The fields the user changed compared with what the form showed: the terms in force on
+    the day it was filled in for (``shown_on``), else on the effective day. A field left as
+    shown is no change, whatever day the amendment takes effect."""
+    effective = form.effective_date.data
+    shown = _shown_on(form)
+    day = shown if shown is not None and agreement.start_date <= shown else effective
     changes: dict[str, Any] = {}
     try:
         terms = services.terms_of(agreement, day)

@@ -272,3 +272,25 @@ def test_the_form_posted_as_shown_changes_only_what_the_user_changed(client, log
     assert response.status_code == 302, response.get_data(as_text=True)
     [amendment] = db.session.execute(db.select(Amendment)).scalars().all()
     assert amendment.changes == {"end_date": "2024-12-31"}
+
+
+def test_a_field_left_as_shown_is_no_change_whatever_the_effective_day(client, login, factory, db):
+    """Opened as of a day in one period and dated into the next, the form's end date (the
+    shown period's) was taken as a change and refused as before the effective day."""
+    login("editor")
+    agreement = factory.agreement(
+        start_date=date(2025, 1, 1),
+        end_date=date(2026, 12, 31),
+        extension_months=12,
+        notice_period_months=3,
+    )
+    html = client.get(f"/agreements/{agreement.id}/amendments/new?as_of=2026-12-01").get_data(
+        as_text=True
+    )
+    fields = _form_as_posted(html)
+    assert fields["shown_on"] == "2026-12-01" and fields["end_date"] == "2026-12-31"
+    fields.update(effective_date="2027-02-01", fte="4")
+    response = client.post(f"/agreements/{agreement.id}/amendments/new", data=fields)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [amendment] = db.session.execute(db.select(Amendment)).scalars().all()
+    assert amendment.changes == {"fte": "4"}
