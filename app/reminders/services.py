@@ -73,9 +73,7 @@ from flask import current_app
 from sqlalchemy import and_, func, or_, text, update
 
 from app.agreements.models import (
-    HUVUDMAN_ROLES,
     Agreement,
-    AgreementParty,
     agreement_watchers,
 )
 from app.agreements.services import parse_lead_days
@@ -236,26 +234,23 @@ def _person_recipients(person_ids: set[int]) -> dict[int, Recipient]:
     return out
 
 
-def _huvudman_agreements(org_ids: set[int]) -> dict[int, list[tuple[int, int | None]]]:
-    """organisation → [(agreement, its responsible person)] for the agreements with årsarbetare
-    it is beställare or huvudman of (whose officials a huvudman's deadline concerns)."""
-    if not org_ids:
+def _huvudman_agreements(
+    deadlines: set[tuple[int, int]],
+) -> dict[int, list[tuple[int, int | None]]]:
+    """organisation → [(agreement, its responsible person)] for the agreements whose
+    application (the year) or account (the year before) a huvudman's 1 March deadline is: those
+    it is beställare or huvudman of in that year, as a tilläggsavtal may have made it."""
+    if not deadlines:
         return {}
-    found: dict[int, list[tuple[int, int | None]]] = defaultdict(list)
-    for org_id, agreement_id, responsible_id in db.session.execute(
-        db.select(AgreementParty.organisation_id, Agreement.id, Agreement.responsible_person_id)
-        .join(Agreement, Agreement.id == AgreementParty.agreement_id)
-        .where(
-            AgreementParty.organisation_id.in_(sorted(org_ids)),
-            AgreementParty.role.in_(HUVUDMAN_ROLES),
-            Agreement.stage == "decided",
-            Agreement.archived_at.is_(None),
-            Agreement.fte > 0,
-        )
-        .order_by(Agreement.id)
-    ):
-        found[org_id].append((agreement_id, responsible_id))
-    return found
+    from app.grants.services import huvudman_agreements
+
+    found: dict[int, dict[int, int | None]] = defaultdict(dict)
+    for org_id, year in sorted(deadlines):
+        for concerned in (year, year - 1):
+            for agreement in huvudman_agreements(org_id, concerned):
+                if agreement.archived_at is None and agreement.stage == "decided":
+                    found[org_id][agreement.id] = agreement.responsible_person_id
+    return {org: sorted(agreements.items()) for org, agreements in found.items()}
 
 
 def _users_with_role(role: str) -> list[Recipient]:
@@ -394,7 +389,7 @@ def plan_reminders(as_of: date) -> tuple[int, int]:
         if deadline.agreement_id and responsible_id:
             people_of[deadline.agreement_id].append(responsible_id)
     agreements_of_org = _huvudman_agreements(
-        {d.organisation_id for d, _, _ in due if d.organisation_id}
+        {(d.organisation_id, d.year) for d, _, _ in due if d.organisation_id and d.year}
     )
     for org_agreements in agreements_of_org.values():
         for agreement_id, responsible_id in org_agreements:
