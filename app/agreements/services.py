@@ -139,7 +139,7 @@ def fields_on(agreement: Agreement, as_of: date | None) -> dict[str, Any]:
     parties = [(p.organisation_id, p.role) for p in agreement.parties]
     latest = None
     for amendment in agreement.amendments:
-        if amendment.withdrawn_at is not None:
+        if getattr(amendment, "withdrawn_at", None) is not None:  # plain facts hold live ones
             continue
         if as_of is not None and amendment.effective_date > as_of:
             break

@@ -666,8 +666,16 @@ def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
     application) or ran in the year before (the account). One deadline per huvudman and year,
     whatever the number of its agreements: it applies once, for all of them. The FTE and the
     huvudman are those in force in the year concerned (a tilläggsavtal may change either)."""
+    from types import SimpleNamespace
+
     from app.agreements.models import Amendment
-    from app.agreements.services import fields_on, fte_changes
+    from app.agreements.services import (
+        TERM_FIELDS,
+        fields_on,
+        fte_changes,
+        live_amendments,
+        live_notices,
+    )
     from app.agreements.terms import value_in_year
 
     first_day, last = as_of - timedelta(days=RECENT_DAYS), as_of + timedelta(days=HORIZON_DAYS)
@@ -680,21 +688,33 @@ def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
         AgreementParty.role.in_(HUVUDMAN_ROLES)
     )
     amended = db.select(Amendment.agreement_id).where(Amendment.withdrawn_at.is_(None))
-    candidates = db.session.execute(
-        db.select(Agreement)
-        .where(
+    # Plain columns, not ORM objects: a national register has tens of thousands of agreements.
+    rows = db.session.execute(
+        db.select(Agreement.id, Agreement.fte, *(getattr(Agreement, f) for f in TERM_FIELDS)).where(
             Agreement.stage == "decided",
             Agreement.start_date.is_not(None),
             Agreement.start_date <= date(years[-1], 12, 31),
             Agreement.id.in_(huvudman_of) | Agreement.id.in_(amended),
             (Agreement.fte > 0) | Agreement.id.in_(amended),
         )
-        .options(
-            db.selectinload(Agreement.terminations),
-            db.selectinload(Agreement.amendments),
-            db.selectinload(Agreement.parties),
+    ).all()
+    notices, amendments = live_notices(), live_amendments()
+    parties_of: dict[int, list[SimpleNamespace]] = {}
+    for agreement_id, org_id, role in db.session.execute(
+        db.select(AgreementParty.agreement_id, AgreementParty.organisation_id, AgreementParty.role)
+    ):
+        parties_of.setdefault(agreement_id, []).append(
+            SimpleNamespace(organisation_id=org_id, role=role)
         )
-    ).scalars()
+    candidates = [
+        SimpleNamespace(
+            **row._asdict(),
+            terminations=notices.get(row.id, []),
+            amendments=amendments.get(row.id, []),
+            parties=parties_of.get(row.id, []),
+        )
+        for row in rows
+    ]
     applies: dict[tuple[int, int], bool] = {}
     accounts: dict[tuple[int, int], bool] = {}
     for agreement in candidates:
