@@ -18,7 +18,14 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from app.agreements.forms import ROLE_LABELS
+from app.agreements.forms import (
+    EXTENSION_MONTHS,
+    FTE_RANGE,
+    MAX_EXTENSIONS,
+    NOTICE_DAYS,
+    NOTICE_MONTHS,
+    ROLE_LABELS,
+)
 from app.agreements.models import PARTY_ROLES
 from app.core.forms import FlaskForm
 from app.finance.forms import ROUNDING_LABELS
@@ -66,25 +73,16 @@ class AmendmentForm(FlaskForm):
 
     end_date = DateField(_l("Nuvarande period slutar"), validators=[Optional()])
     open_ended = BooleanField(_l("Gäller tills vidare från den dagen"))
-    notice_period_months = IntegerField(
-        _l("Uppsägningstid (månader)"), validators=[Optional(), NumberRange(min=1, max=120)]
-    )
-    notice_period_days = IntegerField(
-        _l("Uppsägningstid (dagar)"), validators=[Optional(), NumberRange(min=1, max=3660)]
-    )
+    notice_period_months = IntegerField(_l("Uppsägningstid (månader)"), validators=NOTICE_MONTHS)
+    notice_period_days = IntegerField(_l("Uppsägningstid (dagar)"), validators=NOTICE_DAYS)
     notice_must_be_written = BooleanField(_l("Uppsägningen ska vara skriftlig"))
     notice_ends_at_month_end = BooleanField(_l("Upphör vid månadens slut"))
-    extension_months = IntegerField(
-        _l("Förlängning (månader)"), validators=[Optional(), NumberRange(min=1, max=120)]
-    )
+    extension_months = IntegerField(_l("Förlängning (månader)"), validators=EXTENSION_MONTHS)
     max_extensions = IntegerField(
-        _l("Högst antal förlängningar härefter"),
-        validators=[Optional(), NumberRange(min=0, max=1000)],
+        _l("Högst antal förlängningar härefter"), validators=MAX_EXTENSIONS
     )
     continues_open_ended = BooleanField(_l("Därefter tills vidare"))
-    fte = DecimalField(
-        _l("Årsarbetare"), places=2, validators=[Optional(), NumberRange(min=0, max=1000)]
-    )
+    fte = DecimalField(_l("Årsarbetare"), places=2, validators=FTE_RANGE)
     parties = FieldList(FormField(PartyRowForm), min_entries=PARTY_ROWS)
     compensation_from_year = IntegerField(
         _l("Ny ersättning från år"), validators=[Optional(), NumberRange(min=1900, max=2199)]

@@ -60,6 +60,14 @@ INVOICING_LABELS = {
 }
 
 
+#: The bounds of the terms, one place for the agreement form and the tilläggsavtal form.
+NOTICE_MONTHS = (Optional(), NumberRange(min=1, max=120))
+NOTICE_DAYS = (Optional(), NumberRange(min=1, max=3660))
+EXTENSION_MONTHS = (Optional(), NumberRange(min=1, max=120))
+MAX_EXTENSIONS = (Optional(), NumberRange(min=0, max=1000))
+FTE_RANGE = (Optional(), NumberRange(min=0, max=1000))
+
+
 class PartyForm(Form):
     organisation_id = SelectField(_l("Organisation"), coerce=int, validate_choice=False)
     role = SelectField(_l("Roll"), choices=[(r, ROLE_LABELS[r]) for r in PARTY_ROLES])
@@ -88,26 +96,19 @@ class AgreementForm(FlaskForm):
     end_date = DateField(
         _l("Slutdatum (tomt = tills vidare)"), validators=[Optional()], description=DATE_HINT
     )
-    notice_period_months = IntegerField(
-        _l("Uppsägningstid, månader"), validators=[Optional(), NumberRange(min=1, max=120)]
-    )
-    notice_period_days = IntegerField(
-        _l("eller uppsägningstid, dagar"), validators=[Optional(), NumberRange(min=1, max=3660)]
-    )
+    notice_period_months = IntegerField(_l("Uppsägningstid, månader"), validators=NOTICE_MONTHS)
+    notice_period_days = IntegerField(_l("eller uppsägningstid, dagar"), validators=NOTICE_DAYS)
     notice_must_be_written = BooleanField(_l("Uppsägning ska vara skriftlig"))
     notice_ends_at_month_end = BooleanField(_l("Uppsägning gäller till månadens slut"))
     extension_months = IntegerField(
-        _l("Automatisk förlängning, månader"), validators=[Optional(), NumberRange(min=1, max=120)]
+        _l("Automatisk förlängning, månader"), validators=EXTENSION_MONTHS
     )
     max_extensions = IntegerField(
-        _l("Högst antal förlängningar (tomt = obegränsat)"),
-        validators=[Optional(), NumberRange(min=0, max=1000)],
+        _l("Högst antal förlängningar (tomt = obegränsat)"), validators=MAX_EXTENSIONS
     )
     continues_open_ended = BooleanField(_l("Löper därefter tills vidare"))
 
-    fte = DecimalField(
-        _l("Årsarbetare"), places=2, validators=[Optional(), NumberRange(min=0, max=1000)]
-    )
+    fte = DecimalField(_l("Årsarbetare"), places=2, validators=FTE_RANGE)
     invoicing = SelectField(_l("Fakturering"), choices=list(INVOICING_LABELS.items()))
     invoicing_party_id = SelectField(_l("Fakturerande part"), coerce=int, validate_choice=False)
     reminder_lead_days = StringField(

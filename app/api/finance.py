@@ -268,12 +268,6 @@ def put_cost_shares(agreement_id: int):
     )
 
 
-def _money_as_of():
-    """``?as_of=`` (default: today, as for every computed field): the agreement's money as it
-    stood that day, without the amendments that take effect later (DOMAIN, Amendments)."""
-    return as_of_arg()
-
-
 def _year_arg(name: str, default: int | None = None) -> int:
     """The year in ``?name=``, refused (422) under its own name when out of reach."""
     value = int_arg(name)
@@ -301,7 +295,7 @@ def get_compensation(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
     from_year = _year_arg("from_year")
     to_year = _year_arg("to_year", from_year)
-    years = services.compensation_years(agreement, from_year, to_year, as_of=_money_as_of())
+    years = services.compensation_years(agreement, from_year, to_year, as_of=as_of_arg())
     # A year outside the agreement's time is computed all the same (what it would cost, e.g.
     # for a new agreement's draft) and says in_force: false.
     return jsonify(
@@ -327,7 +321,7 @@ def get_compensation(agreement_id: int):
 )
 def get_instalments(agreement_id: int):
     agreement = db.get_or_404(Agreement, agreement_id)
-    plan = services.instalment_plan(agreement, _year_arg("year"), as_of=_money_as_of())
+    plan = services.instalment_plan(agreement, _year_arg("year"), as_of=as_of_arg())
     return jsonify(
         {
             "year": plan["year"],

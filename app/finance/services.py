@@ -169,15 +169,20 @@ def _replace_from_amendment_years(money_by_id: dict[int, AgreementMoney]) -> Non
         ]
 
 
-def items_of(agreement: Agreement) -> list[CompensationItem]:
-    return list(
-        db.session.execute(
+def items_of(agreement: Agreement, as_of: date | None = None) -> list[CompensationItem]:
+    """The agreement's compensation lines; with ``as_of``, without those of a tilläggsavtal
+    that takes effect later (as :func:`load_money` leaves them out of the figures)."""
+    not_yet = _amendments_after([agreement.id], as_of) if as_of is not None else set()
+    return [
+        item
+        for item in db.session.execute(
             db.select(CompensationItem)
             .options(db.joinedload(CompensationItem.series))
             .where(CompensationItem.agreement_id == agreement.id)
             .order_by(CompensationItem.position, CompensationItem.id)
         ).scalars()
-    )
+        if item.amendment_id not in not_yet
+    ]
 
 
 def shares_of(agreement: Agreement) -> list[CostShare]:

@@ -86,18 +86,11 @@ def finance_summary(agreement: Agreement, as_of: date) -> dict:
     return _table_context(agreement, start, end)
 
 
-def _money_as_of() -> date:
-    """The page's day (``?as_of=``, default today): the money as it stood then, without the
-    amendments that take effect later (DOMAIN, Amendments)."""
-    return as_of_from_request()
-
-
 def _table_context(agreement: Agreement, start: int, end: int) -> dict:
-    as_of = _money_as_of()
-    # The lines as the agreement stood that day: a later tilläggsavtal's lines are not in the
-    # table's columns, as they are not in its figures.
-    not_yet = {a.id for a in agreement.amendments if a.effective_date > as_of}
-    items = [i for i in services.items_of(agreement) if i.amendment_id not in not_yet]
+    # The money as it stood on the page's day: the lines (the table's columns) and the figures
+    # leave out a tilläggsavtal that takes effect later.
+    as_of = as_of_from_request()
+    items = services.items_of(agreement, as_of)
     years = services.compensation_years(agreement, start, end, as_of=as_of)
     names = services.party_names(agreement)
     share_keys = [k for k, _a in years[0].shares] if years and years[0].shares else []

@@ -224,6 +224,21 @@ def check_statistics(agreement: Agreement, year: int, data: dict[str, Any]) -> d
     return _read_and_check(agreement, year, data)[2]
 
 
+def statistics_municipalities(
+    agreement: Agreement, named: Iterable[int] = ()
+) -> list[Organisation]:
+    """The municipalities the statistics form and the year sheet carry a figure for: those
+    among the parties, then any other one the year's figures name (so that saving them
+    unchanged keeps its figure)."""
+    found = [p.organisation for p in agreement.parties if p.organisation.kind == "kommun"]
+    extra = set(named) - {o.id for o in found}
+    if extra:
+        found += db.session.execute(
+            db.select(Organisation).where(Organisation.id.in_(extra)).order_by(Organisation.name)
+        ).scalars()
+    return found
+
+
 def save_statistics(
     agreement: Agreement, year: int, data: dict[str, Any], user, as_of: date
 ) -> YearStatistics:
@@ -715,8 +730,8 @@ def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
         )
         for row in rows
     ]
-    applies: dict[tuple[int, int], bool] = {}
-    accounts: dict[tuple[int, int], bool] = {}
+    applies: set[tuple[int, int]] = set()  # (huvudman, year): applies for the year
+    accounts: set[tuple[int, int]] = set()  # (huvudman, year): accounts for the year before
     for agreement in candidates:
         end = last_day(agreement, as_of)
         changes = fte_changes(agreement)
@@ -737,8 +752,7 @@ def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
                         for org, role in fields_on(agreement, day)["parties"]
                         if role in HUVUDMAN_ROLES
                     }
-                for org_id in huvudmen[concerned]:
-                    found[(org_id, year)] = True
+                found.update((org_id, year) for org_id in huvudmen[concerned])
     names = dict(
         db.session.execute(
             db.select(Organisation.id, Organisation.name).where(
@@ -749,7 +763,7 @@ def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
     result = []
     for org_id, year in sorted(applies | accounts):
         due = application_due(year)
-        a, b = applies.get((org_id, year)), accounts.get((org_id, year))
+        a, b = (org_id, year) in applies, (org_id, year) in accounts
         what = (
             f"ansökan {year} och redovisning {year - 1}"
             if a and b

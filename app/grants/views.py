@@ -158,19 +158,9 @@ def _agreement_page(
     by_municipality = {
         e.get("organisation_id"): e.get("persons") for e in posted.get("by_municipality", [])
     }
-    # The municipalities among the parties, and any other one the year's figures name (saving
-    # the form must not drop a figure it has no field for).
-    municipalities = [p.organisation for p in agreement.parties if p.organisation.kind == "kommun"]
-    shown_ids = {m.id for m in municipalities}
-    extra_ids = [i for i in by_municipality if isinstance(i, int) and i not in shown_ids]
-    if extra_ids:
-        municipalities += list(
-            db.session.execute(
-                db.select(Organisation)
-                .where(Organisation.id.in_(extra_ids))
-                .order_by(Organisation.name)
-            ).scalars()
-        )
+    municipalities = services.statistics_municipalities(
+        agreement, [i for i in by_municipality if isinstance(i, int)]
+    )
     decisions = services.decisions_of(agreement)
     expected = {}
     for d in decisions:
@@ -253,15 +243,9 @@ def statistics_sheet(agreement_id: int):
     """The year sheet for the provider to fill in (with what is recorded for the year)."""
     agreement = db.get_or_404(Agreement, agreement_id)
     year = request.args.get("year", type=int) or clock.today().year - 1
-    names = [p.organisation.name for p in agreement.parties if p.organisation.kind == "kommun"]
     record = services.get_statistics(agreement, year)
-    if record is not None:  # a municipality the year's figures name, party or not
-        named = db.session.execute(
-            db.select(Organisation.name).where(
-                Organisation.id.in_([m.organisation_id for m in record.municipalities])
-            )
-        ).scalars()
-        names += [name for name in named if name not in names]
+    named = [m.organisation_id for m in record.municipalities] if record is not None else []
+    names = [o.name for o in services.statistics_municipalities(agreement, named)]
     body = sheets.template_xlsx(year, names, record)
     return _download(body, XLSX, f"statistik-{year}.xlsx")
 

@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from app.agreements.models import Agreement, Amendment
+from tests.foundation.helpers import form_as_posted
 
 
 def fixed(factory, **kw):
@@ -227,45 +228,13 @@ def test_a_bad_line_of_the_form_is_refused_with_nothing_written(client, login, f
     assert db.session.execute(db.select(Amendment)).first() is None
 
 
-def _form_as_posted(html: str) -> dict[str, str]:
-    """Every field of the amendment form as a browser would post it unchanged."""
-    from html.parser import HTMLParser
-
-    form = html[html.index('id="amendment-form"') :]
-    form = form[: form.index("</form>")]
-    fields: dict[str, str] = {}
-
-    class Fields(HTMLParser):
-        select: str | None = None
-
-        def handle_starttag(self, tag, attrs):
-            a = dict(attrs)
-            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "file"):
-                if a.get("type") == "checkbox":
-                    if "checked" in a:
-                        fields[a["name"]] = a.get("value") or "y"
-                else:
-                    fields[a["name"]] = a.get("value") or ""
-            elif tag == "select":
-                self.select = a.get("name")
-            elif tag == "option" and self.select and (self.select not in fields or "selected" in a):
-                fields[self.select] = a.get("value") or ""
-
-        def handle_endtag(self, tag):
-            if tag == "select":
-                self.select = None
-
-    Fields().feed(form)
-    return fields
-
-
 def test_the_form_posted_as_shown_changes_only_what_the_user_changed(client, login, factory, db):
     login("editor")
     agreement = fixed(factory)
     html = client.get(f"/agreements/{agreement.id}/amendments/new?as_of=2022-03-01").get_data(
         as_text=True
     )
-    fields = _form_as_posted(html)
+    fields = form_as_posted(html, r'id="amendment-form"')
     assert fields["parties-0-organisation_id"] == str(agreement.parties[0].organisation_id)
     fields.update(effective_date="2022-05-01", end_date="2024-12-31")
     response = client.post(f"/agreements/{agreement.id}/amendments/new", data=fields)
@@ -287,7 +256,7 @@ def test_a_field_left_as_shown_is_no_change_whatever_the_effective_day(client, l
     html = client.get(f"/agreements/{agreement.id}/amendments/new?as_of=2026-12-01").get_data(
         as_text=True
     )
-    fields = _form_as_posted(html)
+    fields = form_as_posted(html, r'id="amendment-form"')
     assert fields["shown_on"] == "2026-12-01" and fields["end_date"] == "2026-12-31"
     fields.update(effective_date="2027-02-01", fte="4")
     response = client.post(f"/agreements/{agreement.id}/amendments/new", data=fields)

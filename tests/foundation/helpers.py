@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from html.parser import HTMLParser
 
 from sqlalchemy import func, select
 
@@ -91,3 +93,34 @@ def minimal_pdf(text: str = "Avtal") -> bytes:
         xref,
     )
     return bytes(out)
+
+
+def form_as_posted(html: str, form_start: str) -> dict[str, str]:
+    """The fields of the form whose tag matches the regular expression ``form_start``, as a
+    browser would post them unchanged: inputs with their values (checked boxes only), each
+    select's selected option (else its first)."""
+    form = html[re.search(form_start, html).start() :]
+    form = form[: form.index("</form>")]
+    fields: dict[str, str] = {}
+
+    class Fields(HTMLParser):
+        select: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "file"):
+                if a.get("type") != "checkbox" or "checked" in a:
+                    fields[a["name"]] = a.get("value") or (
+                        "y" if a.get("type") == "checkbox" else ""
+                    )
+            elif tag == "select":
+                self.select = a.get("name")
+            elif tag == "option" and self.select and (self.select not in fields or "selected" in a):
+                fields[self.select] = a.get("value") or ""
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+
+    Fields().feed(form)
+    return fields

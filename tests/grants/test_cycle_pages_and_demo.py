@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 from app.grants import services
+from tests.foundation.helpers import form_as_posted
 
 
 def _po(factory, db):
@@ -179,25 +180,6 @@ def _filled_sheet(client, agreement_id: int, changes: dict) -> bytes:
     return out.getvalue()
 
 
-def _statistics_form_fields(html: str) -> dict[str, str]:
-    """The fields the statistics form would post, as the page fills them."""
-    import re
-    from html.parser import HTMLParser
-
-    form = html[re.search(r'action="/grants/agreements/\d+/statistics"', html).start() :]
-    form = form[: form.index("</form>")]
-    fields: dict[str, str] = {}
-
-    class Inputs(HTMLParser):
-        def handle_starttag(self, tag, attrs):
-            a = dict(attrs)
-            if tag == "input" and a.get("name") and a.get("type") not in ("submit", "file"):
-                fields[a["name"]] = a.get("value") or ""
-
-    Inputs().feed(form)
-    return fields
-
-
 def test_provider_year_sheet_is_previewed_then_recorded_all_or_nothing(client, login, factory, db):
     import io
 
@@ -225,7 +207,7 @@ def test_provider_year_sheet_is_previewed_then_recorded_all_or_nothing(client, l
     html = r.get_data(as_text=True)
     assert "lästa från statistik.xlsx men inte sparade" in html
     assert services.get_statistics(a, 2021) is None
-    fields = _statistics_form_fields(html)
+    fields = form_as_posted(html, r'action="/grants/agreements/\d+/statistics"')
     assert (fields["year"], fields["persons_women"], fields["persons_men"]) == ("2021", "100", "97")
     assert fields[f"municipality-{atvidaberg.id}"] == "25"
     assert "Bostad" in fields.values() and "30" in fields.values()
@@ -359,7 +341,7 @@ def test_saving_the_form_unchanged_keeps_a_municipality_that_is_no_party(
     db.session.commit()
     login("editor")
     html = client.get(f"/grants/agreements/{a.id}?year=2021").get_data(as_text=True)
-    fields = _statistics_form_fields(html)
+    fields = form_as_posted(html, r'action="/grants/agreements/\d+/statistics"')
     assert fields[f"municipality-{motala.id}"] == "25"
     assert client.post(f"/grants/agreements/{a.id}/statistics", data=fields).status_code == 302
     assert services.statistics_for(a.id, 2021).by_municipality == {
