@@ -358,6 +358,8 @@ def get_instalments(agreement_id: int):
         "board_id": "board",
         "page": "1… (items are paginated; total and complete cover every agreement)",
         "per_page": "1–200, default 50",
+        "as_of": "YYYY-MM-DD, default today: the agreements as they stood that day (an amendment "
+        "taking effect later does not count yet)",
     },
     tag="finance",
 )
@@ -365,7 +367,7 @@ def finance_compensation():
     year = _year_arg("year")
     kind = choice_arg("kind", AGREEMENT_KINDS)
     page, per_page = page_args()
-    rows = services.year_results(year, kind=kind, board_id=int_arg("board_id"))
+    rows = services.year_results(year, kind=kind, board_id=int_arg("board_id"), as_of=as_of_arg())
     total = sum((r.result.total for r in rows if r.result.total is not None), Decimal(0))
     shown = rows[(page - 1) * per_page : page * per_page]
     return jsonify(

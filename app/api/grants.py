@@ -8,7 +8,7 @@ from flask import Response, jsonify
 
 from app.agreements.models import Agreement
 from app.api import bp
-from app.api.helpers import decimal_str, int_arg, json_body
+from app.api.helpers import as_of_arg, decimal_str, int_arg, json_body
 from app.api.openapi import doc
 from app.auth import actor, permission_required
 from app.core import clock
@@ -242,7 +242,7 @@ def _account(year: int) -> reports.YearlyAccount:
         raise MalformedInput(
             "Ange huvudmannen: ?organisation_id=", {"organisation_id": "Fältet krävs."}
         )
-    return reports.yearly_account(org_id, year)
+    return reports.yearly_account(org_id, year, as_of_arg())
 
 
 def _file(body: bytes, mimetype: str, name: str) -> Response:
@@ -251,7 +251,10 @@ def _file(body: bytes, mimetype: str, name: str) -> Response:
     )
 
 
-_ORG_QUERY = {"organisation_id": "the huvudman (bestallare or huvudman of the agreements)"}
+_ORG_QUERY = {
+    "organisation_id": "the huvudman (bestallare or huvudman of the agreements)",
+    "as_of": "YYYY-MM-DD, default today: FTE and compensation as the agreements stood that day",
+}
 
 
 @bp.route("/reports/yearly/<int:year>", methods=["GET"])

@@ -272,13 +272,14 @@ def compensation_years(
     ]
 
 
-def fte_for_year(agreement: Agreement, year: int) -> Decimal | None:
+def fte_for_year(agreement: Agreement, year: int, as_of: date | None = None) -> Decimal | None:
     """The agreement's årsarbetare in ``year`` as the statsbidrag counts them (the grants
-    package asks this one function; lines called off from a later year count from then)."""
-    changes = fte_changes(agreement) if agreement.start_date is not None else ()
+    package asks this one function; lines called off from a later year count from then),
+    with the amendments in force on ``as_of``."""
+    changes = fte_changes(agreement, as_of) if agreement.start_date is not None else ()
     if changes:
         return value_in_year(agreement.fte, changes, year)
-    money = load_money([agreement.id]).get(agreement.id, AgreementMoney())
+    money = load_money([agreement.id], as_of).get(agreement.id, AgreementMoney())
     return rules.fte_in_year(agreement.fte, money.lines, year)
 
 
@@ -782,10 +783,19 @@ class AgreementRef:
         return value_in_year(self.fte, self.fte_changes, year)
 
 
-def _agreements() -> list[AgreementRef]:
-    """Every non-archived agreement, by title, with the last day it runs (three queries)."""
+def _agreements(as_of: date | None = None) -> list[AgreementRef]:
+    """Every non-archived agreement, by title, with the last day it runs (three queries); with
+    ``as_of``, as it stood that day (no amendment that takes effect later, no notice received
+    later)."""
     notices = live_notices()
     amendments = live_amendments()
+    if as_of is not None:
+        notices = {i: [n for n in ns if n.received_date <= as_of] for i, ns in notices.items()}
+        amendments = {
+            i: kept
+            for i, ams in amendments.items()
+            if (kept := [a for a in ams if a.effective_date <= as_of])
+        }
     columns = [getattr(Agreement, f) for f in _REF_COLUMNS]
     stmt = db.select(*columns).where(Agreement.stage != "archived")
     stmt = stmt.order_by(Agreement.title, Agreement.id)
@@ -806,9 +816,9 @@ def _agreements() -> list[AgreementRef]:
                     row.diarienummer,
                     row.fte,
                     row.start_date,
-                    last_day(facts),
+                    last_day(facts, as_of),
                     row.board_id,
-                    fte_changes(facts),
+                    fte_changes(facts, as_of),
                 )
             )
             continue
@@ -909,17 +919,56 @@ def _remember(what: tuple, compute: Callable[[], T]) -> T:
     return values[what]
 
 
-def money_snapshot() -> MoneySnapshot:
-    """The data behind every figure across agreements (remembered; see :func:`_remember`)."""
-    return _remember(
-        ("snapshot",),
-        lambda: MoneySnapshot(
-            _agreements(),
-            load_money(),
-            indexation.series_points(),
-            grant_rates(),
-            granted_amounts(),
+def money_snapshot(as_of: date | None = None) -> MoneySnapshot:
+    """The data behind every figure across agreements (remembered; see :func:`_remember`); with
+    ``as_of``, as it stood that day (see :func:`not_yet`)."""
+    return _remember(("snapshot", not_yet(as_of)), lambda: _snapshot(as_of))
+
+
+def _snapshot(as_of: date | None) -> MoneySnapshot:
+    return MoneySnapshot(
+        _agreements(as_of),
+        load_money(None, as_of),
+        indexation.series_points(),
+        grant_rates(),
+        granted_amounts(None, as_of),
+    )
+
+
+@dataclass(frozen=True)
+class NotYet:
+    """What had not happened on a day: the amendments that take effect later, the notices
+    received later and Länsstyrelsen's decisions made later (ids). The figures across
+    agreements as of a day depend on the day only through these, so they are remembered by
+    them: as of any day after the last of them the figures are the same."""
+
+    amendments: frozenset[int] = frozenset()
+    notices: frozenset[int] = frozenset()
+    decisions: frozenset[int] = frozenset()
+
+
+def not_yet(as_of: date | None) -> NotYet:
+    """:class:`NotYet` on ``as_of`` (nothing left out when None), in three indexed queries."""
+    from app.agreements.models import Amendment, Termination
+
+    if as_of is None:
+        return NotYet()
+
+    def ids(stmt) -> frozenset[int]:
+        return frozenset(db.session.execute(stmt).scalars())
+
+    return NotYet(
+        ids(
+            db.select(Amendment.id).where(
+                Amendment.withdrawn_at.is_(None), Amendment.effective_date > as_of
+            )
         ),
+        ids(
+            db.select(Termination.id).where(
+                Termination.withdrawn_at.is_(None), Termination.received_date > as_of
+            )
+        ),
+        ids(db.select(GrantDecision.id).where(GrantDecision.decided_on > as_of)),
     )
 
 
@@ -928,11 +977,14 @@ def year_results(
     kind: str | None = None,
     board_id: int | None = None,
     organisation_id: int | None = None,
+    as_of: date | None = None,
 ) -> list[OverviewRow]:
     """Every non-archived agreement running in ``year`` (see :func:`runs_in_year`) with its
-    year's figures, optionally only one kind, one board's or those with one party."""
+    year's figures, optionally only one kind, one board's or those with one party; with
+    ``as_of``, as the agreements stood that day (DOMAIN: an amendment that takes effect later
+    does not exist yet)."""
     _year_range(year, year)
-    rows = _remember(("year", year), lambda: _year_results(year))
+    rows = _remember(("year", year, not_yet(as_of)), lambda: _year_results(year, as_of))
     if organisation_id:
         with_party = set(
             db.session.execute(
@@ -949,8 +1001,8 @@ def year_results(
     return rows
 
 
-def _year_results(year: int) -> list[OverviewRow]:
-    snap = money_snapshot()
+def _year_results(year: int, as_of: date | None) -> list[OverviewRow]:
+    snap = money_snapshot(as_of)
     empty = AgreementMoney()
     factors: rules.FactorCache = {}
     rows = []
@@ -977,8 +1029,9 @@ def overview(
     kind: str | None = None,
     board_id: int | None = None,
     organisation_id: int | None = None,
+    as_of: date | None = None,
 ) -> Overview:
-    rows = year_results(year, kind, board_id, organisation_id)
+    rows = year_results(year, kind, board_id, organisation_id, as_of)
     total = statsbidrag = net = unshared = Decimal(0)
     missing = preliminary = 0
     board_names = _names(OrganisationUnit)
@@ -1054,15 +1107,22 @@ def money_fingerprint() -> tuple:
     ).one()
 
 
-def totals_per_year(from_year: int, to_year: int) -> list[tuple[int, Decimal, bool]]:
+def totals_per_year(
+    from_year: int, to_year: int, as_of: date | None = None
+) -> list[tuple[int, Decimal, bool]]:
     """(year, total compensation over all agreements, whether any value is missing) per year;
-    each year counts the agreements running in it, like the overview."""
+    each year counts the agreements running in it, like the overview (as of ``as_of``)."""
     _year_range(from_year, to_year)
-    return _remember(("totals", from_year, to_year), lambda: _totals_per_year(from_year, to_year))
+    return _remember(
+        ("totals", from_year, to_year, not_yet(as_of)),
+        lambda: _totals_per_year(from_year, to_year, as_of),
+    )
 
 
-def _totals_per_year(from_year: int, to_year: int) -> list[tuple[int, Decimal, bool]]:
-    snap = money_snapshot()
+def _totals_per_year(
+    from_year: int, to_year: int, as_of: date | None
+) -> list[tuple[int, Decimal, bool]]:
+    snap = money_snapshot(as_of)
     factors: rules.FactorCache = {}
     result = []
     for y in range(from_year, to_year + 1):
@@ -1112,15 +1172,16 @@ class Settlements:
     names: dict[int, str]
 
 
-def settlements(year: int) -> list[SettlementRow]:
+def settlements(year: int, as_of: date | None = None) -> list[SettlementRow]:
     """Per agreement in force in ``year`` whose lines follow a series whose value for ``year``
     went from preliminary to final: the year's amounts on the preliminary value against the
-    final one (agreements with nothing to settle are left out)."""
+    final one (agreements with nothing to settle are left out); the agreements as they stood
+    on ``as_of``."""
     _year_range(year, year)
-    return _remember(("settlements", year), lambda: _settlements(year))
+    return _remember(("settlements", year, not_yet(as_of)), lambda: _settlements(year, as_of))
 
 
-def _settlements(year: int) -> list[SettlementRow]:
+def _settlements(year: int, as_of: date | None) -> list[SettlementRow]:
     # Our reading of DOMAIN: a year's settlement is the replacement of that year's own value.
     # The year was invoiced on its preliminary value (and on the earlier years' values, final
     # by then); an earlier year's replacement is settled on that year's page, and a year whose
@@ -1131,7 +1192,7 @@ def _settlements(year: int) -> list[SettlementRow]:
     if not replaced:
         return []
     affected_codes = set(replaced)
-    snap = money_snapshot()
+    snap = money_snapshot(as_of)
     after = snap.series
     before = {code: dict(points) for code, points in after.items()}
     for code, point in replaced.items():
@@ -1161,9 +1222,9 @@ def _settlements(year: int) -> list[SettlementRow]:
     return rows
 
 
-def settlement_overview(year: int) -> Settlements:
+def settlement_overview(year: int, as_of: date | None = None) -> Settlements:
     """:func:`settlements` with the sums over all agreements."""
-    rows = settlements(year)
+    rows = settlements(year, as_of)
     net = Decimal(0)
     per_party: dict[int, Decimal] = defaultdict(Decimal)
     incomplete = 0

@@ -355,11 +355,11 @@ def overview():
     as_of = as_of_from_request()
     year = _year_arg(as_of.year)
     filters = _filters()
-    data = services.overview(year, **filters)
+    data = services.overview(year, **filters, as_of=as_of)
     gaps = explain_gaps(data.rows)
     # Every agreement counts in the totals; the table shows them a page at a time.
     page = ListPage.of(data.rows, request.args.get("page", 1, type=int), per_page=100)
-    per_year = services.totals_per_year(year - 5, year)
+    per_year = services.totals_per_year(year - 5, year, as_of)
     chart = charts.bar_chart(
         [(str(y), total, gap) for y, total, gap in per_year],
         _("Ersättning per år, alla avtal"),
@@ -381,6 +381,8 @@ def overview():
         as_of=as_of,
         chart=chart,
         filters=filters,
+        # The links keep a day asked for (the figures as the agreements stood then).
+        link_args={**filters, "as_of": request.args.get("as_of") or None},
         kinds=AGREEMENT_KINDS,
         kind_labels=KIND_LABELS,
         boards=list(boards),
@@ -390,7 +392,7 @@ def overview():
 def _export(kind: str) -> Response:
     as_of = as_of_from_request()
     year = _year_arg(as_of.year)
-    data = services.overview(year, **_filters())
+    data = services.overview(year, **_filters(), as_of=as_of)
     try:
         exports.check_exportable(data)
     except ValidationError as exc:
@@ -424,6 +426,8 @@ def settlement():
     years = services.settlement_years()
     as_of = as_of_from_request()
     year = _year_arg(years[0] if years else as_of.year)
-    data = services.settlement_overview(year)
+    data = services.settlement_overview(year, as_of)
     page = ListPage.of(data.rows, request.args.get("page", 1, type=int), per_page=50)
-    return render_template("finance/settlement.html", data=data, page=page, year=year, years=years)
+    return render_template(
+        "finance/settlement.html", data=data, page=page, year=year, years=years, as_of=as_of
+    )

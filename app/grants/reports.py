@@ -18,6 +18,7 @@ from flask import current_app
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from app.core import clock
 from app.core.errors import NotFoundError
 from app.core.money import format_fte, format_sek, plain_decimal
 from app.extensions import db
@@ -89,8 +90,13 @@ def organisation(organisation_id: int | None) -> Organisation:
     return org
 
 
-def yearly_account(organisation_id: int | None, year: int) -> YearlyAccount:
-    """The yearly account of the huvudman for ``year`` over its agreements running that year."""
+def yearly_account(
+    organisation_id: int | None, year: int, as_of: date | None = None
+) -> YearlyAccount:
+    """The yearly account of the huvudman for ``year`` over its agreements running that year,
+    their FTE and compensation as the agreements stood on ``as_of`` (default: today; an
+    amendment taking effect later does not count yet)."""
+    as_of = as_of or clock.today()
     org = organisation(organisation_id)
     services._check_year(year)
     agreements = services.huvudman_agreements(org.id, year)
@@ -108,8 +114,8 @@ def yearly_account(organisation_id: int | None, year: int) -> YearlyAccount:
     rows = []
     by_municipality: dict[str, int] = {}
     for a in agreements:
-        fte, expected = services.expected_for(a, year)
-        figures = finance.compensation_years(a, year, year)[0]
+        fte, expected = services.expected_for(a, year, as_of)
+        figures = finance.compensation_years(a, year, year, as_of=as_of)[0]
         d = decisions.get(a.id)
         s = stats.get(a.id)
         municipalities = {m.organisation.name: m.persons for m in s.municipalities} if s else {}

@@ -784,8 +784,11 @@ def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
     return result
 
 
-def expected_for(agreement: Agreement, year: int) -> tuple[Decimal | None, Decimal | None]:
-    """(FTE in ``year``, expected statsbidrag FTE × rate) for the reports."""
-    fte = finance.fte_for_year(agreement, year)
+def expected_for(
+    agreement: Agreement, year: int, as_of: date | None = None
+) -> tuple[Decimal | None, Decimal | None]:
+    """(FTE in ``year``, expected statsbidrag FTE × rate) for the reports, with the
+    amendments in force on ``as_of``."""
+    fte = finance.fte_for_year(agreement, year, as_of)
     rate = grant_rates().get(year)
     return fte, rules.expected_grant(fte, rate)

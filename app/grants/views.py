@@ -10,6 +10,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from app.agreements.models import Agreement, AgreementParty
+from app.agreements.views import as_of_from_request
 from app.auth import actor, permission_required
 from app.core import charts, clock
 from app.core.errors import ValidationError
@@ -358,7 +359,7 @@ def report(year: int):
     org_id = request.args.get("organisation_id", type=int)
     if org_id is None:
         return redirect(url_for("grants.index"))
-    account = reports.yearly_account(org_id, year)
+    account = reports.yearly_account(org_id, year, as_of_from_request())
     return render_template(
         "grants/report.html",
         account=account,
@@ -379,7 +380,9 @@ def _download(body: bytes, mimetype: str, name: str) -> Response:
 def report_file(kind: str, year: int, ext: str):
     if kind not in ("yearly", "application") or ext not in ("xlsx", "docx"):
         return redirect(url_for("grants.index"))
-    account = reports.yearly_account(request.args.get("organisation_id", type=int), year)
+    account = reports.yearly_account(
+        request.args.get("organisation_id", type=int), year, as_of_from_request()
+    )
     build = {
         ("yearly", "xlsx"): reports.account_xlsx,
         ("yearly", "docx"): reports.account_docx,

@@ -295,8 +295,9 @@ def test_an_edit_that_would_break_an_amendment_is_refused(api, factory):
     assert response.status_code == 422
 
 
-def test_an_amendments_compensation_replaces_the_earlier_lines_from_its_year(api, factory):
-    editor = api("editor")
+def amended_compensation(editor, factory, *items):
+    """100 000 kr a year (price level 2020, no index) and 2.0 FTE, 2020–2025; from 2023-01-01
+    a tilläggsavtal sets 3.0 FTE and the compensation ``items``."""
     a = fixed_2020_2022(editor, factory, end_date="2025-12-31")
     item = {"label": "Ersättning", "amount": "100000", "price_level_year": 2020}
     assert editor.post(f"/agreements/{a['id']}/compensation-items", item).status_code == 201
@@ -304,19 +305,21 @@ def test_an_amendments_compensation_replaces_the_earlier_lines_from_its_year(api
         f"/agreements/{a['id']}/amendments",
         {
             "effective_date": "2023-01-01",
-            "changes": {
-                "fte": "3.0",
-                "compensation": {
-                    "from_year": 2023,
-                    "items": [
-                        {"label": "Ersättning", "amount": "150000", "price_level_year": 2023},
-                        {"label": "Lokal", "amount": "20000", "price_level_year": 2023},
-                    ],
-                },
-            },
+            "changes": {"fte": "3.0", "compensation": {"from_year": 2023, "items": list(items)}},
         },
     )
     assert response.status_code == 201, response.json
+    return a
+
+
+def test_an_amendments_compensation_replaces_the_earlier_lines_from_its_year(api, factory):
+    editor = api("editor")
+    a = amended_compensation(
+        editor,
+        factory,
+        {"label": "Ersättning", "amount": "150000", "price_level_year": 2023},
+        {"label": "Lokal", "amount": "20000", "price_level_year": 2023},
+    )
     years = editor.get(f"/agreements/{a['id']}/compensation?from_year=2022&to_year=2024").json
     totals = {y["year"]: y["total"] for y in years["years"]}
     assert totals == {2022: "100000.00", 2023: "170000.00", 2024: "170000.00"}
