@@ -543,12 +543,12 @@ def _economy(
     if finance is not None and years is not None:
         from app.indexation.services import series_names
 
-        money = finance.load_money([agreement.id]).get(agreement.id)
+        money = finance.load_money([agreement.id], as_of).get(agreement.id)
         lines = money.lines if money is not None else []
         names = series_names({ln.series_code for ln in lines if ln.series_code})
         try:
             results = finance.compensation_years(
-                agreement, years[0], years[1], index_known_on=as_of
+                agreement, years[0], years[1], index_known_on=as_of, as_of=as_of
             )
             party = finance.party_names(agreement)
         except (DomainError, ValueError, LookupError):
@@ -1274,7 +1274,7 @@ def _grant_for(
     rates = finance.grant_rates()
     for year in ([years[0]] if years else []) + [as_of.year]:
         # The årsarbetare in force that year (a tilläggsavtal may have changed them).
-        fte = finance.fte_for_year(agreement, year) if year in rates else None
+        fte = finance.fte_for_year(agreement, year, as_of) if year in rates else None
         if fte:
             return year, (Decimal(fte) * Decimal(rates[year])).quantize(Decimal(1))
     return None, None
