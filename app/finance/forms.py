@@ -33,7 +33,6 @@ class CompensationItemForm(MoneyChangeForm):
         default="final",
     )
     fte_basis = StringField(_l("Årsarbetare som beloppet avser"), validators=[Optional()])
-    valid_from_year = IntegerField(_l("Gäller från år"), validators=[Optional()])
     submit = SubmitField(_l("Spara"))
 
     def data_for_service(self) -> dict:
@@ -45,7 +44,6 @@ class CompensationItemForm(MoneyChangeForm):
             "first_adjusted_year": self.first_adjusted_year.data,
             "rounding": self.rounding.data,
             "fte_basis": self.fte_basis.data or None,
-            "valid_from_year": self.valid_from_year.data,
         }
 
 

@@ -116,11 +116,9 @@ class CompensationLine:
     series_code: str | None
     first_adjusted_year: int | None = None
     rounding: str = "final"
-    #: The line counts from this year on (a call-off); None: in every year.
+    #: The line counts from this year on (a tilläggsavtal's line, a call-off among them);
+    #: None: in every year.
     from_year: int | None = None
-    #: The årsarbetare the line pays for; with ``from_year``, they count for statsbidrag from
-    #: that year (see :func:`fte_in_year`).
-    fte: Decimal | None = None
     #: The line counts before this year only: a tilläggsavtal's lines replace it from then on
     #: (``app.agreements.terms.compensation_years``); None: no end.
     until_year: int | None = None
@@ -496,18 +494,6 @@ def lines_total(
     return (total if complete else None), preliminary, missing
 
 
-def fte_in_year(fte: Decimal | int | None, lines: Sequence[CompensationLine], year: int):
-    """The agreement's årsarbetare in ``year``: its FTE less those of lines that start later
-    (called off from a later year), never below zero. ``fte`` None stays None."""
-    if fte is None:
-        return None
-    later = sum(
-        (line.fte for line in lines if line.fte and line.from_year and year < line.from_year),
-        Decimal(0),
-    )
-    return max(Decimal(fte) - later, Decimal(0)) if later else fte
-
-
 def _grant_net_shares(
     year: int,
     lines: Sequence[CompensationLine],
@@ -525,7 +511,6 @@ def _grant_net_shares(
     amount of ``granted``, year → amount, once recorded)."""
     if not lines:
         missing.append(NoCompensation())
-    fte = fte_in_year(fte, lines, year)
     fte_d = Decimal(0) if fte is None else _as_decimal(fte, "fte")
     if fte_d < 0:
         raise ValueError("Antalet årsarbetare kan inte vara negativt.")

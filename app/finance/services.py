@@ -92,7 +92,6 @@ def load_money(
         CompensationItem.first_adjusted_year,
         CompensationItem.rounding,
         CompensationItem.valid_from_year,
-        CompensationItem.fte_basis,
         CompensationItem.amendment_id,
     ).order_by(CompensationItem.agreement_id, CompensationItem.position, CompensationItem.id)
     shares_stmt = db.select(
@@ -107,15 +106,12 @@ def load_money(
     result: dict[int, AgreementMoney] = defaultdict(AgreementMoney)
     amended: set[int] = set()
     for row in db.session.execute(items_stmt):
-        agreement_id, label, amount, level, series_id, first, rounding, from_year, fte, source = row
+        agreement_id, label, amount, level, series_id, first, rounding, from_year, source = row
         if source in not_yet:
             continue
         money = result[agreement_id]
         code = code_by_id.get(series_id) if series_id else None
-        # An amendment's lines carry no FTE of their own: its FTE is read from the terms.
-        line = CompensationLine(
-            label, amount, level, code, first, rounding, from_year, fte if source is None else None
-        )
+        line = CompensationLine(label, amount, level, code, first, rounding, from_year)
         money.lines.append(line)
         money.sources.append(source)
         if source is not None:
@@ -274,13 +270,10 @@ def compensation_years(
 
 def fte_for_year(agreement: Agreement, year: int, as_of: date | None = None) -> Decimal | None:
     """The agreement's årsarbetare in ``year`` as the statsbidrag counts them (the grants
-    package asks this one function; lines called off from a later year count from then),
-    with the amendments in force on ``as_of``."""
+    package asks this one function), with the amendments in force on ``as_of``: a
+    tilläggsavtal's FTE, a call-off among them, counts from the year it takes effect."""
     changes = fte_changes(agreement, as_of) if agreement.start_date is not None else ()
-    if changes:
-        return value_in_year(agreement.fte, changes, year)
-    money = load_money([agreement.id], as_of).get(agreement.id, AgreementMoney())
-    return rules.fte_in_year(agreement.fte, money.lines, year)
+    return value_in_year(agreement.fte, changes, year)
 
 
 def default_years(agreement: Agreement, as_of: date) -> tuple[int, int]:
@@ -429,7 +422,12 @@ def _read_item(data: dict[str, Any]) -> dict[str, Any]:
     elif code not in (None, ""):
         errors["index_series"] = _("Ange indexseriens kod, eller inget för ett fast belopp.")
     fte_basis = _fte_value(data.get("fte_basis"), errors)
-    from_year = _int_field(data.get("valid_from_year"), "valid_from_year", errors, False)
+    if data.get("valid_from_year") not in (None, ""):
+        # One mechanism for a change from a year (DOMAIN.md, Amendments).
+        errors["valid_from_year"] = _(
+            "Ersättning som gäller från ett visst år läggs in som ett tilläggsavtal (eller ett "
+            "avrop av fler årsarbetare), inte som en rad i avtalets egen ersättning."
+        )
     if price_level is not None and first is not None and first <= price_level:
         errors["first_adjusted_year"] = _(
             "Första justeringsåret (%(j)s) måste komma efter prisnivååret (%(p)s); beloppet är "
@@ -452,7 +450,6 @@ def _read_item(data: dict[str, Any]) -> dict[str, Any]:
         "first_adjusted_year": first,
         "rounding": rounding,
         "fte_basis": fte_basis,
-        "valid_from_year": from_year,
     }
 
 

@@ -112,3 +112,17 @@ def test_the_yearly_account_reads_fte_and_compensation_as_of_the_day(api, factor
     after = finance.get(path).json
     row = next(r for r in after["agreements"] if r["agreement_id"] == a["id"])
     assert (row["fte"], row["compensation"]) == ("3.0", "170000.00")
+
+
+def test_a_line_from_a_year_is_a_tillaggsavtal_not_a_line_of_the_agreements_own(api, factory, db):
+    """One mechanism for a change from a year (DOMAIN.md, Amendments): an own line with
+    valid_from_year is refused, naming the field, and nothing is written."""
+    from app.finance.models import CompensationItem
+
+    editor = api("editor")
+    a = fixed_2020_2022(editor, factory)
+    line = {"label": "Avrop", "amount": "1000", "price_level_year": 2020, "valid_from_year": 2022}
+    response = editor.post(f"/agreements/{a['id']}/compensation-items", line)
+    assert response.status_code == 422
+    assert "tilläggsavtal" in response.json["error"]["fields"]["valid_from_year"]
+    assert db.session.query(CompensationItem).count() == 0

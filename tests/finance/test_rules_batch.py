@@ -35,7 +35,6 @@ valid_lines = st.builds(
     first_adjusted_year=st.one_of(st.none(), st.integers(min_value=2019, max_value=2024)),
     rounding=st.sampled_from(["final", "yearly"]),
     from_year=st.one_of(st.none(), st.integers(min_value=2018, max_value=2025)),
-    fte=st.sampled_from([None, Decimal("1.5")]),
 )
 
 
@@ -128,12 +127,14 @@ def test_an_agreement_without_lines_has_an_unknown_cost_not_zero():
 
 
 def test_a_line_from_a_later_year_is_not_part_of_earlier_years():
-    base = CompensationLine("Bas", Decimal(600), 2020, None, fte=Decimal(6))
-    called = CompensationLine("Avrop", Decimal(100), 2020, None, from_year=2023, fte=Decimal(1))
+    """A tilläggsavtal's line (a call-off among them) counts from its year; the FTE of each
+    year is the caller's (the terms in force that year)."""
+    base = CompensationLine("Bas", Decimal(600), 2020, None)
+    called = CompensationLine("Avrop", Decimal(100), 2020, None, from_year=2023)
     rates = {y: Decimal(10) for y in (2022, 2023)}
     for compute in (rules.compute_year, rules.year_figures):
-        y2022 = compute([base, called], 2022, SERIES, Decimal(7), rates)
+        y2022 = compute([base, called], 2022, SERIES, Decimal(6), rates)
         y2023 = compute([base, called], 2023, SERIES, Decimal(7), rates)
-        assert (y2022.total, y2022.statsbidrag) == (600, 60)  # 6 FTE before the call-off
+        assert (y2022.total, y2022.statsbidrag) == (600, 60)
         assert (y2023.total, y2023.statsbidrag) == (700, 70)
     assert rules.line_for_year(called, 2022, None).amount == 0
