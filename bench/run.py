@@ -174,7 +174,7 @@ def _bulk(model, rows: list[dict], label: str, echo: bool) -> None:
         _progress(label, 0, 0, echo)
 
 
-def fill(n: int, echo: bool = True) -> tuple[int, int, str]:
+def fill(n: int, echo: bool = True, amended: bool = True) -> tuple[int, int, str]:
     """Insert ``n`` synthetic agreements (with parties, money lines and obligations) in bulk;
     returns the id of a typical agreement, of a self-extending one and an admin's API token."""
     from app.agreements import rules
@@ -294,7 +294,8 @@ def fill(n: int, echo: bool = True) -> tuple[int, int, str]:
                 "created_at": now,
             }
         )
-    amendments = _amendments(agreements)
+    # Every fifth agreement has 1–3 tilläggsavtal (issue 13's load); --without-amendments: none.
+    amendments = _amendments(agreements) if amended else []
     _bulk(Agreement, agreements, "agreements", echo)
     from app.agreements.models import Amendment
 
@@ -428,7 +429,13 @@ _TERM_COLUMNS = (
 )
 
 
-def prepare(n: int, database_url: str | None, echo: bool = True, reset: bool = False) -> Context:
+def prepare(
+    n: int,
+    database_url: str | None,
+    echo: bool = True,
+    reset: bool = False,
+    amended: bool = True,
+) -> Context:
     OUT.mkdir(parents=True, exist_ok=True)
     if database_url is None:
         path = OUT / f"bench-{n}.db"
@@ -461,7 +468,7 @@ def prepare(n: int, database_url: str | None, echo: bool = True, reset: bool = F
         started = time.perf_counter()
         if echo:
             print(f"Filling {database_url} with {n} agreements …")
-        ctx.agreement_id, ctx.extendable_id, ctx.token = fill(n, echo)
+        ctx.agreement_id, ctx.extendable_id, ctx.token = fill(n, echo, amended)
         if echo:
             print(f"  filled in {time.perf_counter() - started:.1f} s")
         if db.engine.dialect.name == "postgresql":
@@ -1069,6 +1076,12 @@ def main(argv: list[str] | None = None) -> int:
         "--http", action="store_true", help="also run the HTTP load run (gunicorn -w 3)"
     )
     parser.add_argument("--http-only", action="store_true", help="only the HTTP load run")
+    parser.add_argument(
+        "--without-amendments",
+        action="store_true",
+        help="fill without the tilläggsavtal on every fifth agreement (the baseline they are "
+        "compared with)",
+    )
     parser.add_argument("--http-seconds", type=float, default=30.0)
     parser.add_argument("--http-clients", type=int, default=10)
     args = parser.parse_args(argv)
@@ -1085,7 +1098,7 @@ def main(argv: list[str] | None = None) -> int:
     loads: dict[int, dict[str, Any]] = {}
     for n in sizes:
         reset = args.reset or (bool(args.compare) and args.database_url is not None)
-        ctx = prepare(n, args.database_url, reset=reset)
+        ctx = prepare(n, args.database_url, reset=reset, amended=not args.without_amendments)
         if not args.http_only:
             figures[n] = run_benchmarks(ctx, selected, args.repeat)
         if args.http or args.http_only:
