@@ -61,3 +61,17 @@ class Deadline(db.Model):
 
     agreement = relationship("Agreement")
     obligation = relationship("Obligation")
+
+
+class DeadlineValidity(db.Model):
+    """Until when an agreement's stored deadlines and status hold: the first day on which a
+    refresh could find them different (a date passes, a window edge moves, an amendment or a
+    notice takes effect). The daily refresh recomputes only the agreements whose day has come
+    (see ``app.deadlines.services.refresh_due``)."""
+
+    __tablename__ = "deadline_validity"
+
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True
+    )
+    valid_until: Mapped[date] = mapped_column(Date, index=True)

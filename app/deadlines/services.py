@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -61,11 +62,11 @@ from app.agreements.services import (
     terms_of,
 )
 from app.core import clock
-from app.core.dates import last_business_day_on_or_before
+from app.core.dates import add_months, last_business_day_on_or_before
 from app.core.errors import DomainError
 from app.core.paging import ListPage
 from app.db import utcnow
-from app.deadlines.models import DEADLINE_KINDS, Deadline
+from app.deadlines.models import DEADLINE_KINDS, Deadline, DeadlineValidity
 from app.extensions import db
 from app.indexation.services import index_value_changed
 
@@ -79,6 +80,7 @@ __all__ = [
     "list_deadlines",
     "refresh_agreement",
     "refresh_all",
+    "refresh_due",
     "register_global_producer",
     "refresh_global",
     "register_producer",
@@ -96,6 +98,16 @@ OVERDUE_KINDS = ("obligation_due", "index_missing")
 BATCH_SIZE = 500
 
 ONE_DAY = timedelta(days=1)
+# How far past the horizon a refresh looks, to know the day a deadline comes into the window:
+# an agreement with nothing there is looked at again after this many days (see refresh_due).
+LOOKAHEAD_DAYS = 366
+_extra_horizon: ContextVar[int] = ContextVar("extra_horizon", default=0)
+
+
+def _horizon_end(as_of: date) -> date:
+    """The last day of the window the producers fill (beyond HORIZON_DAYS while a refresh
+    looks ahead for the day its rows stop holding)."""
+    return as_of + timedelta(days=HORIZON_DAYS + _extra_horizon.get())
 
 
 @dataclass(frozen=True)
@@ -187,7 +199,7 @@ def _title_templates() -> dict[str, str]:
 @register_producer
 def lifecycle_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterable[DeadlineData]:
     """Last days for notice, automatic extensions and term ends (or the end notice fixed)."""
-    first, last = as_of - timedelta(days=RECENT_DAYS), as_of + timedelta(days=HORIZON_DAYS)
+    first, last = as_of - timedelta(days=RECENT_DAYS), _horizon_end(as_of)
     titles = _titles()
     for agreement in agreements:
         if agreement.stage != "decided" or agreement.start_date is None:
@@ -201,8 +213,9 @@ def lifecycle_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterabl
             if first <= day <= last:
                 yield DeadlineData(_key(agreement_id, kind, day), kind, day, title, agreement_id)
 
-        # Periods that ended before the window give nothing: skip them without stepping.
-        for period in rules.periods_from(terms, first - ONE_DAY, last):
+        # Periods that ended before the window give nothing: skip them without stepping. A
+        # period that starts after the window may have its last day for notice in it.
+        for period in rules.periods_from(terms, first - ONE_DAY, _notice_reach(terms, last)):
             if ends_by_notice is not None and (period.end is None or period.end >= ends_by_notice):
                 yield from make("term_end", ends_by_notice, titles["notice_end"] % name)
                 break
@@ -229,10 +242,17 @@ def lifecycle_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterabl
                 yield from make("term_end", period.end, titles["term_end"] % name)
 
 
+def _notice_reach(terms: rules.Terms, last: date) -> date:
+    """The latest start of a period whose last day for notice can fall on or before ``last``
+    (the notice period after ``last``, and a few days for a notice ending at a month's end)."""
+    reach = add_months(last, terms.notice_period_months or 0)
+    return reach + timedelta(days=(terms.notice_period_days or 0) + 4)
+
+
 @register_producer
 def obligation_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterable[DeadlineData]:
     """Obligations falling due, and those overdue (not met) in the last year."""
-    last = as_of + timedelta(days=HORIZON_DAYS)
+    last = _horizon_end(as_of)
     for agreement in agreements:
         if agreement.stage != "decided" or agreement.start_date is None:
             continue
@@ -264,6 +284,66 @@ def compute_deadlines(agreements: Sequence[Agreement], as_of: date) -> list[Dead
         for item in producer(agreements, as_of):
             found[item.key] = item
     return sorted(found.values(), key=lambda d: (d.date, d.kind, d.agreement_id or 0, d.key))
+
+
+def compute_with_validity(
+    agreements: Sequence[Any], as_of: date
+) -> tuple[list[DeadlineData], dict[int, date]]:
+    """:func:`compute_deadlines` as of ``as_of``, and per agreement the first day after it on
+    which its deadlines or status could read otherwise — until then a refresh would find the
+    same (the daily refresh skips it, see :func:`refresh_due`):
+
+    - a deadline's day passes (its overdue flag, the status at a period's end) or leaves the
+      window behind (RECENT_DAYS, or OVERDUE_LOOKBACK_DAYS for an obligation);
+    - a deadline comes into the window at its far edge: the producers look LOOKAHEAD_DAYS past
+      it to find the first; with none there, the day after that look-ahead;
+    - the agreement starts, an amendment takes effect or a notice counts from its receipt.
+    """
+    token = _extra_horizon.set(LOOKAHEAD_DAYS)
+    try:
+        found = compute_deadlines(agreements, as_of)
+    finally:
+        _extra_horizon.reset(token)
+    edge = as_of + timedelta(days=HORIZON_DAYS)
+    horizon = timedelta(days=HORIZON_DAYS)
+    until = {a.id: as_of + timedelta(days=LOOKAHEAD_DAYS + 1) for a in agreements}
+
+    def by(agreement_id: int | None, day: date) -> None:
+        if agreement_id in until and as_of < day < until[agreement_id]:
+            until[agreement_id] = day
+
+    items = []
+    for d in found:
+        if d.date > edge:
+            by(d.agreement_id, d.date - horizon)  # the day it comes into the window
+            continue
+        items.append(d)
+        behind = OVERDUE_LOOKBACK_DAYS if d.kind == "obligation_due" else RECENT_DAYS
+        for day in (d.date, d.date + ONE_DAY, d.date + timedelta(days=behind + 1)):
+            by(d.agreement_id, day)
+    for a in agreements:
+        if a.start_date is not None:
+            by(a.id, a.start_date)
+        for amendment in getattr(a, "amendments", ()):
+            by(a.id, amendment.effective_date)
+        for notice in a.terminations:
+            by(a.id, notice.received_date)
+    return items, until
+
+
+def _write_validity(until: dict[int, date]) -> None:
+    """Replace the stored validity of these agreements."""
+    table = DeadlineValidity.__table__
+    ids = list(until)
+    for start in range(0, len(ids), 500):
+        db.session.execute(
+            delete(table).where(table.c.agreement_id.in_(ids[start : start + 500])),
+            execution_options={"synchronize_session": False},
+        )
+    if until:
+        db.session.execute(
+            table.insert(), [{"agreement_id": i, "valid_until": day} for i, day in until.items()]
+        )
 
 
 def deadlines_for(agreement: Agreement, as_of: date) -> list[DeadlineData]:
@@ -324,8 +404,9 @@ def refresh_agreement(agreement: Agreement, as_of: date) -> list[DeadlineData]:
         .where(Deadline.agreement_id == agreement.id)
         .execution_options(synchronize_session=False)
     )
-    items = deadlines_for(agreement, as_of)
+    items, until = compute_with_validity([agreement], as_of)
     _write(items, as_of)
+    _write_validity(until)
     status = status_of(agreement, as_of)
     if agreement.status != status:
         db.session.execute(
@@ -376,38 +457,55 @@ _FACT_COLUMNS = (
 )
 
 
-def load_facts() -> list[AgreementFacts]:
-    """Every agreement's facts with four queries, whatever the number of agreements."""
+def due_for_refresh(as_of: date):
+    """The ids (a subquery) of the agreements whose stored deadlines may not hold on
+    ``as_of``: those whose validity has run out, and those with none stored."""
+    v = DeadlineValidity
+    return (
+        db.select(Agreement.id)
+        .outerjoin(v, v.agreement_id == Agreement.id)
+        .where((v.valid_until <= as_of) | v.valid_until.is_(None))
+    )
+
+
+def load_facts(only=None) -> list[AgreementFacts]:
+    """Every agreement's facts (or those whose id is in the subquery ``only``) with four
+    queries, whatever the number of agreements."""
     columns = [getattr(Agreement, c) for c in _FACT_COLUMNS]
-    facts = {
-        row.id: AgreementFacts(row)
-        for row in db.session.execute(db.select(*columns).order_by(Agreement.id))
-    }
+    stmt = db.select(*columns).order_by(Agreement.id)
+    if only is not None:
+        stmt = stmt.where(Agreement.id.in_(only))
+    facts = {row.id: AgreementFacts(row) for row in db.session.execute(stmt)}
     for agreement_id, notices in live_notices().items():
-        facts[agreement_id].terminations = notices
+        if agreement_id in facts:
+            facts[agreement_id].terminations = notices
     for agreement_id, amendments in live_amendments().items():
-        facts[agreement_id].amendments = amendments
+        if agreement_id in facts:
+            facts[agreement_id].amendments = amendments
     obligations: dict[int, SimpleNamespace] = {}
     ob = Obligation
-    for row in db.session.execute(
-        db.select(
-            ob.id,
-            ob.agreement_id,
-            ob.title,
-            ob.recurrence,
-            ob.due_month,
-            ob.due_day,
-            ob.due_date,
-            ob.days_before,
-            ob.active,
-        ).order_by(ob.id)
-    ):
+    ob_stmt = db.select(
+        ob.id,
+        ob.agreement_id,
+        ob.title,
+        ob.recurrence,
+        ob.due_month,
+        ob.due_day,
+        ob.due_date,
+        ob.days_before,
+        ob.active,
+    ).order_by(ob.id)
+    met_stmt = db.select(ObligationFulfilment.obligation_id, ObligationFulfilment.due_date)
+    if only is not None:
+        ob_stmt = ob_stmt.where(ob.agreement_id.in_(only))
+        met_stmt = met_stmt.join(ob, ob.id == ObligationFulfilment.obligation_id).where(
+            ob.agreement_id.in_(only)
+        )
+    for row in db.session.execute(ob_stmt):
         item = SimpleNamespace(**row._asdict(), fulfilments=[])
         obligations[row.id] = item
         facts[row.agreement_id].obligations.append(item)
-    for row in db.session.execute(
-        db.select(ObligationFulfilment.obligation_id, ObligationFulfilment.due_date)
-    ):
+    for row in db.session.execute(met_stmt):
         obligations[row.obligation_id].fulfilments.append(SimpleNamespace(due_date=row.due_date))
     return list(facts.values())
 
@@ -418,24 +516,54 @@ def refresh_all(as_of: date, progress: Callable[[int], Any] | None = None) -> in
     Agreements are read with a fixed number of queries (``load_facts``) and computed in
     batches; only what changed is written (new deadlines inserted, changed ones updated, gone
     ones deleted, then every row stamped with ``as_of`` in one UPDATE), statuses with one
-    executemany UPDATE (no version bump). ``progress(n)`` is called after each batch with the
-    number of agreements it held. Returns the number of deadlines written. The caller commits.
+    executemany UPDATE (no version bump), and each agreement's validity (see
+    :func:`compute_with_validity`). ``progress(n)`` is called after each batch with the number
+    of agreements it held. Returns the number of deadlines written. The caller commits.
     """
+    return _refresh(as_of, progress, only_due=False)
+
+
+def refresh_due(as_of: date, progress: Callable[[int], Any] | None = None) -> int:
+    """The daily refresh: :func:`refresh_all`'s result, recomputing only the agreements whose
+    stored deadlines may not hold on ``as_of`` (:func:`due_for_refresh`) and the deadlines of no
+    agreement. A day before the stored one (a clock put back, an operator's ``--as-of``)
+    recomputes everything. Returns the number of deadlines written for the recomputed."""
+    stored = stored_as_of()
+    if stored is None or as_of < stored:
+        return refresh_all(as_of, progress)
+    return _refresh(as_of, progress, only_due=True)
+
+
+def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool) -> int:
     db.session.flush()
-    facts = load_facts()
-    stored = {
-        key: (title, overdue, day)
-        for key, title, overdue, day in db.session.execute(
-            db.select(Deadline.key, Deadline.title, Deadline.overdue, Deadline.business_day)
+    only = due_for_refresh(as_of) if only_due else None
+    facts = load_facts(only)
+    stored_stmt = db.select(Deadline.key, Deadline.title, Deadline.overdue, Deadline.business_day)
+    if only is not None:
+        stored_stmt = stored_stmt.where(
+            Deadline.agreement_id.in_(only) | Deadline.agreement_id.is_(None)
         )
+    stored = {
+        key: (title, overdue, day) for key, title, overdue, day in db.session.execute(stored_stmt)
     }
+    if not only_due:
+        db.session.execute(
+            delete(DeadlineValidity.__table__), execution_options={"synchronize_session": False}
+        )
     seen: set[str] = set()
     written = 0
     status_changes: list[dict[str, Any]] = []
     for start in range(0, len(facts), BATCH_SIZE):
         batch = facts[start : start + BATCH_SIZE]
-        items = compute_deadlines(batch, as_of)  # type: ignore[arg-type]
+        items, until = compute_with_validity(batch, as_of)
         written += _write_changes(items, stored, seen, as_of)
+        if only_due:
+            _write_validity(until)
+        elif until:
+            db.session.execute(
+                DeadlineValidity.__table__.insert(),
+                [{"agreement_id": i, "valid_until": day} for i, day in until.items()],
+            )
         for agreement in batch:
             status = status_of(agreement, as_of)  # type: ignore[arg-type]
             if agreement.status != status:

@@ -74,13 +74,13 @@ def refresh_job(app: Flask) -> None:
 
     with app.app_context():
         try:
-            from app.deadlines.services import refresh_all
+            from app.deadlines.services import refresh_due
         except ImportError:
-            log.warning("app.deadlines.services.refresh_all finns inte; ingen uppdatering")
+            log.warning("app.deadlines.services.refresh_due finns inte; ingen uppdatering")
             return
         try:
             with _measured("deadline_refresh"):
-                refresh_all(local_today())
+                refresh_due(local_today())
                 db.session.commit()
         except Exception:
             log.exception("Uppdateringen av frister misslyckades")

@@ -319,17 +319,17 @@ def run_sweep(as_of: date, now: datetime | None = None) -> SweepResult:
 
 def deadlines_as_of(day: date) -> bool:
     """Make the stored deadlines describe ``day`` before a sweep plans from them: refresh them
-    for ``day`` (``refresh_all``, which also sets each agreement's status as of that day) unless
+    for ``day`` (``refresh_due``, which also sets each agreement's status as of that day) unless
     every stored row already does. Returns whether it refreshed; commits.
 
     An operator's sweep for any day (``reminders run --as-of D``) then plans from D's deadlines,
     and a scheduler that was down over the nightly refresh does not sweep today on yesterday's."""
-    from app.deadlines.services import refresh_all, stored_as_of
+    from app.deadlines.services import refresh_due, stored_as_of
 
     if stored_as_of() == day:
         return False
     log.info("Fristerna gäller %s, inte %s: de uppdateras först", stored_as_of(), day)
-    refresh_all(day)
+    refresh_due(day)
     db.session.commit()
     return True
 

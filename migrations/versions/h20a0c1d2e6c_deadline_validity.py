@@ -1,0 +1,42 @@
+"""deadline validity: until when an agreement's stored deadlines hold
+
+Revision ID: h20a0c1d2e6c
+Revises: g19a0c1d2e5b
+Create Date: 2026-12-01 03:45:00
+
+The daily refresh recomputes only the agreements whose stored deadlines can have changed.
+An agreement without a row here is recomputed at the next refresh.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = 'h20a0c1d2e6c'
+down_revision = 'g19a0c1d2e5b'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'deadline_validity',
+        sa.Column('agreement_id', sa.Integer(), nullable=False),
+        sa.Column('valid_until', sa.Date(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['agreement_id'],
+            ['agreements.id'],
+            name=op.f('fk_deadline_validity_agreement_id_agreements'),
+            ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('agreement_id', name=op.f('pk_deadline_validity')),
+    )
+    with op.batch_alter_table('deadline_validity', schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f('ix_deadline_validity_valid_until'), ['valid_until'], unique=False
+        )
+
+
+def downgrade():
+    with op.batch_alter_table('deadline_validity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_deadline_validity_valid_until'))
+    op.drop_table('deadline_validity')

@@ -1,0 +1,133 @@
+"""The daily refresh recomputes only the agreements whose stored deadlines may have changed
+(``refresh_due``), and ends with exactly what recomputing every agreement gives: deadlines
+(their days, titles, overdue flags) and statuses, on any later day — across period ends,
+extensions, window edges, obligations falling due and overdue, amendments and notices that
+count from a later day."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+
+from app.agreements import lifecycle
+from app.agreements.amendments import add_amendment
+from app.agreements.models import Agreement
+from app.core.dates import add_months
+from app.deadlines import services
+from app.deadlines.models import DeadlineValidity
+from tests.deadlines.test_refresh_incremental import _rows
+
+
+def _stored(db) -> tuple[set, dict]:
+    rows = {row[:-1] for row in _rows(db)}  # without the day stamped on every row
+    statuses = dict(db.session.execute(db.select(Agreement.id, Agreement.status)).all())
+    return rows, statuses
+
+
+def _from_scratch(as_of: date) -> tuple[set, dict]:
+    facts = services.load_facts()
+    items = services.compute_deadlines(facts, as_of) + services.global_deadlines(as_of)
+    rows = {(d.key, d.kind, d.date, d.business_day, d.title[:300], d.overdue) for d in items}
+    return rows, {f.id: services.status_of(f, as_of) for f in facts}
+
+
+def _random_register(rnd: random.Random, factory, db) -> None:
+    orgs = [factory.organisation() for _ in range(2)]
+    parties = [(orgs[0], "bestallare"), (orgs[1], "utforare")]
+    for _ in range(25):
+        start = date(2016, 1, 1) + timedelta(days=rnd.randint(0, 9 * 365))
+        open_ended = rnd.random() < 0.15
+        end = None if open_ended else add_months(start, rnd.choice((6, 12, 24, 36))) - timedelta(1)
+        extension = None if open_ended else rnd.choice((None, 12, 24))
+        agreement = factory.agreement(
+            parties_=parties,
+            start_date=start,
+            end_date=end,
+            extension_months=extension,
+            max_extensions=rnd.choice((None, 0, 1, 3)) if extension else None,
+            continues_open_ended=(not open_ended and not extension and rnd.random() < 0.3),
+            notice_period_months=rnd.choice((1, 3, 6, 12)),
+            notice_ends_at_month_end=rnd.random() < 0.3,
+        )
+        recurrence = rnd.choice(("yearly", "quarterly", "monthly", "once"))
+        obligation = {"title": "Rapport", "recurrence": recurrence}
+        if recurrence == "once":
+            obligation["due_date"] = start + timedelta(days=rnd.randint(30, 2000))
+        else:
+            obligation.update(due_month=rnd.randint(1, 12), due_day=rnd.randint(1, 28))
+        made = lifecycle.create_obligation(agreement, obligation, None, start)
+        if recurrence != "once" and rnd.random() < 0.5:
+            due = lifecycle.obligation_due_dates(made, start, start + timedelta(days=800))
+            if due:
+                lifecycle.record_fulfilment(made, {"due_date": due[0]}, None, due[0])
+        if rnd.random() < 0.4:
+            day = start + timedelta(days=rnd.randint(60, 2500))
+            change = rnd.choice(
+                (
+                    {"notice_period_months": rnd.choice((2, 9))},
+                    {"extension_months": 36} if extension else {"notice_period_months": 4},
+                )
+            )
+            try:
+                add_amendment(agreement, {"effective_date": day, "changes": change}, None, day)
+            except Exception:  # noqa: BLE001 - a change that breaks a rule: none then
+                db.session.rollback()
+        elif rnd.random() < 0.3:
+            received = start + timedelta(days=rnd.randint(30, 2500))
+            try:
+                lifecycle.give_notice(
+                    agreement,
+                    {"organisation_id": orgs[0].id, "received_date": received, "written": True},
+                    None,
+                    received,
+                )
+            except Exception:  # noqa: BLE001 - after the agreement ended: none then
+                db.session.rollback()
+        db.session.commit()
+
+
+@pytest.mark.parametrize("seed", range(1, 6))
+def test_the_due_refresh_equals_recomputing_everything_on_every_later_day(seed, factory, db):
+    rnd = random.Random(seed)
+    _random_register(rnd, factory, db)
+    day = date(2018, 1, 1) + timedelta(days=rnd.randint(0, 6 * 365))
+    services.refresh_all(day)
+    db.session.commit()
+    recomputed = []
+    for step in (1, 1, 2, 5, 14, 31, 45, 90, 180, 200, 366, 400, 731):
+        day += timedelta(days=step)
+        due = db.session.execute(
+            db.select(db.func.count()).select_from(services.due_for_refresh(day).subquery())
+        ).scalar_one()
+        services.refresh_due(day)
+        db.session.commit()
+        recomputed.append(due)
+        got, want = _stored(db), _from_scratch(day)
+        assert got == want, f"as of {day} (seed {seed})"
+    # It does skip: on the day after a refresh few agreements are due.
+    assert recomputed[0] < 25
+
+
+def test_an_agreement_is_due_on_the_first_day_its_rows_change(factory, db):
+    """Start 2020-01-01, end 2021-12-31, 6 months' notice: refreshed on 2021-06-29 its next
+    change is 2021-07-01, the day after the last day for notice (2021-06-30)."""
+    agreement = factory.agreement(
+        start_date=date(2020, 1, 1), end_date=date(2021, 12, 31), notice_period_months=6
+    )
+    services.refresh_all(date(2021, 6, 29))
+    db.session.commit()
+    valid = db.session.get(DeadlineValidity, agreement.id).valid_until
+    assert valid == date(2021, 6, 30)  # its day comes: status and rows read as of it
+    assert db.session.execute(services.due_for_refresh(date(2021, 6, 29))).all() == []
+    assert [r.id for r in db.session.execute(services.due_for_refresh(valid))] == [agreement.id]
+
+
+def test_a_day_before_the_stored_one_recomputes_everything(factory, db):
+    factory.agreement(start_date=date(2020, 1, 1), end_date=date(2021, 12, 31))
+    services.refresh_all(date(2021, 6, 1))
+    db.session.commit()
+    services.refresh_due(date(2020, 6, 1))
+    db.session.commit()
+    assert _stored(db) == _from_scratch(date(2020, 6, 1))
