@@ -124,8 +124,9 @@ def test_a_legacy_call_off_becomes_a_tillaggsavtal_with_the_same_figures(
                 )
             )
         agreement.fte = Decimal("3.5")
-        db.session.commit()
         agreement_id = agreement.id
+        db.session.commit()
+        db.session.remove()  # no open transaction may hold the tables a downgrade drops
 
         downgrade(revision="f18a0c1d2e4a")
         upgrade()
