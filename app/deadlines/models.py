@@ -56,6 +56,9 @@ class Deadline(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     overdue: Mapped[bool] = mapped_column(default=False)
     # The day the deadlines were computed for (overdue is relative to it).
+    # index_missing: whether every agreement the missing value concerns had ended on the
+    # refresh day (the start page then files it under ended agreements); None for other kinds.
+    only_ended: Mapped[bool | None] = mapped_column(nullable=True)
     as_of: Mapped[date | None] = mapped_column(Date, index=True)
     refreshed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
 

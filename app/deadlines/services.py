@@ -124,6 +124,7 @@ class DeadlineData:
     year: int | None = None
     overdue: bool = False
     organisation_id: int | None = None  # a huvudman's deadline (no agreement)
+    only_ended: bool | None = None  # index_missing: it concerns only ended agreements
     business_day: date = field(init=False)
 
     def __post_init__(self) -> None:
@@ -144,6 +145,7 @@ class DeadlineData:
             "business_day": self.business_day,
             "title": self.title[:300],
             "overdue": self.overdue,
+            "only_ended": self.only_ended,
             "as_of": as_of,
             "refreshed_at": now,
         }
@@ -381,9 +383,11 @@ def _write_changes(
             "title": d.title[:300],
             "overdue": d.overdue,
             "business_day": d.business_day,
+            "only_ended": d.only_ended,
         }
         for d in items
-        if d.key in stored and stored[d.key] != (d.title[:300], d.overdue, d.business_day)
+        if d.key in stored
+        and stored[d.key] != (d.title[:300], d.overdue, d.business_day, d.only_ended)
     ]
     seen.update(d.key for d in items)
     _write(new, as_of)
@@ -538,14 +542,14 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
     db.session.flush()
     only = due_for_refresh(as_of) if only_due else None
     facts = load_facts(only)
-    stored_stmt = db.select(Deadline.key, Deadline.title, Deadline.overdue, Deadline.business_day)
+    stored_stmt = db.select(
+        Deadline.key, Deadline.title, Deadline.overdue, Deadline.business_day, Deadline.only_ended
+    )
     if only is not None:
         stored_stmt = stored_stmt.where(
             Deadline.agreement_id.in_(only) | Deadline.agreement_id.is_(None)
         )
-    stored = {
-        key: (title, overdue, day) for key, title, overdue, day in db.session.execute(stored_stmt)
-    }
+    stored = {key: tuple(values) for key, *values in db.session.execute(stored_stmt)}
     if not only_due:
         db.session.execute(
             delete(DeadlineValidity.__table__), execution_options={"synchronize_session": False}

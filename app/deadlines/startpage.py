@@ -217,7 +217,9 @@ def group_start_page(
                 )
                 continue
             concerned = list(index_agreements(d.series_code, d.year)) if index_agreements else []
-            if ended_ids is not None:
+            if getattr(d, "only_ended", None) is not None:
+                only_ended = d.only_ended  # a stored row says
+            elif ended_ids is not None:
                 only_ended = bool(concerned) and all(a in ended_ids for a in concerned)
             else:
                 only_ended = bool(concerned) and all(
@@ -325,11 +327,18 @@ def start_page(
     else:
         items, truncated = stored
     ids: set[int] = {d.agreement_id for d in items if d.agreement_id}
+    # Stored rows say whether a missing index value concerns only ended agreements; computed
+    # ones are told by the finance figures.
     concerned = (
-        _index_gap_agreements(as_of) if any(d.kind == "index_missing" for d in items) else {}
+        _index_gap_agreements(as_of)
+        if stored is None and any(d.kind == "index_missing" for d in items)
+        else {}
     )
+    asked = ids.union(*concerned.values())
     ended_ids = set(
-        db.session.execute(db.select(Agreement.id).where(Agreement.status == "ended")).scalars()
+        db.session.execute(
+            db.select(Agreement.id).where(Agreement.status == "ended", Agreement.id.in_(asked))
+        ).scalars()
     )
     agreements = {
         a.id: a
@@ -384,6 +393,7 @@ def _stored_rows(as_of: date, until: date, kinds, filters) -> tuple[list, frozen
         Deadline.series_code,
         Deadline.year,
         Deadline.organisation_id,
+        Deadline.only_ended,
     ).outerjoin(Agreement, Agreement.id == Deadline.agreement_id)
     base = services._agreement_filters(base, **filters, organisation_deadlines=True)
     if kinds:

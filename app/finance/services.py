@@ -1249,6 +1249,8 @@ class IndexMissing:
     year: int
     date: date
     agreement_ids: tuple[int, ...]
+    #: Every agreement it concerns had ended by the day asked about.
+    only_ended: bool = False
 
     @property
     def key(self) -> str:
@@ -1274,6 +1276,7 @@ def index_missing_deadlines(as_of: date) -> list[IndexMissing]:
     """
     snap = money_snapshot()
     needed: dict[tuple[str, int], set[int]] = defaultdict(set)
+    ended = {a.id for a in snap.agreements if a.last_day is not None and a.last_day < as_of}
     for a in snap.agreements:
         m = snap.money.get(a.id)
         if m is None or a.start_date is None:
@@ -1292,7 +1295,7 @@ def index_missing_deadlines(as_of: date) -> list[IndexMissing]:
                     needed[(line.series_code, y)].add(a.id)
     return sorted(
         (
-            IndexMissing(code, y, date(y, 1, 31), tuple(sorted(ids)))
+            IndexMissing(code, y, date(y, 1, 31), tuple(sorted(ids)), ids <= ended)
             for (code, y), ids in needed.items()
         ),
         key=lambda d: (d.date, d.series_code),
@@ -1311,6 +1314,7 @@ def index_missing_producer(as_of: date) -> list[DeadlineData]:
             series_code=d.series_code,
             year=d.year,
             overdue=d.date < as_of,
+            only_ended=d.only_ended,
         )
         for d in index_missing_deadlines(as_of)
     ]

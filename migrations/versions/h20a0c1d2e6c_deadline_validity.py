@@ -1,11 +1,13 @@
-"""deadline validity: until when an agreement's stored deadlines hold
+"""deadline validity: until when an agreement's stored deadlines hold; only_ended
 
 Revision ID: h20a0c1d2e6c
 Revises: g19a0c1d2e5b
 Create Date: 2026-12-01 03:45:00
 
 The daily refresh recomputes only the agreements whose stored deadlines can have changed.
-An agreement without a row here is recomputed at the next refresh.
+An agreement without a row here is recomputed at the next refresh. A missing index value's
+deadline says whether it concerns only agreements that have ended (the start page reads it
+instead of every agreement's money); the next refresh fills it in.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -18,6 +20,8 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('deadlines', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('only_ended', sa.Boolean(), nullable=True))
     op.create_table(
         'deadline_validity',
         sa.Column('agreement_id', sa.Integer(), nullable=False),
@@ -40,3 +44,5 @@ def downgrade():
     with op.batch_alter_table('deadline_validity', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_deadline_validity_valid_until'))
     op.drop_table('deadline_validity')
+    with op.batch_alter_table('deadlines', schema=None) as batch_op:
+        batch_op.drop_column('only_ended')

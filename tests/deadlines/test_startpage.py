@@ -3,12 +3,13 @@ nothing is done, obligations due, overdue items grouped, ended agreements' items
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 from app.agreements import lifecycle
 from app.core import clock
 from app.deadlines import services, startpage
+from app.deadlines.models import Deadline
 
 
 def seed_000(factory, **kw):
@@ -316,3 +317,47 @@ def test_a_party_filter_keeps_the_organisations_own_1_march_deadline(factory, db
     assert any(d.kind == "grant_application" for d in listed.items)
     theirs = startpage.start_page(date(2026, 2, 1), 90, organisation_id=other.id)
     assert not [r for r in theirs.due if r.organisation_id]
+
+
+def test_stored_index_gaps_say_whether_only_ended_agreements_are_concerned(
+    factory, db, monkeypatch
+):
+    """The refresh stores, with a missing index value, whether every agreement it concerns has
+    ended; the start page files it from that row without reading every agreement's money (at
+    100 000 agreements that reading took seconds and hundreds of MB per worker)."""
+    from app.finance import services as finance
+    from app.indexation.services import ensure_default_series
+
+    ensure_default_series()
+    ended = factory.agreement(start_date=date(2019, 1, 1), end_date=date(2026, 12, 31))
+    line = {"label": "Ersättning", "amount": "1000", "price_level_year": 2019}
+    finance.add_item(ended, {**line, "index_series": "OPI"}, None)
+    running = factory.agreement(start_date=date(2019, 1, 1), end_date=None)
+    db.session.commit()
+    day = date(2027, 3, 1)  # OPI is known up to 2023 only
+    services.refresh_all(day)
+    db.session.commit()
+    flags = dict(
+        db.session.execute(
+            db.select(Deadline.year, Deadline.only_ended).where(Deadline.kind == "index_missing")
+        ).all()
+    )
+    assert flags and all(flags.values())  # only the ended agreement follows OPI
+    computed = startpage.start_page(day + timedelta(days=30), 90)  # not the stored day
+    assert computed.overdue == [] and [g.series_code for g in computed.ended] == ["OPI"]
+
+    def no_money(*_a, **_k):
+        raise AssertionError("the stored start page read every agreement's money")
+
+    monkeypatch.setattr(finance, "load_money", no_money)
+    finance.forget_remembered()
+    stored = startpage.start_page(day, 90)
+    assert stored.overdue == [] and [g.series_code for g in stored.ended] == ["OPI"]
+
+    monkeypatch.undo()
+    finance.add_item(running, {**line, "index_series": "OPI"}, None)
+    db.session.commit()
+    services.refresh_all(day)
+    db.session.commit()
+    page = startpage.start_page(day, 90)
+    assert [g.series_code for g in page.overdue] == ["OPI"] and page.ended == []
