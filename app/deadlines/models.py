@@ -66,6 +66,18 @@ class Deadline(db.Model):
     obligation = relationship("Obligation")
 
 
+class DeadlineRefresh(db.Model):
+    """The day the last bulk refresh described (one row): the stored deadlines as a whole
+    describe that day, without stamping every row (at 100 000 agreements that UPDATE of
+    600 000 rows took 20 s on PostgreSQL)."""
+
+    __tablename__ = "deadline_refresh"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    as_of: Mapped[date] = mapped_column(Date)
+    refreshed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
 class DeadlineValidity(db.Model):
     """Until when an agreement's stored deadlines and status hold: the first day on which a
     refresh could find them different (a date passes, a window edge moves, an amendment or a

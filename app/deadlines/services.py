@@ -66,7 +66,7 @@ from app.core.dates import add_months, last_business_day_on_or_before
 from app.core.errors import DomainError
 from app.core.paging import ListPage
 from app.db import utcnow
-from app.deadlines.models import DEADLINE_KINDS, Deadline, DeadlineValidity
+from app.deadlines.models import DEADLINE_KINDS, Deadline, DeadlineRefresh, DeadlineValidity
 from app.extensions import db
 from app.indexation.services import index_value_changed
 
@@ -384,6 +384,7 @@ def _write_changes(
             "overdue": d.overdue,
             "business_day": d.business_day,
             "only_ended": d.only_ended,
+            "as_of": as_of,
         }
         for d in items
         if d.key in stored
@@ -585,10 +586,10 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
     if db.engine.dialect.name == "postgresql" and written >= 5000:
         # Many rows written at once: fresh planner statistics keep the dashboard on its indexes.
         db.session.execute(text("ANALYZE deadlines"))
-    # Every stored row now describes as_of (one statement, whatever the number of rows).
+    # The stored rows as a whole now describe as_of (one row, whatever the number of them).
+    db.session.execute(delete(DeadlineRefresh.__table__))
     db.session.execute(
-        update(Deadline.__table__).values(as_of=as_of, refreshed_at=utcnow()),
-        execution_options={"synchronize_session": False},
+        DeadlineRefresh.__table__.insert().values(id=1, as_of=as_of, refreshed_at=utcnow())
     )
     if status_changes:
         table = Agreement.__table__
@@ -641,9 +642,44 @@ class DeadlineView:
 
 
 def stored_as_of() -> date | None:
-    """The day the stored deadlines describe, as a whole: the oldest refresh among them (one
-    agreement refreshed today says nothing of the others). None before any refresh."""
+    """The day the stored deadlines describe, as a whole: the day of the last bulk refresh (one
+    agreement refreshed today says nothing of the others); before any, the oldest day among
+    rows written one agreement at a time. None when nothing is stored."""
+    day = db.session.execute(db.select(DeadlineRefresh.as_of)).scalar()
+    if day is not None:
+        return day
     return db.session.execute(db.select(func.min(Deadline.as_of))).scalar()
+
+
+def stored_rows_answer_for(as_of: date, until: date) -> bool:
+    """Whether the stored rows answer for ``as_of`` up to ``until``: the refresh day and the
+    few days after it (the daily refresh may be late; dates are re-read against as_of), unless
+    an amendment takes effect or a notice counts in between — then the terms themselves read
+    otherwise, and the deadlines are computed."""
+    stored = stored_as_of()
+    if (
+        stored is None
+        or not stored <= as_of <= stored + timedelta(days=STORED_ROWS_VALID_DAYS)
+        or until > stored + timedelta(days=HORIZON_DAYS)
+    ):
+        return False
+    if as_of == stored:
+        return True
+    from app.agreements.models import Amendment, Termination
+
+    between = db.union_all(
+        db.select(Amendment.id).where(
+            Amendment.withdrawn_at.is_(None),
+            Amendment.effective_date > stored,
+            Amendment.effective_date <= as_of,
+        ),
+        db.select(Termination.id).where(
+            Termination.withdrawn_at.is_(None),
+            Termination.received_date > stored,
+            Termination.received_date <= as_of,
+        ),
+    )
+    return db.session.execute(between.limit(1)).first() is None
 
 
 def _agreement_filters(
@@ -696,14 +732,9 @@ def list_deadlines(
     """
     until = as_of + timedelta(days=within_days)
     kinds = [k for k in (kinds or []) if k in DEADLINE_KINDS]
-    stored = stored_as_of()
-    # Stored rows answer for the refresh day and the few days after it (the daily refresh may
-    # be late): they cover the whole window, and overdue is re-read against as_of below.
-    if (
-        stored is not None
-        and stored <= as_of <= stored + timedelta(days=STORED_ROWS_VALID_DAYS)
-        and until <= stored + timedelta(days=HORIZON_DAYS)
-    ):
+    # Stored rows answer for the refresh day and the few days after it (see
+    # stored_rows_answer_for); overdue is re-read against as_of below.
+    if stored_rows_answer_for(as_of, until):
         window = Deadline.date.between(as_of, until)
         if include_overdue:
             # Stored rows of these kinds are the undone ones (meeting one refreshes the rows).

@@ -376,12 +376,7 @@ def _stored_rows(as_of: date, until: date, kinds, filters) -> tuple[list, frozen
     from app.deadlines.models import Deadline
     from app.extensions import db
 
-    stored = services.stored_as_of()
-    if (
-        stored is None
-        or not stored <= as_of <= stored + timedelta(days=services.STORED_ROWS_VALID_DAYS)
-        or until > stored + timedelta(days=services.HORIZON_DAYS)
-    ):
+    if not services.stored_rows_answer_for(as_of, until):
         return None
     base = db.select(
         Deadline.kind,

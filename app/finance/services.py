@@ -536,6 +536,26 @@ def call_off_fte(
         raise ValidationError(
             _("Avropet kunde inte sparas."), {"from_year": _("Avtalet saknar startdatum.")}
         )
+    effective = max(date(start, 1, 1), agreement.start_date)
+    later = [
+        a
+        for a in live_amendments([agreement.id]).get(agreement.id, [])
+        if a.effective_date > effective and {"compensation", "fte"} & set(a.changes or {})
+    ]
+    if later:
+        # Its lines and FTE would replace the call-off's from its day: the call-off would be
+        # silently lost there (amendments apply in order of their day, DOMAIN.md).
+        raise ValidationError(
+            _("Avropet kunde inte sparas."),
+            {
+                "from_year": _(
+                    "Ett senare tilläggsavtal (från %(day)s) bestämmer ersättningen och "
+                    "årsarbetarna därifrån, så avropet skulle inte gälla då. Lägg in ändringen "
+                    "som ett nytt tilläggsavtal i stället.",
+                    day=later[0].effective_date.isoformat(),
+                )
+            },
+        )
     added = fraction_to_ore(Fraction(item.amount) / Fraction(item.fte_basis) * Fraction(extra_fte))
     money = load_money([agreement.id]).get(agreement.id, AgreementMoney())
     kept = [
@@ -556,7 +576,7 @@ def call_off_fte(
     amendment = add_amendment(
         agreement,
         {
-            "effective_date": max(date(start, 1, 1), agreement.start_date).isoformat(),
+            "effective_date": effective.isoformat(),
             "description": _(
                 "Avrop av %(fte)s årsarbetare från %(year)s.", fte=format_fte(extra_fte), year=start
             ),

@@ -4,7 +4,8 @@ Revision ID: h20a0c1d2e6c
 Revises: g19a0c1d2e5b
 Create Date: 2026-12-01 03:45:00
 
-The daily refresh recomputes only the agreements whose stored deadlines can have changed.
+The daily refresh recomputes only the agreements whose stored deadlines can have changed, and
+notes the day it describes in deadline_refresh instead of stamping every row.
 An agreement without a row here is recomputed at the next refresh. A missing index value's
 deadline says whether it concerns only agreements that have ended (the start page reads it
 instead of every agreement's money); the next refresh fills it in.
@@ -20,6 +21,13 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table(
+        'deadline_refresh',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('as_of', sa.Date(), nullable=False),
+        sa.Column('refreshed_at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_deadline_refresh')),
+    )
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.add_column(sa.Column('only_ended', sa.Boolean(), nullable=True))
     op.create_table(
@@ -46,3 +54,4 @@ def downgrade():
     op.drop_table('deadline_validity')
     with op.batch_alter_table('deadlines', schema=None) as batch_op:
         batch_op.drop_column('only_ended')
+    op.drop_table('deadline_refresh')

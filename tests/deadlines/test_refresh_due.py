@@ -21,7 +21,7 @@ from tests.deadlines.test_refresh_incremental import _rows
 
 
 def _stored(db) -> tuple[set, dict]:
-    rows = {row[:-1] for row in _rows(db)}  # without the day stamped on every row
+    rows = {tuple(row) for row in _rows(db)}
     statuses = dict(db.session.execute(db.select(Agreement.id, Agreement.status)).all())
     return rows, statuses
 
@@ -131,3 +131,35 @@ def test_a_day_before_the_stored_one_recomputes_everything(factory, db):
     services.refresh_due(date(2020, 6, 1))
     db.session.commit()
     assert _stored(db) == _from_scratch(date(2020, 6, 1))
+
+
+def test_stored_rows_do_not_answer_past_an_amendment_taking_effect(factory, db):
+    """Refreshed on 2027-01-15, the stored rows answer for the next few days — but not once a
+    tilläggsavtal shortening the notice to 3 months takes effect on 2027-01-16: from that day
+    the last day for notice of the period ending 2027-07-15 is 2027-04-15 (DOMAIN.md,
+    Amendments). It was read from the stored rows as 2027-01-15 (six months) for a week."""
+    agreement = factory.agreement(
+        start_date=date(2025, 7, 16),
+        end_date=date(2027, 7, 15),
+        extension_months=12,
+        notice_period_months=6,
+    )
+    add_amendment(
+        agreement,
+        {"effective_date": date(2027, 1, 16), "changes": {"notice_period_months": 3}},
+        None,
+        date(2026, 12, 1),
+    )
+    db.session.commit()
+    services.refresh_all(date(2027, 1, 15))
+    db.session.commit()
+
+    def last_notices(day):
+        page = services.list_deadlines(day, within_days=365, kinds=["last_notice"])
+        return [d.date for d in page.items]
+
+    assert last_notices(date(2027, 1, 15)) == [date(2027, 1, 15), date(2028, 1, 15)]
+    assert services.stored_rows_answer_for(date(2027, 1, 15), date(2028, 1, 15))
+    assert not services.stored_rows_answer_for(date(2027, 1, 16), date(2028, 1, 16))
+    assert last_notices(date(2027, 1, 16)) == [date(2027, 4, 15)]
+    assert last_notices(date(2027, 1, 20)) == [date(2027, 4, 15)]

@@ -22,7 +22,6 @@ def _rows(db):
                 Deadline.business_day,
                 Deadline.title,
                 Deadline.overdue,
-                Deadline.as_of,
             )
         ).all()
     )
@@ -57,5 +56,5 @@ def test_a_refresh_on_a_later_day_equals_a_refresh_from_scratch(factory, db):
     db.session.commit()
     assert incremental == _rows(db)
     assert any(
-        kind == "obligation_due" and overdue for _k, kind, _d, _b, _t, overdue, _a in incremental
+        kind == "obligation_due" and overdue for _k, kind, _d, _b, _t, overdue in incremental
     )

@@ -537,3 +537,32 @@ def test_the_agreement_chart_says_unknown_not_0_kr_for_a_year_without_its_index(
     assert "okänt *" in chart  # 2024: OPI 2024 is not entered
     assert "2024: okänt" in chart
     assert "2024: 0\xa0kr" not in chart and ">0\xa0kr" not in chart
+
+
+def test_a_call_off_before_a_later_amendment_of_the_money_is_refused(client, login, seed003, db):
+    """A call-off from 2022 recorded after a tilläggsavtal from 2023 that sets the money: the
+    later one's lines would replace the call-off's from 2023, so the call-off would silently
+    not count there. It is refused, naming the later amendment; nothing is written."""
+    login("finance")
+    item = services.items_of(seed003)[0]
+    version = str(seed003.version)
+    first = client.post(
+        f"/finance/items/{item.id}/call-off",
+        data={"calloff-fte": "1", "calloff-from_year": "2023", "calloff-version": version},
+    )
+    assert first.status_code == 302
+    db.session.expire_all()
+    count = len(services.items_of(seed003))
+    r = client.post(
+        f"/finance/items/{item.id}/call-off",
+        data={
+            "calloff-fte": "1",
+            "calloff-from_year": "2022",
+            "calloff-version": str(seed003.version),
+        },
+        follow_redirects=True,
+    )
+    assert "Ett senare tilläggsavtal (från 2023-01-01)" in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert len(seed003.amendments) == 1
+    assert len(services.items_of(seed003)) == count
