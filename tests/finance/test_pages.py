@@ -123,6 +123,16 @@ def test_edit_and_delete_line_record_audit_and_bump_version(client, login, seed0
     assert "compensation_changed" in actions and "compensation_removed" in actions
 
 
+def call_off(client, item, agreement, year: int, **kw):
+    """Post the Avropa form: one more årsarbetare from ``year``."""
+    data = {
+        "calloff-fte": "1",
+        "calloff-from_year": str(year),
+        "calloff-version": str(agreement.version),
+    }
+    return client.post(f"/finance/items/{item.id}/call-off", data=data, **kw)
+
+
 def test_call_off_adds_fte_at_the_same_rate_from_a_year_on(client, login, seed003, db):
     services.set_grant_rate(2022, "402638")
     services.set_grant_rate(2023, "402638")
@@ -130,11 +140,7 @@ def test_call_off_adds_fte_at_the_same_rate_from_a_year_on(client, login, seed00
     before = {y.year: y for y in services.compensation_years(seed003, 2022, 2023)}
     login("finance")
     item = services.items_of(seed003)[0]
-    version = str(seed003.version)
-    r = client.post(
-        f"/finance/items/{item.id}/call-off",
-        data={"calloff-fte": "1", "calloff-from_year": "2023", "calloff-version": version},
-    )
+    r = call_off(client, item, seed003, 2023)
     assert r.status_code == 302
     db.session.expire_all()
     lines = services.items_of(seed003)
@@ -545,23 +551,10 @@ def test_a_call_off_before_a_later_amendment_of_the_money_is_refused(client, log
     not count there. It is refused, naming the later amendment; nothing is written."""
     login("finance")
     item = services.items_of(seed003)[0]
-    version = str(seed003.version)
-    first = client.post(
-        f"/finance/items/{item.id}/call-off",
-        data={"calloff-fte": "1", "calloff-from_year": "2023", "calloff-version": version},
-    )
-    assert first.status_code == 302
+    assert call_off(client, item, seed003, 2023).status_code == 302
     db.session.expire_all()
     count = len(services.items_of(seed003))
-    r = client.post(
-        f"/finance/items/{item.id}/call-off",
-        data={
-            "calloff-fte": "1",
-            "calloff-from_year": "2022",
-            "calloff-version": str(seed003.version),
-        },
-        follow_redirects=True,
-    )
+    r = call_off(client, item, seed003, 2022, follow_redirects=True)
     assert "Ett senare tilläggsavtal (från 2023-01-01)" in r.get_data(as_text=True)
     db.session.expire_all()
     assert len(seed003.amendments) == 1
