@@ -86,6 +86,8 @@ class Context:
     _small: Context | None = None
     counter: list[int] = field(default_factory=lambda: [0])
     database_url: str = ""
+    #: Run (untimed) after the benchmark that added them, e.g. to put the data back.
+    cleanups: list[Callable[[], Any]] = field(default_factory=list)
 
     @property
     def client(self):
@@ -107,6 +109,10 @@ class Context:
             return r
 
         return call
+
+    def run_cleanups(self) -> None:
+        while self.cleanups:
+            self.cleanups.pop(0)()
 
     def in_app(self, fn: Callable[[], Any]) -> Callable[[], Any]:
         """Run a service call in its own app context and session, rolled back afterwards."""
@@ -614,13 +620,17 @@ def deadlines_refresh(ctx: Context):
 @benchmark("deadlines_refresh_daily", repeat=5, optional=True)
 def deadlines_refresh_daily(ctx: Context):
     """The scheduler's nightly refresh (``refresh_due``): each run is the next day's, from a
-    full refresh five days ago, so the last one leaves the rows describing today."""
+    full refresh thirty days ago; afterwards (untimed) one brings the rows to today."""
     from app.deadlines.services import refresh_all, refresh_due
 
-    offsets = itertools.count(-4)  # with the default five runs the last is today's
+    offsets = itertools.count(-29)
 
     def start():
-        refresh_all(clock.today() - timedelta(days=5))
+        refresh_all(clock.today() - timedelta(days=30))
+        db.session.commit()
+
+    def back_to_today():
+        refresh_due(clock.today())
         db.session.commit()
 
     def run():
@@ -629,6 +639,7 @@ def deadlines_refresh_daily(ctx: Context):
         return result
 
     ctx.in_app(start)()
+    ctx.cleanups.append(ctx.in_app(back_to_today))
     return ctx.in_app(run)
 
 
@@ -908,13 +919,16 @@ def run_benchmarks(ctx: Context, selected: list[Bench], repeat: int | None) -> d
         try:
             median, p95, queries = measure(ctx, bench, repeat)
         except Skip as exc:
+            ctx.run_cleanups()
             print(f"{bench.name:<34} {'skipped':>10}  ({exc})")
             results[bench.name] = "skipped"
             continue
         except Exception as exc:  # report and go on with the others
+            ctx.run_cleanups()
             print(f"{bench.name:<34} {'failed':>10}  ({type(exc).__name__}: {exc})")
             results[bench.name] = "failed"
             continue
+        ctx.run_cleanups()
         print(f"{bench.name:<34} {median:>10.2f} {p95:>9.2f} {queries:>8}")
         results[bench.name] = (median, p95, queries)
     return results
