@@ -22,15 +22,19 @@ def refresh(as_of: str | None, full: bool) -> None:
     since the last refresh (``--full``: of every agreement); run once a day."""
     from app.agreements.models import Agreement
     from app.core.dates import parse_iso_date
-    from app.deadlines.services import due_for_refresh, refresh_all, refresh_due, stored_as_of
+    from app.deadlines.services import (
+        due_for_refresh,
+        needs_full_refresh,
+        refresh_all,
+        refresh_due,
+    )
     from app.extensions import db
 
     try:
         day = parse_iso_date(as_of) if as_of else clock.today()
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--as-of") from None
-    stored = stored_as_of()
-    full = full or stored is None or day < stored
+    full = full or needs_full_refresh(day)
     counted = db.select(db.func.count(Agreement.id))
     if not full:
         counted = counted.where(Agreement.id.in_(due_for_refresh(day)))

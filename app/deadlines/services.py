@@ -533,10 +533,16 @@ def refresh_due(as_of: date, progress: Callable[[int], Any] | None = None) -> in
     stored deadlines may not hold on ``as_of`` (:func:`due_for_refresh`) and the deadlines of no
     agreement. A day before the stored one (a clock put back, an operator's ``--as-of``)
     recomputes everything. Returns the number of deadlines written for the recomputed."""
-    stored = stored_as_of()
-    if stored is None or as_of < stored:
+    if needs_full_refresh(as_of):
         return refresh_all(as_of, progress)
     return _refresh(as_of, progress, only_due=True)
+
+
+def needs_full_refresh(as_of: date) -> bool:
+    """Whether :func:`refresh_due` recomputes everything on ``as_of``: nothing refreshed yet,
+    or a day before the stored one."""
+    stored = stored_as_of()
+    return stored is None or as_of < stored
 
 
 def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool) -> int:
@@ -551,10 +557,6 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
             Deadline.agreement_id.in_(only) | Deadline.agreement_id.is_(None)
         )
     stored = {key: tuple(values) for key, *values in db.session.execute(stored_stmt)}
-    if not only_due:
-        db.session.execute(
-            delete(DeadlineValidity.__table__), execution_options={"synchronize_session": False}
-        )
     seen: set[str] = set()
     written = 0
     status_changes: list[dict[str, Any]] = []
@@ -562,13 +564,7 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
         batch = facts[start : start + BATCH_SIZE]
         items, until = compute_with_validity(batch, as_of)
         written += _write_changes(items, stored, seen, as_of)
-        if only_due:
-            _write_validity(until)
-        elif until:
-            db.session.execute(
-                DeadlineValidity.__table__.insert(),
-                [{"agreement_id": i, "valid_until": day} for i, day in until.items()],
-            )
+        _write_validity(until)
         for agreement in batch:
             status = status_of(agreement, as_of)  # type: ignore[arg-type]
             if agreement.status != status:
