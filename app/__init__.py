@@ -73,6 +73,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Bootstrap5(app)
 
     from app import models  # noqa: F401  (registers every model with the metadata)
+    from app.finance import figures
+
+    figures.install()  # stored yearly figures follow every committed change
     from app.auth import init_app as init_auth
     from app.core import guard, ops
 
@@ -153,8 +156,9 @@ def _register_cli(app: Flask) -> None:
     from app.auth.cli import users_cli
     from app.deadlines.cli import deadlines_cli
     from app.demo.cli import demo_cli
+    from app.finance.cli import finance_cli
     from app.imports.cli import import_cli
     from app.reminders.cli import reminders_cli
 
-    for group in (users_cli, demo_cli, deadlines_cli, reminders_cli, import_cli):
+    for group in (users_cli, demo_cli, deadlines_cli, finance_cli, reminders_cli, import_cli):
         app.cli.add_command(group)

@@ -590,12 +590,13 @@ def archive_agreement(agreement: Agreement, user, expected_version: Any, as_of: 
     return agreement
 
 
-def live_notices() -> dict[int, list[SimpleNamespace]]:
+def live_notices(agreement_ids: Any = None) -> dict[int, list[SimpleNamespace]]:
     """agreement id → its notices not withdrawn, in order of receipt (``received_date``,
     ``effective_end_date``, ``id``), in one query: what :func:`termination_on` reads of
-    agreements loaded as plain columns (lists, the deadline refresh, the finance overview)."""
+    agreements loaded as plain columns (lists, the deadline refresh, the finance figures);
+    only those of ``agreement_ids`` when given."""
     notices: dict[int, list[SimpleNamespace]] = defaultdict(list)
-    for agreement_id, received, end, notice_id in db.session.execute(
+    stmt = (
         db.select(
             Termination.agreement_id,
             Termination.received_date,
@@ -604,7 +605,10 @@ def live_notices() -> dict[int, list[SimpleNamespace]]:
         )
         .where(Termination.withdrawn_at.is_(None))
         .order_by(Termination.received_date, Termination.id)
-    ):
+    )
+    if agreement_ids is not None:
+        stmt = stmt.where(Termination.agreement_id.in_(list(agreement_ids)))
+    for agreement_id, received, end, notice_id in db.session.execute(stmt):
         notices[agreement_id].append(
             SimpleNamespace(received_date=received, effective_end_date=end, id=notice_id)
         )

@@ -367,16 +367,16 @@ def finance_compensation():
     year = _year_arg("year")
     kind = choice_arg("kind", AGREEMENT_KINDS)
     page, per_page = page_args()
-    rows = services.year_results(year, kind=kind, board_id=int_arg("board_id"), as_of=as_of_arg())
-    total = sum((r.result.total for r in rows if r.result.total is not None), Decimal(0))
-    shown = rows[(page - 1) * per_page : page * per_page]
+    listing = services.year_listing(
+        year, page, per_page, kind=kind, board_id=int_arg("board_id"), as_of=as_of_arg()
+    )
     return jsonify(
         {
             "year": year,
             # One page of the agreements; ``total`` and ``complete`` are over all of them.
             "page": page,
             "per_page": per_page,
-            "count": len(rows),
+            "count": listing.count,
             "items": [
                 {
                     "agreement_id": r.agreement.id,
@@ -388,9 +388,9 @@ def finance_compensation():
                     "preliminary": r.result.preliminary,
                     "missing": [m.message for m in r.result.missing],
                 }
-                for r in shown
+                for r in listing.rows
             ],
-            "total": _amount(total),
-            "complete": all(r.result.total is not None for r in rows),
+            "total": _amount(listing.total),
+            "complete": listing.complete,
         }
     )

@@ -46,18 +46,20 @@ class Gaps:
         return self.count > 0 and self.complete == 0
 
 
-def explain_gaps(rows: list[Any]) -> Gaps:
+def explain_gaps(rows: Any, count: int | None = None, complete: int | None = None) -> Gaps:
     """Group the missing facts of overview rows (``row.agreement``, ``row.result.missing``,
-    ``row.result.total``, ``row.result.net``)."""
+    ``row.result.total``, ``row.result.net``). With ``count`` and ``complete`` (the
+    selection's, counted in the database), ``rows`` need hold only the rows with something
+    missing."""
     series: dict[str, set[int]] = defaultdict(set)
     series_agreements: dict[str, list[int]] = defaultdict(list)
     grant_years: set[int] = set()
     agreements: list[AgreementGap] = []
-    complete = 0
+    complete_rows = 0
     for row in rows:
         r = row.result
         if r.total is not None and r.net is not None:
-            complete += 1
+            complete_rows += 1
         if not r.missing:
             continue
         reasons: list[str] = []
@@ -88,8 +90,8 @@ def explain_gaps(rows: list[Any]) -> Gaps:
             )
         agreements.append(AgreementGap(row.agreement, reasons))
     return Gaps(
-        count=len(rows),
-        complete=complete,
+        count=len(rows) if count is None else count,
+        complete=complete_rows if complete is None else complete,
         series=[
             SeriesGap(code, sorted(years), series_agreements[code])
             for code, years in sorted(series.items())

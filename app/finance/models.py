@@ -3,17 +3,20 @@ rates and decisions live in :mod:`app.grants.models`)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -21,7 +24,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from app.db import FTE, AwareDateTime, Money, one_of, utcnow
 from app.extensions import db
 
-__all__ = ["ROUNDINGS", "SHARE_METHODS", "CompensationItem", "CostShare"]
+__all__ = [
+    "ROUNDINGS",
+    "SHARE_METHODS",
+    "CompensationItem",
+    "CostShare",
+    "FiguresStale",
+    "FiguresState",
+    "YearFigure",
+    "YearFigureShare",
+]
 
 ROUNDINGS = ("final", "yearly")
 SHARE_METHODS = ("equal", "fraction", "key")
@@ -101,3 +113,87 @@ class CostShare(db.Model):
     @property
     def fraction(self) -> Fraction:
         return Fraction(int(self.numerator), int(self.denominator))
+
+
+class YearFigure(db.Model):
+    """One agreement's figures for one year, as they read on the as-of days from
+    ``valid_from`` (None: any earlier day) to the day before ``valid_to`` (None: any later day),
+    kept by :mod:`app.finance.figures` so that the figures across agreements are SQL aggregates
+    shared by every worker. The agreement's title, kind and board are copied for the list's
+    order and filters. ``missing`` is the JSON list of what the year lacks (see
+    :func:`app.finance.figures.encode_missing`); ``settles``: the year's index value went from
+    preliminary to final and the agreement has something to settle (``settle_*`` differences,
+    None while a value is still missing)."""
+
+    __tablename__ = "finance_year_figures"
+    __table_args__ = (
+        Index("ix_finance_year_figures_year_title", "year", "title", "agreement_id"),
+        Index("ix_finance_year_figures_agreement", "agreement_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(30))
+    board_id: Mapped[int | None] = mapped_column(Integer)
+    has_lines: Mapped[bool] = mapped_column(default=False)
+    total: Mapped[Decimal | None] = mapped_column(Money)
+    statsbidrag: Mapped[Decimal | None] = mapped_column(Money)
+    net: Mapped[Decimal | None] = mapped_column(Money)
+    complete: Mapped[bool] = mapped_column(default=False)
+    preliminary: Mapped[bool] = mapped_column(default=False)
+    statsbidrag_basis: Mapped[str] = mapped_column(String(10), default="expected")
+    missing: Mapped[str | None] = mapped_column(Text)
+    has_shares: Mapped[bool] = mapped_column(default=False)
+    settles: Mapped[bool] = mapped_column(default=False)
+    settle_total_difference: Mapped[Decimal | None] = mapped_column(Money)
+    settle_net_difference: Mapped[Decimal | None] = mapped_column(Money)
+
+
+class YearFigureShare(db.Model):
+    """A party's share of one :class:`YearFigure` (same agreement, year and as-of days), with
+    its difference to settle where the year settles."""
+
+    __tablename__ = "finance_year_figure_shares"
+    __table_args__ = (
+        Index("ix_finance_year_figure_shares_year", "year", "organisation_id"),
+        Index("ix_finance_year_figure_shares_agreement", "agreement_id", "year"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(30))
+    board_id: Mapped[int | None] = mapped_column(Integer)
+    organisation_id: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    settle_difference: Mapped[Decimal | None] = mapped_column(Money)
+
+
+class FiguresState(db.Model):
+    """The years the stored figures cover (one row; none until they are first built)."""
+
+    __tablename__ = "finance_figures_state"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    first_year: Mapped[int] = mapped_column(Integer)
+    last_year: Mapped[int] = mapped_column(Integer)
+    built_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class FiguresStale(db.Model):
+    """An agreement whose stored figures wait to be recomputed: a change of an index value or a
+    grant rate concerned more agreements than one request recomputes at once
+    (``FINANCE_INLINE_LIMIT``); the scheduler and ``flask finance refresh`` work them off."""
+
+    __tablename__ = "finance_figures_stale"
+
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True
+    )

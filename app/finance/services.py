@@ -40,8 +40,8 @@ from app.core.errors import ValidationError
 from app.core.money import format_fte, format_sek, fraction_to_ore, parse_amount, parse_share
 from app.deadlines.services import DeadlineData, register_global_producer
 from app.extensions import db
-from app.finance import rules
-from app.finance.models import CompensationItem, CostShare
+from app.finance import figures, rules
+from app.finance.models import CompensationItem, CostShare, YearFigure
 from app.finance.rules import CompensationLine, YearResult
 from app.grants.amounts import (  # noqa: F401  (moved to grants; kept for finance's callers)
     all_grant_rates,
@@ -775,6 +775,13 @@ class Overview:
     by_party: list[tuple[str, Decimal]]
     unshared_net: Decimal
     board_names: dict[int, str]
+    #: how many agreements the selection holds, and how many of them have every figure known
+    count: int = 0
+    complete_count: int = 0
+    #: the rows with something missing (what :func:`app.finance.gaps.explain_gaps` reads)
+    gap_rows: Sequence[OverviewRow] = ()
+    #: agreements whose stored figures wait to be recomputed (see app.finance.figures)
+    stale: int = 0
 
     def board_name(self, row: OverviewRow) -> str:
         return self.board_names.get(row.agreement.board_id or 0, "")
@@ -801,12 +808,14 @@ class AgreementRef:
         return value_in_year(self.fte, self.fte_changes, year)
 
 
-def _agreements(as_of: date | None = None) -> list[AgreementRef]:
-    """Every non-archived agreement, by title, with the last day it runs (three queries); with
-    ``as_of``, as it stood that day (no amendment that takes effect later, no notice received
-    later)."""
-    notices = live_notices()
-    amendments = live_amendments()
+def agreement_refs(
+    as_of: date | None = None, ids: Sequence[int] | None = None
+) -> list[AgreementRef]:
+    """Every non-archived agreement (or those of ``ids``), by title, with the last day it runs
+    (three queries); with ``as_of``, as it stood that day (no amendment that takes effect
+    later, no notice received later)."""
+    notices = live_notices(ids)
+    amendments = live_amendments(ids)
     if as_of is not None:
         notices = {i: [n for n in ns if n.received_date <= as_of] for i, ns in notices.items()}
         amendments = {
@@ -816,6 +825,8 @@ def _agreements(as_of: date | None = None) -> list[AgreementRef]:
         }
     columns = [getattr(Agreement, f) for f in _REF_COLUMNS]
     stmt = db.select(*columns).where(Agreement.stage != "archived")
+    if ids is not None:
+        stmt = stmt.where(Agreement.id.in_(list(ids)))
     stmt = stmt.order_by(Agreement.title, Agreement.id)
     refs = []
     for row in db.session.execute(stmt):
@@ -911,16 +922,15 @@ class MoneySnapshot:
     granted: dict[int, dict[int, Decimal]] = field(default_factory=dict)
 
 
-# Figures across all agreements, remembered per process until money_fingerprint() changes:
-# finance staff open the overview, filter it, page through it and export it many times between
-# changes of the data, and the overview page, its chart and the API share one reading of it.
+# The index gaps across all agreements (a short list) are remembered per process until
+# money_fingerprint() changes: the daily refresh and every start page computed as of another
+# day ask for them. The figures themselves are kept in the database (app.finance.figures).
 _REMEMBERED: dict[str, Any] = {"key": None, "values": {}}
 _REMEMBERED_MAX = 64
 
 
 def forget_remembered() -> None:
-    """Drop every remembered figure: the next call computes from the database (the benchmark
-    uses this to time the first view after a change)."""
+    """Drop every remembered value: the next call computes from the database."""
     _REMEMBERED["key"] = None
     _REMEMBERED["values"] = {}
 
@@ -937,20 +947,18 @@ def _remember(what: tuple, compute: Callable[[], T]) -> T:
     return values[what]
 
 
-def money_snapshot(as_of: date | None = None) -> MoneySnapshot:
-    """The data behind every figure across agreements (remembered; see :func:`_remember`); with
-    ``as_of``, as it stood that day (see :func:`not_yet`)."""
-    return _remember(("snapshot", not_yet(as_of)), lambda: _snapshot(as_of))
-
-
-def _snapshot(as_of: date | None) -> MoneySnapshot:
-    return MoneySnapshot(
-        _agreements(as_of),
-        load_money(None, as_of),
-        indexation.series_points(),
-        grant_rates(),
-        granted_amounts(None, as_of),
-    )
+def money_snapshot(as_of: date | None = None, ids: list[int] | None = None) -> MoneySnapshot:
+    """The data behind the figures across agreements (or those of ``ids``), read now; with
+    ``as_of``, as it stood that day (see :func:`not_yet`). Used for a year outside the stored
+    figures, a page of settlements in detail, and the index gaps."""
+    with collector_paused():
+        return MoneySnapshot(
+            agreement_refs(as_of, ids),
+            load_money(ids, as_of),
+            indexation.series_points(),
+            grant_rates(),
+            granted_amounts(ids, as_of),
+        )
 
 
 @dataclass(frozen=True)
@@ -987,19 +995,111 @@ def not_yet(as_of: date | None) -> NotYet:
     return NotYet(frozenset(found["a"]), frozenset(found["n"]), frozenset(found["d"]))
 
 
+class StoredRows(Sequence):
+    """The overview rows of a selection read from the stored figures a slice at a time: its
+    length is a count, a page is one query, and iterating streams the rows (exports)."""
+
+    def __init__(self, sel: figures.Selection, count: int, extra: Any = None) -> None:
+        self.sel, self.count, self.extra = sel, count, extra
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            start, stop, step = index.indices(self.count)
+            if step != 1:
+                raise ValueError("step")
+            return self._read(start, max(0, stop - start))
+        if index < 0:
+            index += self.count
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        return self._read(index, 1)[0]
+
+    def __iter__(self):
+        return figures.chunked(self._read, self.count)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, list | tuple):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.sel} ({self.count})>"
+
+    def _read(self, offset: int, limit: int) -> list[OverviewRow]:
+        if limit <= 0:
+            return []
+        return _overview_rows(figures.figure_rows(self.sel, offset, limit, self.extra))
+
+
+def _overview_rows(pairs: list) -> list[OverviewRow]:
+    ids = [f.agreement_id for f, _shares in pairs]
+    columns = {
+        r.id: r
+        for r in db.session.execute(
+            db.select(
+                Agreement.id, Agreement.diarienummer, Agreement.fte, Agreement.start_date
+            ).where(Agreement.id.in_(ids))
+        )
+    }
+    rows = []
+    for f, shares in pairs:
+        a = columns.get(f.agreement_id)
+        ref = AgreementRef(
+            f.agreement_id,
+            f.title,
+            f.kind,
+            a.diarienummer if a else None,
+            a.fte if a else None,
+            a.start_date if a else None,
+            None,
+            f.board_id,
+        )
+        result = rules.YearFigures(
+            year=f.year,
+            total=f.total,
+            preliminary=f.preliminary,
+            missing=figures.decode_missing(f.missing),
+            statsbidrag=f.statsbidrag,
+            net=f.net,
+            shares=shares,
+            statsbidrag_basis=f.statsbidrag_basis,
+        )
+        rows.append(OverviewRow(ref, result))
+    return rows
+
+
 def year_results(
     year: int,
     kind: str | None = None,
     board_id: int | None = None,
     organisation_id: int | None = None,
     as_of: date | None = None,
-) -> list[OverviewRow]:
+) -> Sequence[OverviewRow]:
     """Every non-archived agreement running in ``year`` (see :func:`runs_in_year`) with its
-    year's figures, optionally only one kind, one board's or those with one party; with
-    ``as_of``, as the agreements stood that day (DOMAIN: an amendment that takes effect later
-    does not exist yet)."""
+    year's figures, by title, optionally only one kind, one board's or those with one party;
+    with ``as_of``, as the agreements stood that day (DOMAIN: an amendment that takes effect
+    later does not exist yet). Read from the stored figures (a lazy sequence) for the years
+    they cover, computed otherwise."""
     _year_range(year, year)
-    rows = _remember(("year", year, not_yet(as_of)), lambda: _year_results(year, as_of))
+    if figures.covers(year):
+        sel = figures.Selection(year, as_of, kind, board_id, organisation_id)
+        return StoredRows(sel, figures.count(sel))
+    return _computed_year_results(year, kind, board_id, organisation_id, as_of)
+
+
+def _computed_year_results(
+    year: int,
+    kind: str | None,
+    board_id: int | None,
+    organisation_id: int | None,
+    as_of: date | None,
+) -> list[OverviewRow]:
+    rows = _year_results(year, as_of)
     if organisation_id:
         with_party = set(
             db.session.execute(
@@ -1025,7 +1125,7 @@ def _year_results(year: int, as_of: date | None) -> list[OverviewRow]:
         if not runs_in_year(a, year):
             continue
         m = snap.money.get(a.id, empty)
-        figures = rules.year_figures(
+        figures_ = rules.year_figures(
             m.lines,
             year,
             snap.series,
@@ -1035,8 +1135,37 @@ def _year_results(year: int, as_of: date | None) -> list[OverviewRow]:
             factors,
             snap.granted.get(a.id),
         )
-        rows.append(OverviewRow(a, figures))
+        rows.append(OverviewRow(a, figures_))
     return rows
+
+
+@dataclass
+class YearListing:
+    """One page of a year's agreements for the API, with the sums over all of them."""
+
+    rows: list[OverviewRow]
+    count: int
+    #: the sum of every known total (an agreement with a missing value is left out)
+    total: Decimal
+    #: whether every agreement's total is known
+    complete: bool
+
+
+def year_listing(
+    year: int,
+    page: int,
+    per_page: int,
+    kind: str | None = None,
+    board_id: int | None = None,
+    as_of: date | None = None,
+) -> YearListing:
+    rows = year_results(year, kind=kind, board_id=board_id, as_of=as_of)
+    shown = list(rows[(page - 1) * per_page : page * per_page])
+    if isinstance(rows, StoredRows):
+        sums = figures.sums(rows.sel)
+        return YearListing(shown, sums.count, sums.total_known, sums.unknown_totals == 0)
+    total = sum((r.result.total for r in rows if r.result.total is not None), Decimal(0))
+    return YearListing(shown, len(rows), total, all(r.result.total is not None for r in rows))
 
 
 def overview(
@@ -1046,37 +1175,24 @@ def overview(
     organisation_id: int | None = None,
     as_of: date | None = None,
 ) -> Overview:
+    """The year's figures across the selected agreements: sums, per board, kind and party,
+    and the rows (a lazy sequence when read from the stored figures)."""
     rows = year_results(year, kind, board_id, organisation_id, as_of)
-    total = statsbidrag = net = unshared = Decimal(0)
-    missing = preliminary = 0
-    board_names = _names(OrganisationUnit)
+    if isinstance(rows, StoredRows):
+        return _stored_overview(year, rows)
+    return _computed_overview(year, rows)
+
+
+def _by_board(board_names: dict, sums: Iterable[tuple[Any, Decimal, Decimal]]) -> list:
     boards: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    kinds: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
-    party_sum: dict[int, Decimal] = defaultdict(Decimal)
-    for row in rows:
-        r = row.result
-        if r.missing:
-            missing += 1
-        if r.preliminary:
-            preliminary += 1
-        board = board_names.get(row.agreement.board_id) or _("(ingen nämnd)")
-        # An agreement counts in the sums only with all its figures known, so that on every
-        # line compensation − statsbidrag = net; the others are counted in missing_count.
-        complete = r.total is not None and r.net is not None
-        t = r.total if complete else Decimal(0)
-        n = r.net if complete else Decimal(0)
-        total += t
-        statsbidrag += r.statsbidrag if complete else Decimal(0)
-        net += n
-        boards[board][0] += t
-        boards[board][1] += n
-        kinds[row.agreement.kind][0] += t
-        kinds[row.agreement.kind][1] += n
-        if r.shares:
-            for org_id, amount in r.shares:
-                party_sum[org_id] += amount
-        else:
-            unshared += n
+    for board_id, total, net in sums:
+        board = board_names.get(board_id) or _("(ingen nämnd)")
+        boards[board][0] += total
+        boards[board][1] += net
+    return sorted((k, v[0], v[1]) for k, v in boards.items())
+
+
+def _party_names(party_sum: dict[int, Decimal]) -> list[tuple[str, Decimal]]:
     names = (
         dict(
             db.session.execute(
@@ -1088,6 +1204,63 @@ def overview(
         if party_sum
         else {}
     )
+    return sorted((names.get(k, str(k)), v) for k, v in party_sum.items())
+
+
+def _stored_overview(year: int, rows: StoredRows) -> Overview:
+    sel = rows.sel
+    sums = figures.sums(sel)
+    board_names = _names(OrganisationUnit)
+    return Overview(
+        year=year,
+        rows=rows,
+        total=sums.total,
+        statsbidrag=sums.statsbidrag,
+        net=sums.net,
+        missing_count=sums.missing_count,
+        preliminary_count=sums.preliminary_count,
+        by_board=_by_board(board_names, figures.sums_by(sel, "board_id")),
+        by_kind=sorted(figures.sums_by(sel, "kind")),
+        by_party=_party_names(dict(figures.party_sums(sel))),
+        unshared_net=sums.unshared_net,
+        board_names=board_names,
+        count=sums.count,
+        complete_count=sums.complete,
+        gap_rows=StoredRows(sel, sums.missing_count, YearFigure.missing.is_not(None)),
+        stale=figures.stale_count(),
+    )
+
+
+def _computed_overview(year: int, rows: list[OverviewRow]) -> Overview:
+    total = statsbidrag = net = unshared = Decimal(0)
+    missing = preliminary = complete_count = 0
+    board_names = _names(OrganisationUnit)
+    boards: list[tuple[Any, Decimal, Decimal]] = []
+    kinds: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
+    party_sum: dict[int, Decimal] = defaultdict(Decimal)
+    for row in rows:
+        r = row.result
+        if r.missing:
+            missing += 1
+        if r.preliminary:
+            preliminary += 1
+        # An agreement counts in the sums only with all its figures known, so that on every
+        # line compensation − statsbidrag = net; the others are counted in missing_count.
+        complete = r.total is not None and r.net is not None
+        complete_count += complete
+        t = r.total if complete else Decimal(0)
+        n = r.net if complete else Decimal(0)
+        total += t
+        statsbidrag += r.statsbidrag if complete else Decimal(0)
+        net += n
+        boards.append((row.agreement.board_id, t, n))
+        kinds[row.agreement.kind][0] += t
+        kinds[row.agreement.kind][1] += n
+        if r.shares:
+            for org_id, amount in r.shares:
+                party_sum[org_id] += amount
+        else:
+            unshared += n
     return Overview(
         year=year,
         rows=rows,
@@ -1096,11 +1269,14 @@ def overview(
         net=net,
         missing_count=missing,
         preliminary_count=preliminary,
-        by_board=sorted((k, v[0], v[1]) for k, v in boards.items()),
+        by_board=_by_board(board_names, boards),
         by_kind=sorted((k, v[0], v[1]) for k, v in kinds.items()),
-        by_party=sorted(((names.get(k, str(k)), v) for k, v in party_sum.items())),
+        by_party=_party_names(party_sum),
         unshared_net=unshared,
         board_names=board_names,
+        count=len(rows),
+        complete_count=complete_count,
+        gap_rows=[r for r in rows if r.result.missing],
     )
 
 
@@ -1128,19 +1304,24 @@ def totals_per_year(
     """(year, total compensation over all agreements, whether any value is missing) per year;
     each year counts the agreements running in it, like the overview (as of ``as_of``)."""
     _year_range(from_year, to_year)
-    return _remember(
-        ("totals", from_year, to_year, not_yet(as_of)),
-        lambda: _totals_per_year(from_year, to_year, as_of),
-    )
+    stored = {y for y in range(from_year, to_year + 1) if figures.covers(y)}
+    kept = figures.year_totals(from_year, to_year, as_of) if stored else {}
+    computed = {}
+    rest = [y for y in range(from_year, to_year + 1) if y not in stored]
+    if rest:
+        computed = {y: (t, gap) for y, t, gap in _totals_per_year(rest, as_of)}
+    result = []
+    for y in range(from_year, to_year + 1):
+        total, gap = kept.get(y, (Decimal(0), False)) if y in stored else computed[y]
+        result.append((y, total, gap))
+    return result
 
 
-def _totals_per_year(
-    from_year: int, to_year: int, as_of: date | None
-) -> list[tuple[int, Decimal, bool]]:
+def _totals_per_year(years: list[int], as_of: date | None) -> list[tuple[int, Decimal, bool]]:
     snap = money_snapshot(as_of)
     factors: rules.FactorCache = {}
     result = []
-    for y in range(from_year, to_year + 1):
+    for y in years:
         total, gap = Decimal(0), False
         for a in snap.agreements:
             m = snap.money.get(a.id)
@@ -1180,23 +1361,40 @@ class Settlements:
     credits: in total (net of statsbidrag) and per party (``names``: organisation id → name)."""
 
     year: int
-    rows: list[SettlementRow]
+    rows: Sequence[SettlementRow]
     net_difference: Decimal
     by_party: list[tuple[str, Decimal]]
     incomplete: int
     names: dict[int, str]
 
 
-def settlements(year: int, as_of: date | None = None) -> list[SettlementRow]:
+class StoredSettlementRows(StoredRows):
+    """The agreements with something to settle, counted and ordered from the stored figures;
+    a page's settlements in detail (each line before and after) are computed for that page's
+    agreements only."""
+
+    def _read(self, offset: int, limit: int) -> list[SettlementRow]:  # type: ignore[override]
+        if limit <= 0:
+            return []
+        ids = figures.ids_in_order(self.sel, offset, limit, self.extra)
+        return _settlements(self.sel.year, self.sel.as_of, ids)
+
+
+def settlements(year: int, as_of: date | None = None) -> Sequence[SettlementRow]:
     """Per agreement in force in ``year`` whose lines follow a series whose value for ``year``
     went from preliminary to final: the year's amounts on the preliminary value against the
     final one (agreements with nothing to settle are left out); the agreements as they stood
     on ``as_of``."""
     _year_range(year, year)
-    return _remember(("settlements", year, not_yet(as_of)), lambda: _settlements(year, as_of))
+    if figures.covers(year):
+        sel = figures.Selection(year, as_of)
+        return StoredSettlementRows(sel, figures.count(sel, YearFigure.settles), YearFigure.settles)
+    return _settlements(year, as_of)
 
 
-def _settlements(year: int, as_of: date | None) -> list[SettlementRow]:
+def _settlements(
+    year: int, as_of: date | None, ids: list[int] | None = None
+) -> list[SettlementRow]:
     # Our reading of DOMAIN: a year's settlement is the replacement of that year's own value.
     # The year was invoiced on its preliminary value (and on the earlier years' values, final
     # by then); an earlier year's replacement is settled on that year's page, and a year whose
@@ -1204,10 +1402,10 @@ def _settlements(year: int, as_of: date | None) -> list[SettlementRow]:
     replaced = {
         code: pts[year] for code, pts in indexation.replaced_preliminaries().items() if year in pts
     }
-    if not replaced:
+    if not replaced or ids == []:
         return []
     affected_codes = set(replaced)
-    snap = money_snapshot(as_of)
+    snap = money_snapshot(as_of, ids)
     after = snap.series
     before = {code: dict(points) for code, points in after.items()}
     for code, point in replaced.items():
@@ -1240,8 +1438,14 @@ def _settlements(year: int, as_of: date | None) -> list[SettlementRow]:
 def settlement_overview(year: int, as_of: date | None = None) -> Settlements:
     """:func:`settlements` with the sums over all agreements."""
     rows = settlements(year, as_of)
+    names = _names(Organisation)
+    if isinstance(rows, StoredSettlementRows):
+        _count, incomplete, net = figures.settle_sums(rows.sel)
+        per_party = figures.party_sums(rows.sel, "settle_difference")
+        by_party = sorted((names.get(k, str(k)), v) for k, v in per_party)
+        return Settlements(year, rows, net, by_party, incomplete, names)
     net = Decimal(0)
-    per_party: dict[int, Decimal] = defaultdict(Decimal)
+    party_sum: dict[int, Decimal] = defaultdict(Decimal)
     incomplete = 0
     for row in rows:
         s = row.settlement
@@ -1250,9 +1454,8 @@ def settlement_overview(year: int, as_of: date | None = None) -> Settlements:
             continue
         net += s.net_difference
         for share in s.shares:
-            per_party[share.key] += share.difference
-    names = _names(Organisation)
-    by_party = sorted((names.get(k, str(k)), v) for k, v in per_party.items())
+            party_sum[share.key] += share.difference
+    by_party = sorted((names.get(k, str(k)), v) for k, v in party_sum.items())
     return Settlements(year, rows, net, by_party, incomplete, names)
 
 
@@ -1294,6 +1497,10 @@ def index_missing_deadlines(as_of: date) -> list[IndexMissing]:
     entered it, before the first invoices of the year are settled. With the default lead times
     the coming year's value is reminded of from early August.
     """
+    return _remember(("index_missing", as_of), lambda: _index_missing(as_of))
+
+
+def _index_missing(as_of: date) -> list[IndexMissing]:
     snap = money_snapshot()
     needed: dict[tuple[str, int], set[int]] = defaultdict(set)
     ended = {a.id for a in snap.agreements if a.last_day is not None and a.last_day < as_of}

@@ -68,6 +68,28 @@ def sweep_job(app: Flask) -> None:
             db.session.remove()
 
 
+def figures_job(app: Flask, daily: bool = False) -> None:
+    """The stored finance figures waiting after a change of an index value or a grant rate,
+    worked off a batch at a time; once a day also the window of years (a new year)."""
+    from app.extensions import db
+    from app.finance import figures
+    from app.reminders.services import local_today
+
+    with app.app_context():
+        try:
+            with _measured("finance_figures"):
+                if daily:
+                    figures.refresh_if_years_moved(local_today())
+                    db.session.commit()
+                while figures.refresh_stale(limit=figures.BATCH_SIZE):
+                    db.session.commit()
+        except Exception:
+            log.exception("Omräkningen av årssiffrorna misslyckades")
+            db.session.rollback()
+        finally:
+            db.session.remove()
+
+
 def refresh_job(app: Flask) -> None:
     from app.extensions import db
     from app.reminders.services import local_today
@@ -87,6 +109,7 @@ def refresh_job(app: Flask) -> None:
             db.session.rollback()
         finally:
             db.session.remove()
+    figures_job(app, daily=True)
     sweep_job(app)
 
 
@@ -107,6 +130,9 @@ def build_scheduler(app: Flask, blocking: bool = True):
         id="reminder_sweep",
         next_run_time=datetime.now(scheduler.timezone),
         **options,
+    )
+    scheduler.add_job(
+        figures_job, "interval", minutes=1, args=[app], id="finance_figures", **options
     )
     scheduler.add_job(
         refresh_job, "cron", hour=hour, minute=0, args=[app], id="deadline_refresh", **options
