@@ -31,10 +31,11 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import case, delete, event, func, insert, or_
+from sqlalchemy import case, delete, event, func, or_
 from sqlalchemy.orm import Session
 
 from app.agreements.models import Agreement, AgreementParty, Amendment, Termination
+from app.agreements.services import live_amendments, live_notices
 from app.core import clock
 from app.extensions import db
 from app.finance import rules
@@ -63,7 +64,7 @@ Progress = Callable[[int, int], Any] | None
 def kept_years(today: date) -> tuple[int, int]:
     """The years the stored figures cover when built on ``today``."""
     cfg = current_app.config
-    back = int(cfg.get("FINANCE_YEARS_BACK", 5))
+    back = int(cfg.get("FINANCE_YEARS_BACK", 10))
     ahead = int(cfg.get("FINANCE_YEARS_AHEAD", 3))
     return today.year - back, today.year + ahead
 
@@ -165,6 +166,71 @@ class _Inputs:
         return cls(series, grant_rates(), before, dict(codes))
 
 
+@dataclass
+class _Batch:
+    """A batch of agreements' own data read once (a handful of queries), then read as of any
+    day in Python: an agreement with several spans costs no more queries than one with one."""
+
+    rows: dict[int, Any]
+    notices: dict[int, list]
+    amendments: dict[int, list]
+    days: dict[int, date]  # every amendment's day, withdrawn or not (as load_money reads them)
+    items: dict[int, list]
+    shares: dict[int, list]
+    code_by_id: dict[int, str]
+    decisions: dict[int, list]
+
+    @classmethod
+    def load(cls, ids: Sequence[int]) -> _Batch:
+        from app.finance import services
+        from app.grants.amounts import decision_rows
+
+        items, shares, code_by_id = services.money_rows(list(ids))
+        days = dict(
+            db.session.execute(
+                db.select(Amendment.id, Amendment.effective_date).where(
+                    Amendment.agreement_id.in_(ids)
+                )
+            ).all()
+        )
+        return cls(
+            {r.id: r for r in services.ref_rows(ids)},
+            live_notices(ids),
+            live_amendments(ids),
+            days,
+            _by_agreement(items),
+            _by_agreement(shares),
+            code_by_id,
+            _by_agreement(decision_rows(ids)),
+        )
+
+    def as_of(self, as_of: date | None, ids: Sequence[int]):
+        """(refs by id, money, granted) of ``ids`` as they stood on ``as_of``."""
+        from app.finance import services
+        from app.grants.amounts import granted_from
+
+        rows = [self.rows[i] for i in ids if i in self.rows]
+        refs = services.refs_from(rows, self.notices, self.amendments, as_of)
+        not_yet = set() if as_of is None else {a for a, d in self.days.items() if d > as_of}
+        order = {i: [a.id for a in self.amendments.get(i, ())] for i in ids}
+        money = services.money_from(
+            [r for i in ids for r in self.items.get(i, ())],
+            [r for i in ids for r in self.shares.get(i, ())],
+            self.code_by_id,
+            not_yet,
+            order,
+        )
+        granted = granted_from([r for i in ids for r in self.decisions.get(i, ())], as_of)
+        return {r.id: r for r in refs}, money, granted
+
+
+def _by_agreement(rows: Iterable) -> dict[int, list]:
+    found: dict[int, list] = defaultdict(list)
+    for row in rows:
+        found[row[0]].append(row)
+    return found
+
+
 def _breakpoints(ids: Sequence[int]) -> dict[int, list[date]]:
     """agreement id → the days its figures change as of (amendments taking effect, notices
     received, decisions made), sorted, in one query."""
@@ -209,8 +275,8 @@ def _compute(
 ) -> tuple[list[dict], list[dict]]:
     """The figure and share rows of ``ids`` for the years ``first`` … ``last``."""
     from app.finance import services
-    from app.grants.amounts import granted_amounts
 
+    batch = _Batch.load(ids)
     figure_rows: list[dict] = []
     share_rows: list[dict] = []
     factors: rules.FactorCache = {}
@@ -218,9 +284,7 @@ def _compute(
     empty = services.AgreementMoney()
     for as_of, members in _spans(ids).items():
         group = sorted({m[0] for m in members})
-        refs = {r.id: r for r in services.agreement_refs(as_of, group)}
-        money = services.load_money(group, as_of)
-        granted = granted_amounts(group, as_of)
+        refs, money, granted = batch.as_of(as_of, group)
         for agreement_id, valid_from, valid_to in members:
             ref = refs.get(agreement_id)
             if ref is None:  # archived
@@ -313,9 +377,9 @@ def _write(ids: Sequence[int], figure_rows: list[dict], share_rows: list[dict]) 
     for model in (YearFigure, YearFigureShare, FiguresStale):
         db.session.execute(delete(model).where(model.agreement_id.in_(ids)))
     if figure_rows:
-        db.session.execute(insert(YearFigure), figure_rows)
+        db.session.execute(YearFigure.__table__.insert(), figure_rows)
     if share_rows:
-        db.session.execute(insert(YearFigureShare), share_rows)
+        db.session.execute(YearFigureShare.__table__.insert(), share_rows)
 
 
 def _batches(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:
@@ -360,9 +424,9 @@ def refresh_all(progress: Progress = None, today: date | None = None) -> int:
     for batch in _batches(ids):
         figure_rows, share_rows = _compute(batch, first, last, inputs)
         if figure_rows:
-            db.session.execute(insert(YearFigure), figure_rows)
+            db.session.execute(YearFigure.__table__.insert(), figure_rows)
         if share_rows:
-            db.session.execute(insert(YearFigureShare), share_rows)
+            db.session.execute(YearFigureShare.__table__.insert(), share_rows)
         done += len(batch)
         if progress:
             progress(done, len(ids))
@@ -461,7 +525,7 @@ def _queue(ids: set[int]) -> None:
     queued = set(db.session.execute(db.select(FiguresStale.agreement_id)).scalars())
     rows = [{"agreement_id": i} for i in sorted(ids - queued)]
     for batch in _batches(rows, 5000):
-        db.session.execute(insert(FiguresStale), batch)
+        db.session.execute(FiguresStale.__table__.insert(), batch)
 
 
 def install() -> None:
@@ -572,6 +636,18 @@ def sums(sel: Selection) -> Sums:
         total_known=_dec(row[8]),
         unknown_totals=int(row[9]),
     )
+
+
+def missing_tallies(sel: Selection) -> list[tuple[list, int]]:
+    """Each distinct list of missing facts in the selection and how many agreements lack just
+    that (a few rows: one missing index value is the same list for every agreement)."""
+    f = YearFigure
+    stmt = (
+        db.select(f.missing, func.count())
+        .where(*sel.where(f), f.missing.is_not(None))
+        .group_by(f.missing)
+    )
+    return [(decode_missing(text), int(n)) for text, n in db.session.execute(stmt)]
 
 
 def sums_by(sel: Selection, column: str) -> list[tuple[Any, Decimal, Decimal]]:

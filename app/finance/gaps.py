@@ -23,6 +23,13 @@ class SeriesGap:
     series_code: str
     years: list[int]
     agreement_ids: list[int] = field(default_factory=list)
+    #: how many agreements it stops, when counted in the database (then ``agreement_ids``
+    #: holds only those listed)
+    counted: int | None = None
+
+    @property
+    def agreement_count(self) -> int:
+        return len(self.agreement_ids) if self.counted is None else self.counted
 
 
 @dataclass
@@ -40,17 +47,26 @@ class Gaps:
     series: list[SeriesGap]
     grant_years: list[int]
     agreements: list[AgreementGap]
+    #: agreements with something missing beyond those listed in ``agreements``
+    unlisted: int = 0
 
     @property
     def nothing_computed(self) -> bool:
         return self.count > 0 and self.complete == 0
 
 
-def explain_gaps(rows: Any, count: int | None = None, complete: int | None = None) -> Gaps:
+def explain_gaps(
+    rows: Any,
+    count: int | None = None,
+    complete: int | None = None,
+    tallies: list[tuple[list, int]] | None = None,
+    missing_total: int | None = None,
+) -> Gaps:
     """Group the missing facts of overview rows (``row.agreement``, ``row.result.missing``,
     ``row.result.total``, ``row.result.net``). With ``count`` and ``complete`` (the
-    selection's, counted in the database), ``rows`` need hold only the rows with something
-    missing."""
+    selection's, counted in the database), ``rows`` need hold only rows with something
+    missing; with ``tallies`` (each distinct list of missing facts and how many agreements
+    lack just that) and ``missing_total``, only the first of them, to be listed."""
     series: dict[str, set[int]] = defaultdict(set)
     series_agreements: dict[str, list[int]] = defaultdict(list)
     grant_years: set[int] = set()
@@ -89,13 +105,32 @@ def explain_gaps(rows: Any, count: int | None = None, complete: int | None = Non
                 ),
             )
         agreements.append(AgreementGap(row.agreement, reasons))
+    counted: dict[str, int] | None = None
+    if tallies is not None:
+        series, grant_years, counted = defaultdict(set), set(), defaultdict(int)
+        for missing, n in tallies:
+            codes = set()
+            for m in missing:
+                if isinstance(m, MissingValue):
+                    series[m.series_code].add(m.year)
+                    codes.add(m.series_code)
+                elif isinstance(m, MissingGrant):
+                    grant_years.add(m.year)
+            for code in codes:
+                counted[code] += n
     return Gaps(
         count=len(rows) if count is None else count,
         complete=complete_rows if complete is None else complete,
         series=[
-            SeriesGap(code, sorted(years), series_agreements[code])
+            SeriesGap(
+                code,
+                sorted(years),
+                series_agreements[code],
+                None if counted is None else counted[code],
+            )
             for code, years in sorted(series.items())
         ],
         grant_years=sorted(grant_years),
         agreements=agreements,
+        unlisted=0 if missing_total is None else max(0, missing_total - len(agreements)),
     )

@@ -82,6 +82,11 @@ def load_money(
     are left out and replace nothing."""
     ids = None if agreement_ids is None else list(agreement_ids)
     not_yet = _amendments_after(ids, as_of) if as_of is not None else set()
+    return money_from(*money_rows(ids), not_yet)
+
+
+def money_rows(ids: list[int] | None) -> tuple[list, list, dict[int, str]]:
+    """The raw lines and shares of ``ids`` (all when None) as plain rows, and series codes."""
     code_by_id = dict(db.session.execute(db.select(IndexSeries.id, IndexSeries.code)).all())
     # Plain columns, not ORM objects: the overview loads every line of every agreement.
     items_stmt = db.select(
@@ -104,9 +109,23 @@ def load_money(
     if ids is not None:
         items_stmt = items_stmt.where(CompensationItem.agreement_id.in_(ids))
         shares_stmt = shares_stmt.where(CostShare.agreement_id.in_(ids))
+    items = db.session.execute(items_stmt).all()
+    shares = db.session.execute(shares_stmt).all()
+    return items, shares, code_by_id
+
+
+def money_from(
+    items: Iterable,
+    shares: Iterable,
+    code_by_id: dict[int, str],
+    not_yet: set[int],
+    order: dict[int, list[int]] | None = None,
+) -> dict[int, AgreementMoney]:
+    """:func:`load_money` from rows already read: the lines of the amendments in ``not_yet``
+    are left out; ``order``: each agreement's live amendments in order (read when None)."""
     result: dict[int, AgreementMoney] = defaultdict(AgreementMoney)
     amended: set[int] = set()
-    for row in db.session.execute(items_stmt):
+    for row in items:
         agreement_id, label, amount, level, series_id, first, rounding, from_year, source = row
         if source in not_yet:
             continue
@@ -120,9 +139,9 @@ def load_money(
         if series_id:
             money.series_ids.add(series_id)
     if amended:
-        _replace_from_amendment_years({i: result[i] for i in amended})
+        _replace_from_amendment_years({i: result[i] for i in amended}, order)
     fractions: dict[tuple[int, int], Fraction] = {}  # most shares are 1/2, 1/3, 1/4 …
-    for agreement_id, org_id, num, den in db.session.execute(shares_stmt):
+    for agreement_id, org_id, num, den in shares:
         key = (int(num), int(den))
         share = fractions.get(key) or fractions.setdefault(key, Fraction(*key))
         result[agreement_id].shares.append((org_id, share))
@@ -138,26 +157,30 @@ def _amendments_after(ids: list[int] | None, as_of: date) -> set[int]:
     return set(db.session.execute(stmt).scalars())
 
 
-def _replace_from_amendment_years(money_by_id: dict[int, AgreementMoney]) -> None:
+def _replace_from_amendment_years(
+    money_by_id: dict[int, AgreementMoney], order: dict[int, list[int]] | None = None
+) -> None:
     """An amendment's lines replace the earlier lines from its year on (DOMAIN.md,
-    Amendments): each line gets the year it stops counting (``until_year``)."""
+    Amendments): each line gets the year it stops counting (``until_year``). ``order``: each
+    agreement's live amendment ids by day (read when None)."""
     from app.agreements.models import Amendment
     from app.agreements.terms import compensation_years
 
-    order: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for agreement_id, amendment_id in db.session.execute(
-        db.select(Amendment.agreement_id, Amendment.id)
-        .where(Amendment.agreement_id.in_(list(money_by_id)), Amendment.withdrawn_at.is_(None))
-        .order_by(Amendment.effective_date, Amendment.id)
-    ):
-        order[agreement_id].append(amendment_id)
+    if order is None:
+        order = defaultdict(list)
+        for agreement_id, amendment_id in db.session.execute(
+            db.select(Amendment.agreement_id, Amendment.id)
+            .where(Amendment.agreement_id.in_(list(money_by_id)), Amendment.withdrawn_at.is_(None))
+            .order_by(Amendment.effective_date, Amendment.id)
+        ):
+            order[agreement_id].append(amendment_id)
     for agreement_id, money in money_by_id.items():
         from_year: dict[int | None, int | None] = {None: None}
         for line, source in zip(money.lines, money.sources, strict=True):
             if source is not None:
                 from_year[source] = line.from_year
         sources = [(None, None)] + [
-            (from_year[a], a) for a in order[agreement_id] if a in from_year
+            (from_year[a], a) for a in order.get(agreement_id, ()) if a in from_year
         ]
         until = {key: end for key, _start, end in compensation_years(sources)}
         money.lines = [
@@ -778,8 +801,11 @@ class Overview:
     #: how many agreements the selection holds, and how many of them have every figure known
     count: int = 0
     complete_count: int = 0
-    #: the rows with something missing (what :func:`app.finance.gaps.explain_gaps` reads)
+    #: the rows with something missing (what :func:`app.finance.gaps.explain_gaps` reads):
+    #: from the stored figures the first ``GAPS_LISTED`` of them, with ``gap_tallies`` (each
+    #: distinct list of missing facts and its number of agreements) for the sentences
     gap_rows: Sequence[OverviewRow] = ()
+    gap_tallies: list[tuple[list, int]] | None = None
     #: agreements whose stored figures wait to be recomputed (see app.finance.figures)
     stale: int = 0
 
@@ -814,8 +840,22 @@ def agreement_refs(
     """Every non-archived agreement (or those of ``ids``), by title, with the last day it runs
     (three queries); with ``as_of``, as it stood that day (no amendment that takes effect
     later, no notice received later)."""
-    notices = live_notices(ids)
-    amendments = live_amendments(ids)
+    return refs_from(ref_rows(ids), live_notices(ids), live_amendments(ids), as_of)
+
+
+def ref_rows(ids: Sequence[int] | None = None) -> list:
+    """The columns :func:`refs_from` reads of the non-archived agreements (of ``ids``)."""
+    columns = [getattr(Agreement, f) for f in _REF_COLUMNS]
+    stmt = db.select(*columns).where(Agreement.stage != "archived")
+    if ids is not None:
+        stmt = stmt.where(Agreement.id.in_(list(ids)))
+    return db.session.execute(stmt.order_by(Agreement.title, Agreement.id)).all()
+
+
+def refs_from(
+    rows: Iterable, notices: dict, amendments: dict, as_of: date | None
+) -> list[AgreementRef]:
+    """:func:`agreement_refs` from rows already read (``live_notices``, ``live_amendments``)."""
     if as_of is not None:
         notices = {i: [n for n in ns if n.received_date <= as_of] for i, ns in notices.items()}
         amendments = {
@@ -823,13 +863,8 @@ def agreement_refs(
             for i, ams in amendments.items()
             if (kept := [a for a in ams if a.effective_date <= as_of])
         }
-    columns = [getattr(Agreement, f) for f in _REF_COLUMNS]
-    stmt = db.select(*columns).where(Agreement.stage != "archived")
-    if ids is not None:
-        stmt = stmt.where(Agreement.id.in_(list(ids)))
-    stmt = stmt.order_by(Agreement.title, Agreement.id)
     refs = []
-    for row in db.session.execute(stmt):
+    for row in rows:
         if row.id in amendments and row.start_date is not None:
             # Amended: the rules read the latest terms (rarely, so the plain path stays fast).
             facts = SimpleNamespace(
@@ -993,6 +1028,9 @@ def not_yet(as_of: date | None) -> NotYet:
     for what, row_id in db.session.execute(stmt):
         found[what].add(row_id)
     return NotYet(frozenset(found["a"]), frozenset(found["n"]), frozenset(found["d"]))
+
+
+GAPS_LISTED = 100  # agreements named one by one in the overview's gaps
 
 
 class StoredRows(Sequence):
@@ -1226,7 +1264,8 @@ def _stored_overview(year: int, rows: StoredRows) -> Overview:
         board_names=board_names,
         count=sums.count,
         complete_count=sums.complete,
-        gap_rows=StoredRows(sel, sums.missing_count, YearFigure.missing.is_not(None)),
+        gap_rows=StoredRows(sel, sums.missing_count, YearFigure.missing.is_not(None))[:GAPS_LISTED],
+        gap_tallies=figures.missing_tallies(sel),
         stale=figures.stale_count(),
     )
 

@@ -356,7 +356,9 @@ def overview():
     year = _year_arg(as_of.year)
     filters = _filters()
     data = services.overview(year, **filters, as_of=as_of)
-    gaps = explain_gaps(data.gap_rows, data.count, data.complete_count)
+    gaps = explain_gaps(
+        data.gap_rows, data.count, data.complete_count, data.gap_tallies, data.missing_count
+    )
     # Every agreement counts in the totals; the table shows them a page at a time.
     page = ListPage.of(data.rows, request.args.get("page", 1, type=int), per_page=100)
     per_year = services.totals_per_year(year - 5, year, as_of)

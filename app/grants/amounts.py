@@ -39,17 +39,31 @@ def granted_amounts(
     """agreement id → {year: granted amount} for every recorded decision (all when None). With
     ``as_of``, only the decisions made by then: before its decision date a year's statsbidrag
     is the expected one (a decision recorded without its date counts on every day)."""
-    stmt = db.select(GrantDecision.agreement_id, GrantDecision.year, GrantDecision.granted)
-    if as_of is not None:
-        stmt = stmt.where((GrantDecision.decided_on <= as_of) | GrantDecision.decided_on.is_(None))
+    return granted_from(decision_rows(agreement_ids), as_of)
+
+
+def decision_rows(agreement_ids: Iterable[int] | None = None) -> list:
+    """(agreement id, year, granted, decided on) of every recorded decision (of the ids)."""
+    stmt = db.select(
+        GrantDecision.agreement_id,
+        GrantDecision.year,
+        GrantDecision.granted,
+        GrantDecision.decided_on,
+    )
     if agreement_ids is not None:
         ids = list(agreement_ids)
         if not ids:
-            return {}
+            return []
         stmt = stmt.where(GrantDecision.agreement_id.in_(ids))
+    return db.session.execute(stmt).all()
+
+
+def granted_from(rows: Iterable, as_of: date | None) -> dict[int, dict[int, Decimal]]:
+    """:func:`granted_amounts` from :func:`decision_rows`."""
     result: dict[int, dict[int, Decimal]] = {}
-    for agreement_id, year, granted in db.session.execute(stmt):
-        result.setdefault(agreement_id, {})[year] = granted
+    for agreement_id, year, granted, decided_on in rows:
+        if as_of is None or decided_on is None or decided_on <= as_of:
+            result.setdefault(agreement_id, {})[year] = granted
     return result
 
 

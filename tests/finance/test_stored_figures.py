@@ -12,9 +12,10 @@ from sqlalchemy import event
 
 from app.extensions import db as _db
 from app.finance import figures, services
+from app.finance.gaps import explain_gaps
 from app.finance.models import FiguresStale, YearFigure
 
-YEARS = range(2021, 2030)  # the window kept on 2026-12-07: today.year - 5 … + 3
+YEARS = range(2016, 2030)  # the window kept on 2026-12-07: today.year - 10 … + 3
 
 
 def _post(client, path, body, status=201):
@@ -131,6 +132,18 @@ def _overview_facts(o) -> dict:
     }
 
 
+def _gap_facts(o) -> tuple:
+    g = explain_gaps(o.gap_rows, o.count, o.complete_count, o.gap_tallies, o.missing_count)
+    return (
+        g.count,
+        g.complete,
+        [(s.series_code, s.years, s.agreement_count) for s in g.series],
+        g.grant_years,
+        [(a.agreement.id, a.reasons) for a in g.agreements],
+        g.unlisted,
+    )
+
+
 def computed_overview(year: int, as_of: date | None):
     rows = services._computed_year_results(year, None, None, None, as_of)
     return services._computed_overview(year, rows)
@@ -141,10 +154,9 @@ def assert_stored_equals_computed(as_of_days) -> None:
         for as_of in as_of_days:
             stored = services.overview(year, as_of=as_of)
             assert isinstance(stored.rows, services.StoredRows)
-            assert _overview_facts(stored) == _overview_facts(computed_overview(year, as_of)), (
-                year,
-                as_of,
-            )
+            computed = computed_overview(year, as_of)
+            assert _overview_facts(stored) == _overview_facts(computed), (year, as_of)
+            assert _gap_facts(stored) == _gap_facts(computed), (year, as_of)
         assert services.totals_per_year(year, year, as_of_days[-1]) == [
             (year, *services._totals_per_year([year], as_of_days[-1])[0][1:])
         ]
@@ -280,15 +292,18 @@ def test_a_year_outside_the_window_is_computed(api, factory):
     editor = api("admin")
     factory.following_opi()
     services.overview(2023)
-    assert not figures.covers(2019)
-    assert isinstance(services.year_results(2019), list)
+    assert not figures.covers(2014) and not figures.covers(2031)
+    assert isinstance(services.year_results(2031), list)
     assert (
-        _db.session.execute(_db.select(YearFigure.year).where(YearFigure.year < 2021)).first()
+        _db.session.execute(
+            _db.select(YearFigure.year).where((YearFigure.year < 2016) | (YearFigure.year > 2029))
+        ).first()
         is None
     )
-    # The API answers the same either way.
-    body = editor.get("/finance/compensation?year=2019").json
-    assert body["count"] == 0 and body["total"] == "0.00"
+    # The API answers the same either way: the tills vidare agreement runs in 2031.
+    assert editor.get("/finance/compensation?year=2014").json["count"] == 0
+    body = editor.get("/finance/compensation?year=2031").json
+    assert body["count"] == 1 and body["complete"] is False  # OPI 2024– not entered
 
 
 def test_the_figures_are_shared_by_every_worker(app, api, factory, _schema, tmp_path):
@@ -359,3 +374,19 @@ def test_an_amendment_splits_the_rows_into_spans_of_as_of_days(api, factory):
     day = date(2024, 5, 1)
     assert sorted(spans, key=str) == sorted([(None, day), (day, None)], key=str)
     assert_stored_equals_computed([day - timedelta(days=1), day, None])
+
+
+def test_the_gaps_name_the_first_agreements_and_count_the_rest(app, login, client, factory):
+    for _ in range(4):
+        factory.following_opi()
+    from app.finance import services as finance
+
+    monkey = finance.GAPS_LISTED
+    finance.GAPS_LISTED = 2
+    try:
+        login("reader")
+        page = client.get("/finance/?year=2025").get_data(as_text=True)
+    finally:
+        finance.GAPS_LISTED = monkey
+    assert "så 4 avtal som följer serien saknar belopp" in page
+    assert "… och 2 avtal till" in page
