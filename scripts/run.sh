@@ -24,6 +24,8 @@ flask demo load --if-empty
 flask users ensure-admin
 echo "==> Deadlines"
 flask deadlines refresh
+echo "==> Finance figures"
+flask finance refresh
 
 echo "==> Starting the reminder scheduler (its own process)"
 flask reminders scheduler &
