@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import case, delete, event, func, or_
+from sqlalchemy import case, delete, event, func, or_, text
 from sqlalchemy.orm import Session
 
 from app.agreements.models import Agreement, AgreementParty, Amendment, Termination
@@ -373,6 +373,18 @@ def _compute(
     return figure_rows, share_rows
 
 
+# Writers of the stored figures take this PostgreSQL advisory lock for the rest of their
+# transaction, so two transactions recomputing the same agreement (an edit beside an index
+# change) never both delete the old rows and both insert new ones: the second waits, and its
+# DELETE then sees the first one's rows. SQLite serialises writers by itself.
+_WRITERS_LOCK = 0x41766B46  # "AvkF"
+
+
+def _lock_writers() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITERS_LOCK})
+
+
 def _write(ids: Sequence[int], figure_rows: list[dict], share_rows: list[dict]) -> None:
     for model in (YearFigure, YearFigureShare, FiguresStale):
         db.session.execute(delete(model).where(model.agreement_id.in_(ids)))
@@ -396,6 +408,7 @@ def refresh(ids: Iterable[int], progress: Progress = None) -> int:
     state = current_state()
     if state is None:
         return refresh_all(progress)
+    _lock_writers()
     inputs = _Inputs.load()
     done = 0
     for batch in _batches(ids):
@@ -410,6 +423,7 @@ def refresh_all(progress: Progress = None, today: date | None = None) -> int:
     """Rebuild every stored figure for the years around ``today`` (default: today), in batches
     with bounded memory; the number of agreements."""
     first, last = kept_years(today or clock.today())
+    _lock_writers()
     for model in (YearFigure, YearFigureShare, FiguresStale, FiguresState):
         db.session.execute(delete(model))
     db.session.add(FiguresState(first_year=first, last_year=last))
@@ -502,6 +516,7 @@ def _apply(session: Session) -> None:
         everything = session.info.pop(_ALL, False)
         if current_state() is None:
             return  # nothing kept yet: the first reading builds everything
+        _lock_writers()
         wide = None
         if everything:
             wide = db.select(Agreement.id).where(Agreement.stage != "archived")

@@ -4,11 +4,14 @@ afresh on every as-of day, after every kind of change, in every worker."""
 
 from __future__ import annotations
 
+import os
 import random
+import threading
+import time
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, func
 
 from app.extensions import db as _db
 from app.finance import figures, services
@@ -390,3 +393,39 @@ def test_the_gaps_name_the_first_agreements_and_count_the_rest(app, login, clien
         finance.GAPS_LISTED = monkey
     assert "så 4 avtal som följer serien saknar belopp" in page
     assert "… och 2 avtal till" in page
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"),
+    reason="needs PostgreSQL: two concurrent transactions (SQLite serialises writers itself)",
+)
+def test_two_transactions_recomputing_one_agreement_leave_one_set_of_rows(app, factory):
+    a = factory.following_opi()
+    services.overview(2023)  # built and committed
+    _db.session.commit()
+
+    def rows() -> int:
+        return _db.session.execute(
+            _db.select(func.count()).select_from(YearFigure).where(YearFigure.agreement_id == a.id)
+        ).scalar()
+
+    expected = rows()
+    assert expected > 0
+    first_wrote = threading.Event()
+
+    def first() -> None:
+        with app.app_context():
+            figures.refresh([a.id])
+            first_wrote.set()
+            time.sleep(1.0)  # the second transaction starts meanwhile
+            _db.session.commit()
+            _db.session.remove()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert first_wrote.wait(30)
+    figures.refresh([a.id])  # waits for the first to commit, then replaces its rows
+    _db.session.commit()
+    thread.join(30)
+    assert rows() == expected
