@@ -749,6 +749,7 @@ def _build_figures(echo: bool) -> None:
 
     figures.refresh_all(progress)
     db.session.commit()
+    figures.vacuum()  # as `flask finance refresh` does after a rebuild
 
 
 def _cold(ctx: Context, path: str) -> Callable[[], Any]:

@@ -35,5 +35,7 @@ def refresh(full: bool) -> None:
         rebuild = full or moved
         done = (figures.refresh_all if rebuild else figures.refresh_stale)(progress)
     db.session.commit()
+    if rebuild:
+        figures.vacuum()
     state = figures.current_state()
     click.echo(f"{done} avtal omräknade, år {state.first_year}–{state.last_year}.")

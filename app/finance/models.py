@@ -115,6 +115,33 @@ class CostShare(db.Model):
         return Fraction(int(self.numerator), int(self.denominator))
 
 
+# The columns a year's aggregates read, carried in the covering indexes (PostgreSQL).
+SUMS_INCLUDE = [
+    "valid_from",
+    "valid_to",
+    "agreement_id",
+    "complete",
+    "total",
+    "statsbidrag",
+    "net",
+    "preliminary",
+    "has_shares",
+    "has_lines",
+    "missing",
+    "settles",
+    "settle_net_difference",
+]
+SHARES_INCLUDE = [
+    "valid_from",
+    "valid_to",
+    "agreement_id",
+    "kind",
+    "board_id",
+    "amount",
+    "settle_difference",
+]
+
+
 class YearFigure(db.Model):
     """One agreement's figures for one year, as they read on the as-of days from
     ``valid_from`` (None: any earlier day) to the day before ``valid_to`` (None: any later day),
@@ -129,6 +156,14 @@ class YearFigure(db.Model):
     __table_args__ = (
         Index("ix_finance_year_figures_year_title", "year", "title", "agreement_id"),
         Index("ix_finance_year_figures_agreement", "agreement_id", "year"),
+        # A year's sums read this index alone on PostgreSQL (an index-only scan).
+        Index(
+            "ix_finance_year_figures_sums",
+            "year",
+            "board_id",
+            "kind",
+            postgresql_include=SUMS_INCLUDE,
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,7 +194,12 @@ class YearFigureShare(db.Model):
 
     __tablename__ = "finance_year_figure_shares"
     __table_args__ = (
-        Index("ix_finance_year_figure_shares_year", "year", "organisation_id"),
+        Index(
+            "ix_finance_year_figure_shares_year",
+            "year",
+            "organisation_id",
+            postgresql_include=SHARES_INCLUDE,
+        ),
         Index("ix_finance_year_figure_shares_agreement", "agreement_id", "year"),
     )
 

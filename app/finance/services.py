@@ -1130,6 +1130,15 @@ def year_results(
     return _computed_year_results(year, kind, board_id, organisation_id, as_of)
 
 
+def _stored_selection(year: int, as_of: date | None, **filters: Any):
+    """The selection and its sums when ``year`` is read from the stored figures, else None."""
+    _year_range(year, year)
+    if not figures.covers(year):
+        return None
+    sel = figures.Selection(year, as_of, **filters)
+    return sel, figures.sums(sel)
+
+
 def _computed_year_results(
     year: int,
     kind: str | None,
@@ -1197,11 +1206,13 @@ def year_listing(
     board_id: int | None = None,
     as_of: date | None = None,
 ) -> YearListing:
+    stored = _stored_selection(year, as_of, kind=kind, board_id=board_id)
+    if stored is not None:
+        sel, sums = stored
+        shown = StoredRows(sel, sums.count)[(page - 1) * per_page : page * per_page]
+        return YearListing(shown, sums.count, sums.total_known, sums.unknown_totals == 0)
     rows = year_results(year, kind=kind, board_id=board_id, as_of=as_of)
     shown = list(rows[(page - 1) * per_page : page * per_page])
-    if isinstance(rows, StoredRows):
-        sums = figures.sums(rows.sel)
-        return YearListing(shown, sums.count, sums.total_known, sums.unknown_totals == 0)
     total = sum((r.result.total for r in rows if r.result.total is not None), Decimal(0))
     return YearListing(shown, len(rows), total, all(r.result.total is not None for r in rows))
 
@@ -1215,10 +1226,11 @@ def overview(
 ) -> Overview:
     """The year's figures across the selected agreements: sums, per board, kind and party,
     and the rows (a lazy sequence when read from the stored figures)."""
-    rows = year_results(year, kind, board_id, organisation_id, as_of)
-    if isinstance(rows, StoredRows):
-        return _stored_overview(year, rows)
-    return _computed_overview(year, rows)
+    filters = {"kind": kind, "board_id": board_id, "organisation_id": organisation_id}
+    stored = _stored_selection(year, as_of, **filters)
+    if stored is not None:
+        return _stored_overview(year, *stored)
+    return _computed_overview(year, year_results(year, as_of=as_of, **filters))
 
 
 def _by_board(board_names: dict, sums: Iterable[tuple[Any, Decimal, Decimal]]) -> list:
@@ -1245,20 +1257,18 @@ def _party_names(party_sum: dict[int, Decimal]) -> list[tuple[str, Decimal]]:
     return sorted((names.get(k, str(k)), v) for k, v in party_sum.items())
 
 
-def _stored_overview(year: int, rows: StoredRows) -> Overview:
-    sel = rows.sel
-    sums = figures.sums(sel)
+def _stored_overview(year: int, sel: figures.Selection, sums: figures.Sums) -> Overview:
     board_names = _names(OrganisationUnit)
     return Overview(
         year=year,
-        rows=rows,
+        rows=StoredRows(sel, sums.count),
         total=sums.total,
         statsbidrag=sums.statsbidrag,
         net=sums.net,
         missing_count=sums.missing_count,
         preliminary_count=sums.preliminary_count,
-        by_board=_by_board(board_names, figures.sums_by(sel, "board_id")),
-        by_kind=sorted(figures.sums_by(sel, "kind")),
+        by_board=_by_board(board_names, sums.by_board),
+        by_kind=sorted(sums.by_kind),
         by_party=_party_names(dict(figures.party_sums(sel))),
         unshared_net=sums.unshared_net,
         board_names=board_names,

@@ -78,9 +78,9 @@ def figures_job(app: Flask, daily: bool = False) -> None:
     with app.app_context():
         try:
             with _measured("finance_figures"):
-                if daily:
-                    figures.refresh_if_years_moved(local_today())
+                if daily and figures.refresh_if_years_moved(local_today()):
                     db.session.commit()
+                    figures.vacuum()
                 while figures.refresh_stale(limit=figures.BATCH_SIZE):
                     db.session.commit()
         except Exception:

@@ -50,7 +50,15 @@ def upgrade():
     )
     with op.batch_alter_table('finance_year_figure_shares', schema=None) as batch_op:
         batch_op.create_index('ix_finance_year_figure_shares_agreement', ['agreement_id', 'year'], unique=False)
-        batch_op.create_index('ix_finance_year_figure_shares_year', ['year', 'organisation_id'], unique=False)
+        batch_op.create_index(
+            'ix_finance_year_figure_shares_year',
+            ['year', 'organisation_id'],
+            unique=False,
+            postgresql_include=[
+                'valid_from', 'valid_to', 'agreement_id', 'kind', 'board_id', 'amount',
+                'settle_difference',
+            ],
+        )
 
     op.create_table('finance_year_figures',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -79,11 +87,22 @@ def upgrade():
     with op.batch_alter_table('finance_year_figures', schema=None) as batch_op:
         batch_op.create_index('ix_finance_year_figures_agreement', ['agreement_id', 'year'], unique=False)
         batch_op.create_index('ix_finance_year_figures_year_title', ['year', 'title', 'agreement_id'], unique=False)
+        batch_op.create_index(
+            'ix_finance_year_figures_sums',
+            ['year', 'board_id', 'kind'],
+            unique=False,
+            postgresql_include=[
+                'valid_from', 'valid_to', 'agreement_id', 'complete', 'total', 'statsbidrag',
+                'net', 'preliminary', 'has_shares', 'has_lines', 'missing', 'settles',
+                'settle_net_difference',
+            ],
+        )
 
 
 
 def downgrade():
     with op.batch_alter_table('finance_year_figures', schema=None) as batch_op:
+        batch_op.drop_index('ix_finance_year_figures_sums')
         batch_op.drop_index('ix_finance_year_figures_year_title')
         batch_op.drop_index('ix_finance_year_figures_agreement')
 

@@ -47,7 +47,7 @@ def test_scheduler_has_the_sweep_and_the_daily_refresh_and_is_not_started_by_the
 
     scheduler = build_scheduler(app, blocking=False)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"reminder_sweep", "deadline_refresh"}
+    assert set(jobs) == {"reminder_sweep", "deadline_refresh", "finance_figures"}
     assert jobs["reminder_sweep"].max_instances == 1
     assert not scheduler.running
     import threading
