@@ -92,8 +92,13 @@ def ensure_built() -> FiguresState:
 
 def covers(year: int) -> bool:
     """Whether ``year``'s figures across agreements are read from the stored rows."""
+    return year in covered_years()
+
+
+def covered_years() -> range:
+    """The years read from the stored rows (building them first when they never were)."""
     state = ensure_built()
-    return state.first_year <= year <= state.last_year
+    return range(state.first_year, state.last_year + 1)
 
 
 def stale_count() -> int:
@@ -326,17 +331,9 @@ def _compute(
                     "settle_net_difference": None,
                 }
                 shares: dict[int, dict] = {}
+
                 for position, (org_id, amount) in enumerate(fig.shares):
-                    shares[org_id] = {
-                        **span,
-                        "year": year,
-                        "kind": ref.kind,
-                        "board_id": ref.board_id,
-                        "organisation_id": org_id,
-                        "position": position,
-                        "amount": amount,
-                        "settle_difference": None,
-                    }
+                    shares[org_id] = _share_row(span, year, ref, org_id, position, amount)
                 if codes & inputs.replaced_codes.get(year, set()):
                     s = rules.settlement(
                         m.lines,
@@ -354,19 +351,11 @@ def _compute(
                         row["settle_total_difference"] = s.total_difference
                         row["settle_net_difference"] = s.net_difference
                         for share in s.shares:
-                            entry = shares.setdefault(
-                                share.key,
-                                {
-                                    **span,
-                                    "year": year,
-                                    "kind": ref.kind,
-                                    "board_id": ref.board_id,
-                                    "organisation_id": share.key,
-                                    "position": len(shares),
-                                    "amount": None,
-                                    "settle_difference": None,
-                                },
-                            )
+                            entry = shares.get(share.key)
+                            if entry is None:
+                                entry = shares[share.key] = _share_row(
+                                    span, year, ref, share.key, len(shares)
+                                )
                             entry["settle_difference"] = share.difference
                 figure_rows.append(row)
                 share_rows.extend(shares.values())
@@ -383,6 +372,19 @@ _WRITERS_LOCK = 0x41766B46  # "AvkF"
 def _lock_writers() -> None:
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITERS_LOCK})
+
+
+def _share_row(span: dict, year: int, ref: Any, org_id: int, position: int, amount=None) -> dict:
+    return {
+        **span,
+        "year": year,
+        "kind": ref.kind,
+        "board_id": ref.board_id,
+        "organisation_id": org_id,
+        "position": position,
+        "amount": amount,
+        "settle_difference": None,
+    }
 
 
 def _write(ids: Sequence[int], figure_rows: list[dict], share_rows: list[dict]) -> None:

@@ -1353,7 +1353,8 @@ def totals_per_year(
     """(year, total compensation over all agreements, whether any value is missing) per year;
     each year counts the agreements running in it, like the overview (as of ``as_of``)."""
     _year_range(from_year, to_year)
-    stored = {y for y in range(from_year, to_year + 1) if figures.covers(y)}
+    covered = figures.covered_years()
+    stored = {y for y in range(from_year, to_year + 1) if y in covered}
     kept = figures.year_totals(from_year, to_year, as_of) if stored else {}
     computed = {}
     rest = [y for y in range(from_year, to_year + 1) if y not in stored]
