@@ -66,7 +66,15 @@ from app.core.dates import add_months, last_business_day_on_or_before
 from app.core.errors import DomainError
 from app.core.paging import ListPage
 from app.db import utcnow
-from app.deadlines.models import DEADLINE_KINDS, Deadline, DeadlineRefresh, DeadlineValidity
+from app.deadlines.models import (
+    DEADLINE_KINDS,
+    Deadline,
+    DeadlineRefresh,
+    DeadlineSpan,
+    DeadlineSpanCoverage,
+    DeadlineSpanRefresh,
+    DeadlineValidity,
+)
 from app.extensions import db
 from app.indexation.services import index_value_changed
 
@@ -102,12 +110,27 @@ ONE_DAY = timedelta(days=1)
 # an agreement with nothing there is looked at again after this many days (see refresh_due).
 LOOKAHEAD_DAYS = 366
 _extra_horizon: ContextVar[int] = ContextVar("extra_horizon", default=0)
+# While the as-of span is computed (see compute_spans), the producers give the deadlines of
+# every as-of day from the first to the last of these at once (the terms read as of the first:
+# the span is cut where they read otherwise).
+_as_of_range: ContextVar[tuple[date, date] | None] = ContextVar("as_of_range", default=None)
+# An agreement's span rows answer for this many days more than the span asks, spread over the
+# agreements, so that the daily refresh recomputes a few of them each day, not all every day.
+SPAN_SLACK_DAYS = 30
 
 
 def _horizon_end(as_of: date) -> date:
     """The last day of the window the producers fill (beyond HORIZON_DAYS while a refresh
     looks ahead for the day its rows stop holding)."""
     return as_of + timedelta(days=HORIZON_DAYS + _extra_horizon.get())
+
+
+def _window(as_of: date, behind: int) -> tuple[date, date]:
+    """The first and last day of the deadlines a producer gives as of ``as_of``: from ``behind``
+    days before it to the horizon (before the first and after the last day of an as-of range
+    while the span is computed)."""
+    first, last = _as_of_range.get() or (as_of, as_of)
+    return first - timedelta(days=behind), _horizon_end(last)
 
 
 @dataclass(frozen=True)
@@ -201,7 +224,7 @@ def _title_templates() -> dict[str, str]:
 @register_producer
 def lifecycle_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterable[DeadlineData]:
     """Last days for notice, automatic extensions and term ends (or the end notice fixed)."""
-    first, last = as_of - timedelta(days=RECENT_DAYS), _horizon_end(as_of)
+    first, last = _window(as_of, RECENT_DAYS)
     titles = _titles()
     for agreement in agreements:
         if agreement.stage != "decided" or agreement.start_date is None:
@@ -254,13 +277,13 @@ def _notice_reach(terms: rules.Terms, last: date) -> date:
 @register_producer
 def obligation_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterable[DeadlineData]:
     """Obligations falling due, and those overdue (not met) in the last year."""
-    last = _horizon_end(as_of)
+    lookback, last = _window(as_of, OVERDUE_LOOKBACK_DAYS)
     for agreement in agreements:
         if agreement.stage != "decided" or agreement.start_date is None:
             continue
         ends = last_day(agreement, as_of)
         until = min(last, ends) if ends is not None else last
-        start = max(agreement.start_date, as_of - timedelta(days=OVERDUE_LOOKBACK_DAYS))
+        start = max(agreement.start_date, lookback)
         for obligation in agreement.obligations:
             if not obligation.active:
                 continue
@@ -348,6 +371,161 @@ def _write_validity(until: dict[int, date]) -> None:
         )
 
 
+# --- The as-of span: deadlines as of every day, stored with the days they hold on ---------------
+
+
+def span_days(as_of: date) -> tuple[date, date]:
+    """The as-of days a refresh on ``as_of`` makes answerable from stored rows:
+    ``AS_OF_SPAN_DAYS_BEFORE`` days before it to ``AS_OF_SPAN_DAYS_AFTER`` days after."""
+    config = current_app.config
+    return (
+        as_of - timedelta(days=int(config.get("AS_OF_SPAN_DAYS_BEFORE", 366))),
+        as_of + timedelta(days=int(config.get("AS_OF_SPAN_DAYS_AFTER", 731))),
+    )
+
+
+def _span_cuts(agreement: Any, first: date, last: date) -> list[tuple[date, date]]:
+    """The as-of days from ``first`` to ``last`` cut into intervals ``[from, to)`` over which
+    the agreement's terms, end and notice read the same: they change only where an amendment
+    takes effect or a notice counts from its receipt (a window's edges and a passed date are
+    read against the day asked, not stored)."""
+    days = {a.effective_date for a in getattr(agreement, "amendments", ())}
+    days.update(t.received_date for t in agreement.terminations)
+    starts = sorted({first, *(d for d in days if first < d <= last)})
+    return list(zip(starts, [*starts[1:], last + ONE_DAY], strict=True))
+
+
+def compute_spans(agreements: Sequence[Any], first: date, last: dict[int, date]) -> list[dict]:
+    """Each agreement's deadlines as of every day from ``first`` to ``last[agreement id]``, as
+    rows of ``deadline_spans``: a deadline that reads the same on consecutive as-of days is one
+    row valid from the first of them to the day after the last. For any as-of day T in there,
+    the rows valid on T with a date the producers would give as of T (RECENT_DAYS before it to
+    HORIZON_DAYS after; obligations OVERDUE_LOOKBACK_DAYS before) are exactly their answer."""
+    cuts = {a.id: _span_cuts(a, first, last[a.id]) for a in agreements}
+    calls: dict[tuple[date, date], list[Any]] = {}
+    for a in agreements:
+        for cut in cuts[a.id]:
+            calls.setdefault(cut, []).append(a)
+    found: dict[tuple[int, date], set[tuple]] = {}
+    for (since, until), group in calls.items():
+        token = _as_of_range.set((since, until - ONE_DAY))
+        try:
+            for d in compute_deadlines(group, since):
+                if d.agreement_id is not None:
+                    found.setdefault((d.agreement_id, since), set()).add(
+                        (d.key, d.kind, d.date, d.business_day, d.title[:300], d.obligation_id)
+                    )
+        finally:
+            _as_of_range.reset(token)
+    rows: list[dict] = []
+
+    def close(agreement_id: int, item: tuple, since: date, until: date) -> None:
+        key, kind, day, business_day, title, obligation_id = item
+        rows.append(
+            {
+                "agreement_id": agreement_id,
+                "obligation_id": obligation_id,
+                "key": key,
+                "kind": kind,
+                "date": day,
+                "business_day": business_day,
+                "title": title,
+                "valid_from": since,
+                "valid_to": until,
+            }
+        )
+
+    for a in agreements:
+        held: dict[tuple, date] = {}  # deadline → the first as-of day it holds on
+        for since, _until in cuts[a.id]:
+            here = found.get((a.id, since), set())
+            for item in [i for i in held if i not in here]:
+                close(a.id, item, held.pop(item), since)
+            for item in here:
+                held.setdefault(item, since)
+        for item, since in held.items():
+            close(a.id, item, since, last[a.id] + ONE_DAY)
+    return rows
+
+
+def _write_spans(
+    agreements: Sequence[Any], first: date, last: dict[int, date], fresh: bool
+) -> None:
+    """Replace these agreements' span rows and coverage (``fresh``: none are stored)."""
+    ids = [a.id for a in agreements]
+    if not fresh:
+        for table in (DeadlineSpan.__table__, DeadlineSpanCoverage.__table__):
+            for start in range(0, len(ids), 500):
+                db.session.execute(
+                    delete(table).where(table.c.agreement_id.in_(ids[start : start + 500])),
+                    execution_options={"synchronize_session": False},
+                )
+    rows = compute_spans(agreements, first, last)
+    if rows:
+        db.session.execute(DeadlineSpan.__table__.insert(), rows)
+    if ids:
+        db.session.execute(
+            DeadlineSpanCoverage.__table__.insert(),
+            [{"agreement_id": i, "covered_from": first, "covered_to": last[i]} for i in ids],
+        )
+
+
+def stored_span() -> tuple[date, date] | None:
+    """The as-of days every agreement's span rows answer for, or None before any bulk refresh."""
+    row = db.session.execute(
+        db.select(DeadlineSpanRefresh.span_from, DeadlineSpanRefresh.span_to)
+    ).first()
+    return (row.span_from, row.span_to) if row is not None else None
+
+
+def _span_due(first: date, last: date):
+    """The ids (a subquery) of the agreements whose span rows do not answer for every as-of day
+    from ``first`` to ``last``."""
+    c = DeadlineSpanCoverage
+    return (
+        db.select(Agreement.id)
+        .outerjoin(c, c.agreement_id == Agreement.id)
+        .where(c.agreement_id.is_(None) | (c.covered_from > first) | (c.covered_to < last))
+    )
+
+
+def _refresh_spans(as_of: date, facts: list[Any] | None) -> None:
+    """Bring every agreement's span rows to the span of ``as_of``: recompute ``facts`` (all of
+    them: a full refresh), or else only the agreements whose coverage falls short. A full
+    refresh spreads the coverage's ends over SPAN_SLACK_DAYS days so that, later, a few
+    agreements a day are recomputed; a recomputed one answers SPAN_SLACK_DAYS days more."""
+    first, last = span_days(as_of)
+    fresh = facts is not None
+    if fresh:
+        for table in (DeadlineSpan.__table__, DeadlineSpanCoverage.__table__):
+            db.session.execute(delete(table), execution_options={"synchronize_session": False})
+    else:
+        facts = load_facts(_span_due(first, last))
+    for start in range(0, len(facts), BATCH_SIZE):
+        batch = facts[start : start + BATCH_SIZE]
+        ends = {
+            a.id: last + timedelta(days=a.id % SPAN_SLACK_DAYS if fresh else SPAN_SLACK_DAYS)
+            for a in batch
+        }
+        _write_spans(batch, first, ends, fresh)
+    db.session.execute(delete(DeadlineSpanRefresh.__table__))
+    db.session.execute(
+        DeadlineSpanRefresh.__table__.insert().values(id=1, span_from=first, span_to=last)
+    )
+
+
+def _refresh_agreement_span(agreement: Agreement, as_of: date) -> None:
+    """Recompute one agreement's span rows: over the register's span (it must answer there
+    like every other agreement) and the span of ``as_of``."""
+    first, last = span_days(as_of)
+    stored = stored_span()
+    if stored is not None:
+        first, last = min(first, stored[0]), max(last, stored[1])
+    _write_spans(
+        [agreement], first, {agreement.id: last + timedelta(days=SPAN_SLACK_DAYS)}, fresh=False
+    )
+
+
 def deadlines_for(agreement: Agreement, as_of: date) -> list[DeadlineData]:
     """One agreement's deadlines as of ``as_of`` (no writes)."""
     return compute_deadlines([agreement], as_of)
@@ -412,6 +590,7 @@ def refresh_agreement(agreement: Agreement, as_of: date) -> list[DeadlineData]:
     items, until = compute_with_validity([agreement], as_of)
     _write(items, as_of)
     _write_validity(until)
+    _refresh_agreement_span(agreement, as_of)
     status = status_of(agreement, as_of)
     if agreement.status != status:
         db.session.execute(
@@ -579,9 +758,11 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
             .where(Deadline.key.in_(gone[start : start + 500]))
             .execution_options(synchronize_session=False)
         )
+    _refresh_spans(as_of, None if only_due else facts)
     if db.engine.dialect.name == "postgresql" and written >= 5000:
         # Many rows written at once: fresh planner statistics keep the dashboard on its indexes.
         db.session.execute(text("ANALYZE deadlines"))
+        db.session.execute(text("ANALYZE deadline_spans"))
     # The stored rows as a whole now describe as_of (one row, whatever the number of them).
     db.session.execute(delete(DeadlineRefresh.__table__))
     db.session.execute(
@@ -764,15 +945,125 @@ def list_deadlines(
             set_committed_value(row, "overdue", row.kind in OVERDUE_KINDS and row.date < as_of)
         return ListPage(items, result.total or 0, page, per_page)
 
-    return _computed_page(
-        as_of,
-        until,
-        kinds,
-        include_overdue,
-        page,
-        per_page,
-        (board_id, organisation_id, responsible_person_id, agreement_id),
+    filters = (board_id, organisation_id, responsible_person_id, agreement_id)
+    if span_answers_for(as_of):
+        return _span_page(as_of, until, kinds, include_overdue, page, per_page, filters)
+    return _computed_page(as_of, until, kinds, include_overdue, page, per_page, filters)
+
+
+def span_answers_for(as_of: date) -> bool:
+    """Whether the span rows answer for ``as_of`` (see :func:`span_rows`)."""
+    span = stored_span()
+    return span is not None and span[0] <= as_of <= span[1]
+
+
+def span_rows(as_of: date, filters: Sequence[Any] = ()):
+    """A query of the span rows valid on ``as_of`` (of agreements that pass ``filters``:
+    board, organisation, responsible person, agreement), as plain columns shaped like the
+    stored deadlines; the caller adds the window of dates it shows (see
+    :func:`span_window`)."""
+    s = DeadlineSpan
+    stmt = (
+        db.select(
+            s.key,
+            s.kind,
+            s.date,
+            s.business_day,
+            s.title,
+            s.agreement_id,
+            s.obligation_id,
+        )
+        .join(Agreement, Agreement.id == s.agreement_id)
+        .where(s.valid_from <= as_of, s.valid_to > as_of)
     )
+    return _agreement_filters(stmt, *filters)
+
+
+def span_window(as_of: date, until: date | None, overdue: bool):
+    """The span rows the producers would give as of ``as_of`` from it to ``until`` (None:
+    none of those), and with ``overdue`` the overdue ones of the lookback."""
+    s = DeadlineSpan
+    window = db.false()
+    if until is not None:
+        window = s.date.between(as_of, min(until, as_of + timedelta(days=HORIZON_DAYS)))
+    if overdue:
+        lookback = as_of - timedelta(days=OVERDUE_LOOKBACK_DAYS)
+        window = window | (s.kind.in_(OVERDUE_KINDS) & s.date.between(lookback, as_of - ONE_DAY))
+    return window
+
+
+def _order(d: Any) -> tuple:
+    return (d.date, d.kind, d.agreement_id or 0, d.key)
+
+
+def _chosen(
+    items: Iterable[Any], as_of: date, until: date, kinds: Sequence[str], include_overdue: bool
+) -> list[Any]:
+    return [
+        d
+        for d in items
+        if (as_of <= d.date <= until or (include_overdue and d.overdue and d.date < as_of))
+        and (not kinds or d.kind in kinds)
+    ]
+
+
+def _chosen_globals(
+    as_of: date, until: date, kinds: Sequence[str], include_overdue: bool, filters: Sequence[Any]
+) -> list[DeadlineData]:
+    """The deadlines of no agreement for the span's answer, computed as of ``as_of`` (as
+    :func:`_computed_page` does; none when the agreements are filtered), soonest first."""
+    if any(filters):
+        return []
+    return sorted(
+        _chosen(global_deadlines(as_of), as_of, until, kinds, include_overdue), key=_order
+    )
+
+
+def _span_page(
+    as_of: date,
+    until: date,
+    kinds: Sequence[str],
+    include_overdue: bool,
+    page: int,
+    per_page: int,
+    filters: tuple,
+) -> ListPage:
+    """:func:`_computed_page`'s answer read from the span rows: one counted, indexed query
+    however many agreements, merged with the few deadlines of no agreement."""
+    stmt = span_rows(as_of, filters).where(span_window(as_of, until, include_overdue))
+    if kinds:
+        stmt = stmt.where(DeadlineSpan.kind.in_(kinds))
+    count = db.session.execute(db.select(func.count()).select_from(stmt.subquery())).scalar_one()
+    extra = _chosen_globals(as_of, until, kinds, include_overdue, filters)
+    total = count + len(extra)
+    offset = (page - 1) * per_page
+    # The page's rows are among the agreements' rows from ``first`` on (the deadlines of no
+    # agreement before the page push it back by at most their number) and those of no
+    # agreement after the first row read.
+    first = max(0, min(offset - len(extra), count - 1))
+    s = DeadlineSpan
+    read = [
+        SimpleNamespace(
+            **row._asdict(),
+            overdue=row.kind in OVERDUE_KINDS and row.date < as_of,
+            series_code=None,
+            year=None,
+            organisation_id=None,
+        )
+        for row in db.session.execute(
+            stmt.order_by(s.date, s.kind, s.agreement_id, s.key)
+            .offset(first)
+            .limit(per_page + len(extra))
+        )
+    ]
+    at = first
+    if first and read:
+        before = [d for d in extra if _order(d) < _order(read[0])]
+        at += len(before)
+        extra = extra[len(before) :]
+    merged = sorted(read + extra, key=_order)
+    shown = merged[offset - at : offset - at + per_page]
+    return ListPage(_views(shown), total, page, per_page)
 
 
 class AsOfTooCostly(DomainError):
@@ -823,10 +1114,7 @@ def _computed_page(
             break
         last_id = batch[-1].id
         chosen.extend(
-            d
-            for d in compute_deadlines(batch, as_of)
-            if (as_of <= d.date <= until or (include_overdue and d.overdue and d.date < as_of))
-            and (not kinds or d.kind in kinds)
+            _chosen(compute_deadlines(batch, as_of), as_of, until, kinds, include_overdue)
         )
         for agreement in batch:
             if agreement not in db.session.dirty:
@@ -842,16 +1130,32 @@ def _computed_page(
                     seconds=f"{budget:g}",
                 )
             )
-    if not any(filters):
-        chosen += [
-            d
-            for d in global_deadlines(as_of)
-            if (as_of <= d.date <= until or (include_overdue and d.overdue and d.date < as_of))
-            and (not kinds or d.kind in kinds)
-        ]
-    chosen.sort(key=lambda d: (d.date, d.kind, d.agreement_id or 0, d.key))
+    chosen += _chosen_globals(as_of, until, kinds, include_overdue, filters)
+    chosen.sort(key=_order)
     start = (page - 1) * per_page
-    shown = chosen[start : start + per_page]
+    return ListPage(_views(chosen[start : start + per_page]), len(chosen), page, per_page)
+
+
+def view_of(d: Any, agreement: Agreement | None = None) -> DeadlineView:
+    """A deadline (computed, or a span row) as a view, with its agreement when given."""
+    return DeadlineView(
+        d.key,
+        d.kind,
+        d.date,
+        d.business_day,
+        d.title,
+        d.overdue,
+        d.agreement_id,
+        d.obligation_id,
+        agreement,
+        d.series_code,
+        d.year,
+        d.organisation_id,
+    )
+
+
+def _views(shown: Sequence[Any]) -> list[DeadlineView]:
+    """Deadlines (computed, or span rows) as views with their agreements, loaded in one query."""
     ids = {d.agreement_id for d in shown if d.agreement_id}
     by_id = {
         a.id: a
@@ -861,21 +1165,4 @@ def _computed_page(
             .options(db.joinedload(Agreement.board), db.joinedload(Agreement.responsible_person))
         ).scalars()
     }
-    views = [
-        DeadlineView(
-            d.key,
-            d.kind,
-            d.date,
-            d.business_day,
-            d.title,
-            d.overdue,
-            d.agreement_id,
-            d.obligation_id,
-            by_id.get(d.agreement_id) if d.agreement_id else None,
-            d.series_code,
-            d.year,
-            d.organisation_id,
-        )
-        for d in shown
-    ]
-    return ListPage(views, len(chosen), page, per_page)
+    return [view_of(d, by_id.get(d.agreement_id) if d.agreement_id else None) for d in shown]
