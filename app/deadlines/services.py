@@ -2,8 +2,10 @@
 
 One function computes deadlines: ``compute_deadlines(agreements, as_of)``. It runs the
 registered *producers* over a batch of agreements; ``deadlines_for(agreement, as_of)`` asks it
-about one agreement, ``refresh_all`` about every agreement in bulk, and the dashboard and the API
-ask it on the fly when they are asked about another day than the stored refresh.
+about one agreement, ``refresh_all`` about every agreement in bulk. The refreshes also store
+each agreement's deadlines as of every day of a span around the refresh (``deadline_spans``,
+see :func:`compute_spans`), so the dashboard and the API read any day of it; outside the span
+they ask it on the fly, under a time budget.
 
 Producers (the extension point for other packages)
 --------------------------------------------------
