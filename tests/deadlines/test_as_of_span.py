@@ -217,3 +217,27 @@ def test_a_day_outside_the_span_is_still_computed(factory, db):
     assert not services.span_answers_for(last + timedelta(1))
     old = services.list_deadlines(date(2022, 1, 1), within_days=365)
     assert [d.kind for d in old.items] == ["last_notice", "term_end"]
+
+
+def test_the_deadlines_of_no_agreement_take_their_place_on_every_page(factory, db):
+    """The huvudman's 1 March application (no agreement) is merged into the span's rows at
+    its place in the order, whatever the page."""
+    for i in range(4):
+        factory.agreement(
+            start_date=date(2020, 1, 1),
+            end_date=date(2023, 2, 1) + timedelta(days=20 * i),
+            notice_period_months=1,
+            fte="1.5",
+        )
+    services.refresh_all(date(2022, 6, 1))
+    db.session.commit()
+    day, until = date(2022, 12, 1), date(2024, 6, 1)
+    whole = services._computed_page(day, until, [], True, 1, 500, (None,) * 4)
+    assert "grant_application" in {d.kind for d in whole.items}
+    for per_page in (1, 2, 3, 5):
+        for page in range(1, whole.total // per_page + 3):
+            args = (day, until, [], True, page, per_page, (None,) * 4)
+            assert _answer(services._span_page(*args)) == _answer(services._computed_page(*args)), (
+                page,
+                per_page,
+            )
