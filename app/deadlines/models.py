@@ -93,7 +93,9 @@ class DeadlineValidity(db.Model):
 
 
 class DeadlineSpan(db.Model):
-    """An agreement's deadline as it reads on every as-of day in ``[valid_from, valid_to)``.
+    """A deadline as it reads on every as-of day in ``[valid_from, valid_to)``: an agreement's,
+    or one of no agreement whose producer says how it reads over a span
+    (``register_global_span``).
 
     The rows of an agreement cover every as-of day of its coverage (see
     ``DeadlineSpanCoverage``): deadlines as of any day in the register's span are then read with
@@ -109,12 +111,19 @@ class DeadlineSpan(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    agreement_id: Mapped[int] = mapped_column(
+    agreement_id: Mapped[int | None] = mapped_column(
         ForeignKey("agreements.id", ondelete="CASCADE"), index=True
     )
     obligation_id: Mapped[int | None] = mapped_column(
         ForeignKey("obligations.id", ondelete="CASCADE")
     )
+    # The deadlines of no agreement (a huvudman's 1 March application) name what they are about
+    # as the daily rows do.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    series_code: Mapped[str | None] = mapped_column(String(40))
+    year: Mapped[int | None] = mapped_column(Integer)
     key: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(30))
     date: Mapped[date] = mapped_column(Date)

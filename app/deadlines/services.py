@@ -34,7 +34,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -92,6 +92,7 @@ __all__ = [
     "refresh_all",
     "refresh_due",
     "register_global_producer",
+    "register_global_span",
     "refresh_global",
     "register_producer",
     "stored_as_of",
@@ -194,6 +195,19 @@ def register_global_producer(fn: GlobalProducer) -> GlobalProducer:
     if fn not in _global_producers:
         _global_producers.append(fn)
     return fn
+
+
+GlobalSpan = Callable[[date, date], Iterable[tuple[DeadlineData, date, date]]]
+_global_spans: dict[GlobalProducer, GlobalSpan] = {}
+
+
+def register_global_span(producer: GlobalProducer, span: GlobalSpan) -> None:
+    """Say how a global producer's deadlines read as of every day of a span at once:
+    ``span(first, last)`` gives (deadline, the first as-of day it holds on, the first it no
+    longer does) for the days from ``first`` to ``last``, exactly what ``producer`` gives as of
+    each of them. The span rows then answer for it; a producer without one is asked as of the
+    day whenever the span rows answer (see ``_span_page``)."""
+    _global_spans[producer] = span
 
 
 def _key(agreement_id: int, kind: str, day: date, *extra: Any) -> str:
@@ -386,7 +400,7 @@ def span_days(as_of: date) -> tuple[date, date]:
     )
 
 
-def _span_cuts(agreement: Any, first: date, last: date) -> list[tuple[date, date]]:
+def as_of_cuts(agreement: Any, first: date, last: date) -> list[tuple[date, date]]:
     """The as-of days from ``first`` to ``last`` cut into intervals ``[from, to)`` over which
     the agreement's terms, end and notice read the same: they change only where an amendment
     takes effect or a notice counts from its receipt (a window's edges and a passed date are
@@ -403,51 +417,54 @@ def compute_spans(agreements: Sequence[Any], first: date, last: dict[int, date])
     row valid from the first of them to the day after the last. For any as-of day T in there,
     the rows valid on T with a date the producers would give as of T (RECENT_DAYS before it to
     HORIZON_DAYS after; obligations OVERDUE_LOOKBACK_DAYS before) are exactly their answer."""
-    cuts = {a.id: _span_cuts(a, first, last[a.id]) for a in agreements}
+    cuts = {a.id: as_of_cuts(a, first, last[a.id]) for a in agreements}
     calls: dict[tuple[date, date], list[Any]] = {}
     for a in agreements:
         for cut in cuts[a.id]:
             calls.setdefault(cut, []).append(a)
-    found: dict[tuple[int, date], set[tuple]] = {}
+    found: dict[tuple[int, date], set[DeadlineData]] = {}
     for (since, until), group in calls.items():
         token = _as_of_range.set((since, until - ONE_DAY))
         try:
             for d in compute_deadlines(group, since):
                 if d.agreement_id is not None:
-                    found.setdefault((d.agreement_id, since), set()).add(
-                        (d.key, d.kind, d.date, d.business_day, d.title[:300], d.obligation_id)
-                    )
+                    # As stored: overdue is read against the day asked.
+                    found.setdefault((d.agreement_id, since), set()).add(replace(d, overdue=False))
         finally:
             _as_of_range.reset(token)
     rows: list[dict] = []
 
-    def close(agreement_id: int, item: tuple, since: date, until: date) -> None:
-        key, kind, day, business_day, title, obligation_id = item
-        rows.append(
-            {
-                "agreement_id": agreement_id,
-                "obligation_id": obligation_id,
-                "key": key,
-                "kind": kind,
-                "date": day,
-                "business_day": business_day,
-                "title": title,
-                "valid_from": since,
-                "valid_to": until,
-            }
-        )
+    def close(d: DeadlineData, since: date, until: date) -> None:
+        rows.append(_span_row(d, since, until))
 
     for a in agreements:
-        held: dict[tuple, date] = {}  # deadline → the first as-of day it holds on
+        held: dict[DeadlineData, date] = {}  # deadline → the first as-of day it holds on
         for since, _until in cuts[a.id]:
             here = found.get((a.id, since), set())
             for item in [i for i in held if i not in here]:
-                close(a.id, item, held.pop(item), since)
+                close(item, held.pop(item), since)
             for item in here:
                 held.setdefault(item, since)
         for item, since in held.items():
-            close(a.id, item, since, last[a.id] + ONE_DAY)
+            close(item, since, last[a.id] + ONE_DAY)
     return rows
+
+
+def _span_row(d: DeadlineData, since: date, until: date) -> dict[str, Any]:
+    return {
+        "agreement_id": d.agreement_id,
+        "obligation_id": d.obligation_id,
+        "key": d.key,
+        "kind": d.kind,
+        "date": d.date,
+        "business_day": d.business_day,
+        "title": d.title[:300],
+        "organisation_id": d.organisation_id,
+        "series_code": d.series_code,
+        "year": d.year,
+        "valid_from": since,
+        "valid_to": until,
+    }
 
 
 def _write_spans(
@@ -510,6 +527,18 @@ def _refresh_spans(as_of: date, facts: list[Any] | None) -> None:
             for a in batch
         }
         _write_spans(batch, first, ends, fresh)
+    table = DeadlineSpan.__table__
+    db.session.execute(
+        delete(table).where(table.c.agreement_id.is_(None)),
+        execution_options={"synchronize_session": False},
+    )
+    rows = [
+        _span_row(d, since, until)
+        for span in _global_spans.values()
+        for d, since, until in span(first, last)
+    ]
+    if rows:
+        db.session.execute(table.insert(), rows)
     db.session.execute(delete(DeadlineSpanRefresh.__table__))
     db.session.execute(
         DeadlineSpanRefresh.__table__.insert().values(id=1, span_from=first, span_to=last)
@@ -533,9 +562,13 @@ def deadlines_for(agreement: Agreement, as_of: date) -> list[DeadlineData]:
     return compute_deadlines([agreement], as_of)
 
 
-def global_deadlines(as_of: date) -> list[DeadlineData]:
+def global_deadlines(as_of: date, without_span: bool = False) -> list[DeadlineData]:
+    """The deadlines of no agreement as of ``as_of`` (``without_span``: only of the producers
+    whose deadlines the span rows do not hold)."""
     found: dict[str, DeadlineData] = {}
     for producer in _global_producers:
+        if without_span and producer in _global_spans:
+            continue
         for item in producer(as_of):
             found[item.key] = item
     return list(found.values())
@@ -961,9 +994,9 @@ def span_answers_for(as_of: date) -> bool:
 
 def span_rows(as_of: date, filters: Sequence[Any] = ()):
     """A query of the span rows valid on ``as_of`` (of agreements that pass ``filters``:
-    board, organisation, responsible person, agreement), as plain columns shaped like the
-    stored deadlines; the caller adds the window of dates it shows (see
-    :func:`span_window`)."""
+    board, organisation, responsible person, agreement; a filter leaves out the deadlines of no
+    agreement, as :func:`_computed_page` does), as plain columns shaped like the stored
+    deadlines; the caller adds the window of dates it shows (see :func:`span_window`)."""
     s = DeadlineSpan
     stmt = (
         db.select(
@@ -974,8 +1007,11 @@ def span_rows(as_of: date, filters: Sequence[Any] = ()):
             s.title,
             s.agreement_id,
             s.obligation_id,
+            s.series_code,
+            s.year,
+            s.organisation_id,
         )
-        .join(Agreement, Agreement.id == s.agreement_id)
+        .outerjoin(Agreement, Agreement.id == s.agreement_id)
         .where(s.valid_from <= as_of, s.valid_to > as_of)
     )
     return _agreement_filters(stmt, *filters)
@@ -1010,15 +1046,19 @@ def _chosen(
 
 
 def _chosen_globals(
-    as_of: date, until: date, kinds: Sequence[str], include_overdue: bool, filters: Sequence[Any]
+    as_of: date,
+    until: date,
+    kinds: Sequence[str],
+    include_overdue: bool,
+    filters: Sequence[Any],
+    without_span: bool = False,
 ) -> list[DeadlineData]:
-    """The deadlines of no agreement for the span's answer, computed as of ``as_of`` (as
-    :func:`_computed_page` does; none when the agreements are filtered), soonest first."""
+    """The deadlines of no agreement computed as of ``as_of`` (``without_span``: only those the
+    span rows do not hold), none when the agreements are filtered, soonest first."""
     if any(filters):
         return []
-    return sorted(
-        _chosen(global_deadlines(as_of), as_of, until, kinds, include_overdue), key=_order
-    )
+    found = global_deadlines(as_of, without_span)
+    return sorted(_chosen(found, as_of, until, kinds, include_overdue), key=_order)
 
 
 def _span_page(
@@ -1036,7 +1076,7 @@ def _span_page(
     if kinds:
         stmt = stmt.where(DeadlineSpan.kind.in_(kinds))
     count = db.session.execute(db.select(func.count()).select_from(stmt.subquery())).scalar_one()
-    extra = _chosen_globals(as_of, until, kinds, include_overdue, filters)
+    extra = _chosen_globals(as_of, until, kinds, include_overdue, filters, without_span=True)
     total = count + len(extra)
     offset = (page - 1) * per_page
     # The page's rows are among the agreements' rows from ``first`` on (the deadlines of no
@@ -1048,9 +1088,6 @@ def _span_page(
         SimpleNamespace(
             **row._asdict(),
             overdue=row.kind in OVERDUE_KINDS and row.date < as_of,
-            series_code=None,
-            year=None,
-            organisation_id=None,
         )
         for row in db.session.execute(
             stmt.order_by(s.date, s.kind, s.agreement_id, s.key)

@@ -402,7 +402,9 @@ def _stored_rows(
         chosen = (filters["board_id"], filters["organisation_id"], filters["responsible_person_id"])
         base = services.span_rows(as_of, chosen)
         table = DeadlineSpan
-        extra = services._chosen_globals(as_of, until, list(kinds or ()), True, chosen)
+        extra = services._chosen_globals(
+            as_of, until, list(kinds or ()), True, chosen, without_span=True
+        )
         windows = (
             services.span_window(as_of, until, overdue=False),
             services.span_window(as_of, None, overdue=True),

@@ -28,6 +28,7 @@ def _month_end_agreements(rnd: random.Random, factory, db) -> None:
         extension = rnd.choice((None, 6, 12))
         agreement = factory.agreement(
             start_date=start,
+            fte=rnd.choice((None, "0.5", "2")),  # a huvudman's 1 March application
             end_date=add_months(start, rnd.choice((12, 24))) - timedelta(1),
             extension_months=extension,
             max_extensions=rnd.choice((None, 2)) if extension else None,
@@ -97,6 +98,8 @@ def test_the_span_answers_what_computing_every_agreement_answers(seed, factory, 
     db.session.commit()
     first, last = services.stored_span()
     assert first < refreshed < last
+    of_no_agreement = db.select(db.func.count()).where(DeadlineSpan.agreement_id.is_(None))
+    assert db.session.execute(of_no_agreement).scalar() > 0  # the 1 March applications
     for day in _interesting_days(rnd, first, last):
         _check(day, rnd)
     # The daily refresh moves the span on, recomputing only what falls short of it.
