@@ -1025,8 +1025,13 @@ def span_window(as_of: date, until: date | None, overdue: bool):
     if until is not None:
         window = s.date.between(as_of, min(until, as_of + timedelta(days=HORIZON_DAYS)))
     if overdue:
+        # An unmet obligation is looked for a year back; a missing index value however old.
         lookback = as_of - timedelta(days=OVERDUE_LOOKBACK_DAYS)
-        window = window | (s.kind.in_(OVERDUE_KINDS) & s.date.between(lookback, as_of - ONE_DAY))
+        window = (
+            window
+            | (s.kind.in_(OVERDUE_KINDS) & (s.kind != "obligation_due") & (s.date < as_of))
+            | ((s.kind == "obligation_due") & s.date.between(lookback, as_of - ONE_DAY))
+        )
     return window
 
 
