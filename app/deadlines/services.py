@@ -508,11 +508,31 @@ def _span_due(first: date, last: date):
     )
 
 
-def _refresh_spans(as_of: date, facts: list[Any] | None) -> None:
+def _global_span_rows(first: date, last: date) -> list[tuple[DeadlineData, date, date]]:
+    """The deadlines of no agreement as of every day from ``first`` to ``last``, of the
+    producers that say how they read over a span (see :func:`register_global_span`)."""
+    return [row for span in _global_spans.values() for row in span(first, last)]
+
+
+def _globals_on(as_of: date, spanned: list[tuple[DeadlineData, date, date]]) -> list[DeadlineData]:
+    """:func:`global_deadlines` as of a day of ``spanned``'s span: those of its rows that hold
+    on ``as_of`` (the daily refresh walks the agreements for them once, not twice), and the
+    others asked as of the day."""
+    found = {d.key: d for d, since, until in spanned if since <= as_of < until}
+    found.update((d.key, d) for d in global_deadlines(as_of, without_span=True))
+    return list(found.values())
+
+
+def _refresh_spans(
+    as_of: date,
+    facts: list[Any] | None,
+    spanned: list[tuple[DeadlineData, date, date]],
+) -> None:
     """Bring every agreement's span rows to the span of ``as_of``: recompute ``facts`` (all of
     them: a full refresh), or else only the agreements whose coverage falls short. A full
     refresh spreads the coverage's ends over SPAN_SLACK_DAYS days so that, later, a few
-    agreements a day are recomputed; a recomputed one answers SPAN_SLACK_DAYS days more."""
+    agreements a day are recomputed; a recomputed one answers SPAN_SLACK_DAYS days more.
+    ``spanned``: the deadlines of no agreement over the span (:func:`_global_span_rows`)."""
     first, last = span_days(as_of)
     fresh = facts is not None
     if fresh:
@@ -532,11 +552,7 @@ def _refresh_spans(as_of: date, facts: list[Any] | None) -> None:
         delete(table).where(table.c.agreement_id.is_(None)),
         execution_options={"synchronize_session": False},
     )
-    rows = [
-        _span_row(d, since, until)
-        for span in _global_spans.values()
-        for d, since, until in span(first, last)
-    ]
+    rows = [_span_row(d, since, until) for d, since, until in spanned]
     if rows:
         db.session.execute(table.insert(), rows)
     db.session.execute(delete(DeadlineSpanRefresh.__table__))
@@ -785,7 +801,8 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
                 status_changes.append({"b_id": agreement.id, "b_status": status})
         if progress is not None:
             progress(len(batch))
-    written += _write_changes(global_deadlines(as_of), stored, seen, as_of)
+    spanned = _global_span_rows(*span_days(as_of))
+    written += _write_changes(_globals_on(as_of, spanned), stored, seen, as_of)
     gone = [key for key in stored if key not in seen]
     for start in range(0, len(gone), 500):
         db.session.execute(
@@ -793,7 +810,7 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
             .where(Deadline.key.in_(gone[start : start + 500]))
             .execution_options(synchronize_session=False)
         )
-    _refresh_spans(as_of, None if only_due else facts)
+    _refresh_spans(as_of, None if only_due else facts, spanned)
     if db.engine.dialect.name == "postgresql" and written >= 5000:
         # Many rows written at once: fresh planner statistics keep the dashboard on its indexes.
         db.session.execute(text("ANALYZE deadlines"))

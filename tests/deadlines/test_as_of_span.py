@@ -17,7 +17,7 @@ from app.agreements import lifecycle
 from app.agreements.amendments import add_amendment
 from app.core.dates import add_months
 from app.deadlines import services, startpage
-from app.deadlines.models import DeadlineSpan
+from app.deadlines.models import Deadline, DeadlineSpan
 from tests.deadlines.test_refresh_due import _random_register
 
 
@@ -88,6 +88,15 @@ def _check(day: date, rnd: random.Random) -> None:
         assert got == want, f"as of {day}, within {within}, {kinds}, overdue {overdue}, page {page}"
 
 
+def _daily_applications_hold(db, day: date) -> None:
+    """The daily rows of the 1 March applications, taken from the span, are those of the day."""
+    stored = db.session.execute(
+        db.select(Deadline.key, Deadline.title).where(Deadline.kind == "grant_application")
+    ).all()
+    want = {(d.key, d.title) for d in services.global_deadlines(day)}
+    assert set(stored) == {w for w in want if w[0].startswith("organisation:")}
+
+
 @pytest.mark.parametrize("seed", range(1, 5))
 def test_the_span_answers_what_computing_every_agreement_answers(seed, factory, db):
     rnd = random.Random(seed)
@@ -100,6 +109,7 @@ def test_the_span_answers_what_computing_every_agreement_answers(seed, factory, 
     assert first < refreshed < last
     of_no_agreement = db.select(db.func.count()).where(DeadlineSpan.agreement_id.is_(None))
     assert db.session.execute(of_no_agreement).scalar() > 0  # the 1 March applications
+    _daily_applications_hold(db, refreshed)
     for day in _interesting_days(rnd, first, last):
         _check(day, rnd)
     # The daily refresh moves the span on, recomputing only what falls short of it.
@@ -107,6 +117,7 @@ def test_the_span_answers_what_computing_every_agreement_answers(seed, factory, 
         refreshed += timedelta(days=step)
         services.refresh_due(refreshed)
         db.session.commit()
+        _daily_applications_hold(db, refreshed)
         first, last = services.stored_span()
         for day in rnd.sample(_interesting_days(rnd, first, last), 8):
             _check(day, rnd)
