@@ -92,6 +92,10 @@ class DefaultConfig:
     # Deadlines as of a day the stored refresh does not describe are computed agreement by
     # agreement; past this many seconds the page says so and the API answers 503.
     AS_OF_TIME_BUDGET_SECONDS = 10
+    # Deadlines as of any day from this many days before the daily refresh to this many days
+    # after it are read from stored rows (deadline_spans); other days are computed.
+    AS_OF_SPAN_DAYS_BEFORE = 366
+    AS_OF_SPAN_DAYS_AFTER = 731
 
     # Operations (app.core.ops): "json" writes one JSON line per log event; /metrics is served
     # to loopback clients, or to whoever sends "Authorization: Bearer <METRICS_TOKEN>".

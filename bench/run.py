@@ -558,9 +558,30 @@ def api_search(ctx: Context):
 
 @benchmark("dashboard_as_of_other_day", repeat=3)
 def dashboard_as_of(ctx: Context):
-    """The start page as of a day the stored refresh does not describe: computed in batches
-    until AS_OF_TIME_BUDGET_SECONDS, then it says so (the figure is then about the budget)."""
+    """The start page as of a day outside the span the stored rows answer for (years before the
+    refresh): computed in batches until AS_OF_TIME_BUDGET_SECONDS, then it says so (the figure
+    is then about the budget)."""
     return ctx.get(f"/?as_of={AS_OF.isoformat()}")
+
+
+# A day the daily refresh (today) does not describe, within the span its rows answer for.
+SPAN_DAY_OFFSET = timedelta(days=-100)
+
+
+@benchmark("dashboard_as_of_span_day", repeat=20)
+def dashboard_as_of_span_day(ctx: Context):
+    """The start page as of a hundred days before the stored refresh (read from the span)."""
+    return ctx.get(f"/?as_of={(clock.today() + SPAN_DAY_OFFSET).isoformat()}")
+
+
+@benchmark("api_deadlines_as_of_span_day", repeat=20)
+def api_deadlines_as_of_span_day(ctx: Context):
+    """GET /api/v1/deadlines as of a hundred days before the stored refresh."""
+    day = (clock.today() + SPAN_DAY_OFFSET).isoformat()
+    return ctx.get(
+        f"/api/v1/deadlines?as_of={day}&within_days=365",
+        headers={"Authorization": f"Bearer {ctx.token}"},
+    )
 
 
 @benchmark("api_finance_compensation_page", repeat=5, optional=True)

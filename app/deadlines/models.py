@@ -90,3 +90,69 @@ class DeadlineValidity(db.Model):
         ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True
     )
     valid_until: Mapped[date] = mapped_column(Date, index=True)
+
+
+class DeadlineSpan(db.Model):
+    """A deadline as it reads on every as-of day in ``[valid_from, valid_to)``: an agreement's,
+    or one of no agreement whose producer says how it reads over a span
+    (``register_global_span``).
+
+    The rows of an agreement cover every as-of day of its coverage (see
+    ``DeadlineSpanCoverage``): deadlines as of any day in the register's span are then read with
+    one indexed query, not computed agreement by agreement (``app.deadlines.services``). Overdue
+    is relative to the day asked and is read then, not stored."""
+
+    __tablename__ = "deadline_spans"
+    __table_args__ = (
+        CheckConstraint(one_of("kind", DEADLINE_KINDS), name="kind"),
+        CheckConstraint("valid_from < valid_to", name="valid_interval"),
+        Index("ix_deadline_spans_date_kind", "date", "kind"),
+        Index("ix_deadline_spans_valid", "valid_from", "valid_to"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agreement_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), index=True
+    )
+    obligation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("obligations.id", ondelete="CASCADE")
+    )
+    # The deadlines of no agreement (a huvudman's 1 March application) name what they are about
+    # as the daily rows do.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    series_code: Mapped[str | None] = mapped_column(String(40))
+    year: Mapped[int | None] = mapped_column(Integer)
+    key: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))
+    date: Mapped[date] = mapped_column(Date)
+    business_day: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(300))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date] = mapped_column(Date)  # the first as-of day it no longer holds
+
+
+class DeadlineSpanCoverage(db.Model):
+    """The as-of days an agreement's ``DeadlineSpan`` rows answer for, from ``covered_from``
+    to ``covered_to``. The daily refresh recomputes the agreements whose coverage falls short
+    of the span it moves to."""
+
+    __tablename__ = "deadline_span_coverage"
+
+    agreement_id: Mapped[int] = mapped_column(
+        ForeignKey("agreements.id", ondelete="CASCADE"), primary_key=True
+    )
+    covered_from: Mapped[date] = mapped_column(Date)
+    covered_to: Mapped[date] = mapped_column(Date, index=True)
+
+
+class DeadlineSpanRefresh(db.Model):
+    """The as-of days every agreement's ``DeadlineSpan`` rows answer for (one row): written by
+    the bulk refreshes, which bring every agreement's coverage to at least this span."""
+
+    __tablename__ = "deadline_span_refresh"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    span_from: Mapped[date] = mapped_column(Date)
+    span_to: Mapped[date] = mapped_column(Date)

@@ -2,8 +2,10 @@
 
 One function computes deadlines: ``compute_deadlines(agreements, as_of)``. It runs the
 registered *producers* over a batch of agreements; ``deadlines_for(agreement, as_of)`` asks it
-about one agreement, ``refresh_all`` about every agreement in bulk, and the dashboard and the API
-ask it on the fly when they are asked about another day than the stored refresh.
+about one agreement, ``refresh_all`` about every agreement in bulk. The refreshes also store
+each agreement's deadlines as of every day of a span around the refresh (``deadline_spans``,
+see :func:`compute_spans`), so the dashboard and the API read any day of it; outside the span
+they ask it on the fly, under a time budget.
 
 Producers (the extension point for other packages)
 --------------------------------------------------
@@ -32,7 +34,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -66,7 +68,15 @@ from app.core.dates import add_months, last_business_day_on_or_before
 from app.core.errors import DomainError
 from app.core.paging import ListPage
 from app.db import utcnow
-from app.deadlines.models import DEADLINE_KINDS, Deadline, DeadlineRefresh, DeadlineValidity
+from app.deadlines.models import (
+    DEADLINE_KINDS,
+    Deadline,
+    DeadlineRefresh,
+    DeadlineSpan,
+    DeadlineSpanCoverage,
+    DeadlineSpanRefresh,
+    DeadlineValidity,
+)
 from app.extensions import db
 from app.indexation.services import index_value_changed
 
@@ -82,6 +92,7 @@ __all__ = [
     "refresh_all",
     "refresh_due",
     "register_global_producer",
+    "register_global_span",
     "refresh_global",
     "register_producer",
     "stored_as_of",
@@ -102,12 +113,27 @@ ONE_DAY = timedelta(days=1)
 # an agreement with nothing there is looked at again after this many days (see refresh_due).
 LOOKAHEAD_DAYS = 366
 _extra_horizon: ContextVar[int] = ContextVar("extra_horizon", default=0)
+# While the as-of span is computed (see compute_spans), the producers give the deadlines of
+# every as-of day from the first to the last of these at once (the terms read as of the first:
+# the span is cut where they read otherwise).
+_as_of_range: ContextVar[tuple[date, date] | None] = ContextVar("as_of_range", default=None)
+# An agreement's span rows answer for this many days more than the span asks, spread over the
+# agreements, so that the daily refresh recomputes a few of them each day, not all every day.
+SPAN_SLACK_DAYS = 30
 
 
 def _horizon_end(as_of: date) -> date:
     """The last day of the window the producers fill (beyond HORIZON_DAYS while a refresh
     looks ahead for the day its rows stop holding)."""
     return as_of + timedelta(days=HORIZON_DAYS + _extra_horizon.get())
+
+
+def _window(as_of: date, behind: int) -> tuple[date, date]:
+    """The first and last day of the deadlines a producer gives as of ``as_of``: from ``behind``
+    days before it to the horizon (before the first and after the last day of an as-of range
+    while the span is computed)."""
+    first, last = _as_of_range.get() or (as_of, as_of)
+    return first - timedelta(days=behind), _horizon_end(last)
 
 
 @dataclass(frozen=True)
@@ -171,6 +197,19 @@ def register_global_producer(fn: GlobalProducer) -> GlobalProducer:
     return fn
 
 
+GlobalSpan = Callable[[date, date], Iterable[tuple[DeadlineData, date, date]]]
+_global_spans: dict[GlobalProducer, GlobalSpan] = {}
+
+
+def register_global_span(producer: GlobalProducer, span: GlobalSpan) -> None:
+    """Say how a global producer's deadlines read as of every day of a span at once:
+    ``span(first, last)`` gives (deadline, the first as-of day it holds on, the first it no
+    longer does) for the days from ``first`` to ``last``, exactly what ``producer`` gives as of
+    each of them. The span rows then answer for it; a producer without one is asked as of the
+    day whenever the span rows answer (see ``_span_page``)."""
+    _global_spans[producer] = span
+
+
 def _key(agreement_id: int, kind: str, day: date, *extra: Any) -> str:
     parts = ["agreement", str(agreement_id), kind, *map(str, extra), day.isoformat()]
     return ":".join(parts)
@@ -201,7 +240,7 @@ def _title_templates() -> dict[str, str]:
 @register_producer
 def lifecycle_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterable[DeadlineData]:
     """Last days for notice, automatic extensions and term ends (or the end notice fixed)."""
-    first, last = as_of - timedelta(days=RECENT_DAYS), _horizon_end(as_of)
+    first, last = _window(as_of, RECENT_DAYS)
     titles = _titles()
     for agreement in agreements:
         if agreement.stage != "decided" or agreement.start_date is None:
@@ -254,13 +293,13 @@ def _notice_reach(terms: rules.Terms, last: date) -> date:
 @register_producer
 def obligation_deadlines(agreements: Sequence[Agreement], as_of: date) -> Iterable[DeadlineData]:
     """Obligations falling due, and those overdue (not met) in the last year."""
-    last = _horizon_end(as_of)
+    lookback, last = _window(as_of, OVERDUE_LOOKBACK_DAYS)
     for agreement in agreements:
         if agreement.stage != "decided" or agreement.start_date is None:
             continue
         ends = last_day(agreement, as_of)
         until = min(last, ends) if ends is not None else last
-        start = max(agreement.start_date, as_of - timedelta(days=OVERDUE_LOOKBACK_DAYS))
+        start = max(agreement.start_date, lookback)
         for obligation in agreement.obligations:
             if not obligation.active:
                 continue
@@ -348,14 +387,204 @@ def _write_validity(until: dict[int, date]) -> None:
         )
 
 
+# --- The as-of span: deadlines as of every day, stored with the days they hold on ---------------
+
+
+def span_days(as_of: date) -> tuple[date, date]:
+    """The as-of days a refresh on ``as_of`` makes answerable from stored rows:
+    ``AS_OF_SPAN_DAYS_BEFORE`` days before it to ``AS_OF_SPAN_DAYS_AFTER`` days after."""
+    config = current_app.config
+    return (
+        as_of - timedelta(days=int(config.get("AS_OF_SPAN_DAYS_BEFORE", 366))),
+        as_of + timedelta(days=int(config.get("AS_OF_SPAN_DAYS_AFTER", 731))),
+    )
+
+
+def as_of_cuts(agreement: Any, first: date, last: date) -> list[tuple[date, date]]:
+    """The as-of days from ``first`` to ``last`` cut into intervals ``[from, to)`` over which
+    the agreement's terms, end and notice read the same: they change only where an amendment
+    takes effect or a notice counts from its receipt (a window's edges and a passed date are
+    read against the day asked, not stored)."""
+    days = {a.effective_date for a in getattr(agreement, "amendments", ())}
+    days.update(t.received_date for t in agreement.terminations)
+    starts = sorted({first, *(d for d in days if first < d <= last)})
+    return list(zip(starts, [*starts[1:], last + ONE_DAY], strict=True))
+
+
+def compute_spans(agreements: Sequence[Any], first: date, last: dict[int, date]) -> list[dict]:
+    """Each agreement's deadlines as of every day from ``first`` to ``last[agreement id]``, as
+    rows of ``deadline_spans``: a deadline that reads the same on consecutive as-of days is one
+    row valid from the first of them to the day after the last. For any as-of day T in there,
+    the rows valid on T with a date the producers would give as of T (RECENT_DAYS before it to
+    HORIZON_DAYS after; obligations OVERDUE_LOOKBACK_DAYS before) are exactly their answer."""
+    cuts = {a.id: as_of_cuts(a, first, last[a.id]) for a in agreements}
+    calls: dict[tuple[date, date], list[Any]] = {}
+    for a in agreements:
+        for cut in cuts[a.id]:
+            calls.setdefault(cut, []).append(a)
+    found: dict[tuple[int, date], set[DeadlineData]] = {}
+    for (since, until), group in calls.items():
+        token = _as_of_range.set((since, until - ONE_DAY))
+        try:
+            for d in compute_deadlines(group, since):
+                if d.agreement_id is not None:
+                    # As stored: overdue is read against the day asked.
+                    found.setdefault((d.agreement_id, since), set()).add(replace(d, overdue=False))
+        finally:
+            _as_of_range.reset(token)
+    rows: list[dict] = []
+
+    def close(d: DeadlineData, since: date, until: date) -> None:
+        rows.append(_span_row(d, since, until))
+
+    for a in agreements:
+        held: dict[DeadlineData, date] = {}  # deadline → the first as-of day it holds on
+        for since, _until in cuts[a.id]:
+            here = found.get((a.id, since), set())
+            for item in [i for i in held if i not in here]:
+                close(item, held.pop(item), since)
+            for item in here:
+                held.setdefault(item, since)
+        for item, since in held.items():
+            close(item, since, last[a.id] + ONE_DAY)
+    return rows
+
+
+def _span_row(d: DeadlineData, since: date, until: date) -> dict[str, Any]:
+    return {
+        "agreement_id": d.agreement_id,
+        "obligation_id": d.obligation_id,
+        "key": d.key,
+        "kind": d.kind,
+        "date": d.date,
+        "business_day": d.business_day,
+        "title": d.title[:300],
+        "organisation_id": d.organisation_id,
+        "series_code": d.series_code,
+        "year": d.year,
+        "valid_from": since,
+        "valid_to": until,
+    }
+
+
+def _write_spans(
+    agreements: Sequence[Any], first: date, last: dict[int, date], fresh: bool
+) -> None:
+    """Replace these agreements' span rows and coverage (``fresh``: none are stored)."""
+    ids = [a.id for a in agreements]
+    if not fresh:
+        for table in (DeadlineSpan.__table__, DeadlineSpanCoverage.__table__):
+            for start in range(0, len(ids), 500):
+                db.session.execute(
+                    delete(table).where(table.c.agreement_id.in_(ids[start : start + 500])),
+                    execution_options={"synchronize_session": False},
+                )
+    rows = compute_spans(agreements, first, last)
+    if rows:
+        db.session.execute(DeadlineSpan.__table__.insert(), rows)
+    if ids:
+        db.session.execute(
+            DeadlineSpanCoverage.__table__.insert(),
+            [{"agreement_id": i, "covered_from": first, "covered_to": last[i]} for i in ids],
+        )
+
+
+def stored_span() -> tuple[date, date] | None:
+    """The as-of days every agreement's span rows answer for, or None before any bulk refresh."""
+    row = db.session.execute(
+        db.select(DeadlineSpanRefresh.span_from, DeadlineSpanRefresh.span_to)
+    ).first()
+    return (row.span_from, row.span_to) if row is not None else None
+
+
+def _span_due(first: date, last: date):
+    """The ids (a subquery) of the agreements whose span rows do not answer for every as-of day
+    from ``first`` to ``last``."""
+    c = DeadlineSpanCoverage
+    return (
+        db.select(Agreement.id)
+        .outerjoin(c, c.agreement_id == Agreement.id)
+        .where(c.agreement_id.is_(None) | (c.covered_from > first) | (c.covered_to < last))
+    )
+
+
+def _global_span_rows(first: date, last: date) -> list[tuple[DeadlineData, date, date]]:
+    """The deadlines of no agreement as of every day from ``first`` to ``last``, of the
+    producers that say how they read over a span (see :func:`register_global_span`)."""
+    return [row for span in _global_spans.values() for row in span(first, last)]
+
+
+def _globals_on(as_of: date, spanned: list[tuple[DeadlineData, date, date]]) -> list[DeadlineData]:
+    """:func:`global_deadlines` as of a day of ``spanned``'s span: those of its rows that hold
+    on ``as_of`` (the daily refresh walks the agreements for them once, not twice), and the
+    others asked as of the day."""
+    found = {d.key: d for d, since, until in spanned if since <= as_of < until}
+    found.update((d.key, d) for d in global_deadlines(as_of, without_span=True))
+    return list(found.values())
+
+
+def _refresh_spans(
+    as_of: date,
+    facts: list[Any] | None,
+    spanned: list[tuple[DeadlineData, date, date]],
+) -> None:
+    """Bring every agreement's span rows to the span of ``as_of``: recompute ``facts`` (all of
+    them: a full refresh), or else only the agreements whose coverage falls short. A full
+    refresh spreads the coverage's ends over SPAN_SLACK_DAYS days so that, later, a few
+    agreements a day are recomputed; a recomputed one answers SPAN_SLACK_DAYS days more.
+    ``spanned``: the deadlines of no agreement over the span (:func:`_global_span_rows`)."""
+    first, last = span_days(as_of)
+    fresh = facts is not None
+    if fresh:
+        for table in (DeadlineSpan.__table__, DeadlineSpanCoverage.__table__):
+            db.session.execute(delete(table), execution_options={"synchronize_session": False})
+    else:
+        facts = load_facts(_span_due(first, last))
+    for start in range(0, len(facts), BATCH_SIZE):
+        batch = facts[start : start + BATCH_SIZE]
+        ends = {
+            a.id: last + timedelta(days=a.id % SPAN_SLACK_DAYS if fresh else SPAN_SLACK_DAYS)
+            for a in batch
+        }
+        _write_spans(batch, first, ends, fresh)
+    table = DeadlineSpan.__table__
+    db.session.execute(
+        delete(table).where(table.c.agreement_id.is_(None)),
+        execution_options={"synchronize_session": False},
+    )
+    rows = [_span_row(d, since, until) for d, since, until in spanned]
+    if rows:
+        db.session.execute(table.insert(), rows)
+    db.session.execute(delete(DeadlineSpanRefresh.__table__))
+    db.session.execute(
+        DeadlineSpanRefresh.__table__.insert().values(id=1, span_from=first, span_to=last)
+    )
+
+
+def _refresh_agreement_span(agreement: Agreement, as_of: date) -> None:
+    """Recompute one agreement's span rows: over the register's span (it must answer there
+    like every other agreement) and the span of ``as_of``."""
+    first, last = span_days(as_of)
+    stored = stored_span()
+    if stored is not None:
+        first, last = min(first, stored[0]), max(last, stored[1])
+    _write_spans(
+        [agreement], first, {agreement.id: last + timedelta(days=SPAN_SLACK_DAYS)}, fresh=False
+    )
+
+
 def deadlines_for(agreement: Agreement, as_of: date) -> list[DeadlineData]:
     """One agreement's deadlines as of ``as_of`` (no writes)."""
     return compute_deadlines([agreement], as_of)
 
 
-def global_deadlines(as_of: date) -> list[DeadlineData]:
+def global_deadlines(as_of: date, without_span: bool = False) -> list[DeadlineData]:
+    """The deadlines of no agreement as of ``as_of`` (``without_span``: only of the producers
+    whose deadlines the span rows do not hold)."""
     found: dict[str, DeadlineData] = {}
     for producer in _global_producers:
+        if without_span and producer in _global_spans:
+            continue
         for item in producer(as_of):
             found[item.key] = item
     return list(found.values())
@@ -412,6 +641,7 @@ def refresh_agreement(agreement: Agreement, as_of: date) -> list[DeadlineData]:
     items, until = compute_with_validity([agreement], as_of)
     _write(items, as_of)
     _write_validity(until)
+    _refresh_agreement_span(agreement, as_of)
     status = status_of(agreement, as_of)
     if agreement.status != status:
         db.session.execute(
@@ -571,7 +801,8 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
                 status_changes.append({"b_id": agreement.id, "b_status": status})
         if progress is not None:
             progress(len(batch))
-    written += _write_changes(global_deadlines(as_of), stored, seen, as_of)
+    spanned = _global_span_rows(*span_days(as_of))
+    written += _write_changes(_globals_on(as_of, spanned), stored, seen, as_of)
     gone = [key for key in stored if key not in seen]
     for start in range(0, len(gone), 500):
         db.session.execute(
@@ -579,9 +810,11 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
             .where(Deadline.key.in_(gone[start : start + 500]))
             .execution_options(synchronize_session=False)
         )
+    _refresh_spans(as_of, None if only_due else facts, spanned)
     if db.engine.dialect.name == "postgresql" and written >= 5000:
         # Many rows written at once: fresh planner statistics keep the dashboard on its indexes.
         db.session.execute(text("ANALYZE deadlines"))
+        db.session.execute(text("ANALYZE deadline_spans"))
     # The stored rows as a whole now describe as_of (one row, whatever the number of them).
     db.session.execute(delete(DeadlineRefresh.__table__))
     db.session.execute(
@@ -764,15 +997,134 @@ def list_deadlines(
             set_committed_value(row, "overdue", row.kind in OVERDUE_KINDS and row.date < as_of)
         return ListPage(items, result.total or 0, page, per_page)
 
-    return _computed_page(
-        as_of,
-        until,
-        kinds,
-        include_overdue,
-        page,
-        per_page,
-        (board_id, organisation_id, responsible_person_id, agreement_id),
+    filters = (board_id, organisation_id, responsible_person_id, agreement_id)
+    if span_answers_for(as_of):
+        return _span_page(as_of, until, kinds, include_overdue, page, per_page, filters)
+    return _computed_page(as_of, until, kinds, include_overdue, page, per_page, filters)
+
+
+def span_answers_for(as_of: date) -> bool:
+    """Whether the span rows answer for ``as_of`` (see :func:`span_rows`)."""
+    span = stored_span()
+    return span is not None and span[0] <= as_of <= span[1]
+
+
+def span_rows(as_of: date, filters: Sequence[Any] = ()):
+    """A query of the span rows valid on ``as_of`` (of agreements that pass ``filters``:
+    board, organisation, responsible person, agreement; a filter leaves out the deadlines of no
+    agreement, as :func:`_computed_page` does), as plain columns shaped like the stored
+    deadlines; the caller adds the window of dates it shows (see :func:`span_window`)."""
+    s = DeadlineSpan
+    stmt = (
+        db.select(
+            s.key,
+            s.kind,
+            s.date,
+            s.business_day,
+            s.title,
+            s.agreement_id,
+            s.obligation_id,
+            s.series_code,
+            s.year,
+            s.organisation_id,
+        )
+        .outerjoin(Agreement, Agreement.id == s.agreement_id)
+        .where(s.valid_from <= as_of, s.valid_to > as_of)
     )
+    return _agreement_filters(stmt, *filters)
+
+
+def span_window(as_of: date, until: date | None, overdue: bool):
+    """The span rows the producers would give as of ``as_of`` from it to ``until`` (None:
+    none of those), and with ``overdue`` the overdue ones of the lookback."""
+    s = DeadlineSpan
+    window = db.false()
+    if until is not None:
+        window = s.date.between(as_of, min(until, as_of + timedelta(days=HORIZON_DAYS)))
+    if overdue:
+        # An unmet obligation is looked for a year back; a missing index value however old.
+        lookback = as_of - timedelta(days=OVERDUE_LOOKBACK_DAYS)
+        window = (
+            window
+            | (s.kind.in_(OVERDUE_KINDS) & (s.kind != "obligation_due") & (s.date < as_of))
+            | ((s.kind == "obligation_due") & s.date.between(lookback, as_of - ONE_DAY))
+        )
+    return window
+
+
+def _order(d: Any) -> tuple:
+    return (d.date, d.kind, d.agreement_id or 0, d.key)
+
+
+def _chosen(
+    items: Iterable[Any], as_of: date, until: date, kinds: Sequence[str], include_overdue: bool
+) -> list[Any]:
+    return [
+        d
+        for d in items
+        if (as_of <= d.date <= until or (include_overdue and d.overdue and d.date < as_of))
+        and (not kinds or d.kind in kinds)
+    ]
+
+
+def _chosen_globals(
+    as_of: date,
+    until: date,
+    kinds: Sequence[str],
+    include_overdue: bool,
+    filters: Sequence[Any],
+    without_span: bool = False,
+) -> list[DeadlineData]:
+    """The deadlines of no agreement computed as of ``as_of`` (``without_span``: only those the
+    span rows do not hold), none when the agreements are filtered, soonest first."""
+    if any(filters):
+        return []
+    found = global_deadlines(as_of, without_span)
+    return sorted(_chosen(found, as_of, until, kinds, include_overdue), key=_order)
+
+
+def _span_page(
+    as_of: date,
+    until: date,
+    kinds: Sequence[str],
+    include_overdue: bool,
+    page: int,
+    per_page: int,
+    filters: tuple,
+) -> ListPage:
+    """:func:`_computed_page`'s answer read from the span rows: one counted, indexed query
+    however many agreements, merged with the few deadlines of no agreement."""
+    stmt = span_rows(as_of, filters).where(span_window(as_of, until, include_overdue))
+    if kinds:
+        stmt = stmt.where(DeadlineSpan.kind.in_(kinds))
+    count = db.session.execute(db.select(func.count()).select_from(stmt.subquery())).scalar_one()
+    extra = _chosen_globals(as_of, until, kinds, include_overdue, filters, without_span=True)
+    total = count + len(extra)
+    offset = (page - 1) * per_page
+    # The page's rows are among the agreements' rows from ``first`` on (the deadlines of no
+    # agreement before the page push it back by at most their number) and those of no
+    # agreement after the first row read.
+    first = max(0, min(offset - len(extra), count - 1))
+    s = DeadlineSpan
+    read = [
+        SimpleNamespace(
+            **row._asdict(),
+            overdue=row.kind in OVERDUE_KINDS and row.date < as_of,
+        )
+        for row in db.session.execute(
+            stmt.order_by(s.date, s.kind, s.agreement_id, s.key)
+            .offset(first)
+            .limit(per_page + len(extra))
+        )
+    ]
+    at = first
+    if first and read:
+        before = [d for d in extra if _order(d) < _order(read[0])]
+        at += len(before)
+        extra = extra[len(before) :]
+    merged = sorted(read + extra, key=_order)
+    shown = merged[offset - at : offset - at + per_page]
+    return ListPage(_views(shown), total, page, per_page)
 
 
 class AsOfTooCostly(DomainError):
@@ -823,10 +1175,7 @@ def _computed_page(
             break
         last_id = batch[-1].id
         chosen.extend(
-            d
-            for d in compute_deadlines(batch, as_of)
-            if (as_of <= d.date <= until or (include_overdue and d.overdue and d.date < as_of))
-            and (not kinds or d.kind in kinds)
+            _chosen(compute_deadlines(batch, as_of), as_of, until, kinds, include_overdue)
         )
         for agreement in batch:
             if agreement not in db.session.dirty:
@@ -842,16 +1191,32 @@ def _computed_page(
                     seconds=f"{budget:g}",
                 )
             )
-    if not any(filters):
-        chosen += [
-            d
-            for d in global_deadlines(as_of)
-            if (as_of <= d.date <= until or (include_overdue and d.overdue and d.date < as_of))
-            and (not kinds or d.kind in kinds)
-        ]
-    chosen.sort(key=lambda d: (d.date, d.kind, d.agreement_id or 0, d.key))
+    chosen += _chosen_globals(as_of, until, kinds, include_overdue, filters)
+    chosen.sort(key=_order)
     start = (page - 1) * per_page
-    shown = chosen[start : start + per_page]
+    return ListPage(_views(chosen[start : start + per_page]), len(chosen), page, per_page)
+
+
+def view_of(d: Any, agreement: Agreement | None = None) -> DeadlineView:
+    """A deadline (computed, or a span row) as a view, with its agreement when given."""
+    return DeadlineView(
+        d.key,
+        d.kind,
+        d.date,
+        d.business_day,
+        d.title,
+        d.overdue,
+        d.agreement_id,
+        d.obligation_id,
+        agreement,
+        d.series_code,
+        d.year,
+        d.organisation_id,
+    )
+
+
+def _views(shown: Sequence[Any]) -> list[DeadlineView]:
+    """Deadlines (computed, or span rows) as views with their agreements, loaded in one query."""
     ids = {d.agreement_id for d in shown if d.agreement_id}
     by_id = {
         a.id: a
@@ -861,21 +1226,4 @@ def _computed_page(
             .options(db.joinedload(Agreement.board), db.joinedload(Agreement.responsible_person))
         ).scalars()
     }
-    views = [
-        DeadlineView(
-            d.key,
-            d.kind,
-            d.date,
-            d.business_day,
-            d.title,
-            d.overdue,
-            d.agreement_id,
-            d.obligation_id,
-            by_id.get(d.agreement_id) if d.agreement_id else None,
-            d.series_code,
-            d.year,
-            d.organisation_id,
-        )
-        for d in shown
-    ]
-    return ListPage(views, len(chosen), page, per_page)
+    return [view_of(d, by_id.get(d.agreement_id) if d.agreement_id else None) for d in shown]

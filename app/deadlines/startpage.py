@@ -324,14 +324,15 @@ def start_page(
         items = list_deadlines(
             as_of, within_days=within_days, kinds=kinds, per_page=100_000, **filters
         ).items
+        daily = False
     else:
-        items, truncated = stored
+        items, truncated, daily = stored
     ids: set[int] = {d.agreement_id for d in items if d.agreement_id}
-    # Stored rows say whether a missing index value concerns only ended agreements; computed
+    # The daily rows say whether a missing index value concerns only ended agreements; computed
     # ones are told by the finance figures.
     concerned = (
         _index_gap_agreements(as_of)
-        if stored is None and any(d.kind == "index_missing" for d in items)
+        if not daily and any(d.kind == "index_missing" for d in items)
         else {}
     )
     asked = ids.union(*concerned.values())
@@ -367,51 +368,71 @@ def start_page(
     return page
 
 
-def _stored_rows(as_of: date, until: date, kinds, filters) -> tuple[list, frozenset[str]] | None:
+def _stored_rows(
+    as_of: date, until: date, kinds, filters
+) -> tuple[list, frozenset[str], bool] | None:
     """The stored deadlines the sections need, as plain rows, a bounded number per section,
-    and the sections that had more rows than that; None when the stored rows do not describe
-    ``as_of`` (then they are computed)."""
+    the sections that had more rows than that, and whether they are the daily rows (else the
+    span's, with the deadlines of no agreement computed as of ``as_of``); None when neither
+    describes ``as_of`` (then they are computed)."""
     from app.agreements.models import Agreement
     from app.deadlines import services
-    from app.deadlines.models import Deadline
+    from app.deadlines.models import Deadline, DeadlineSpan
     from app.extensions import db
 
-    if not services.stored_rows_answer_for(as_of, until):
+    daily = services.stored_rows_answer_for(as_of, until)
+    if daily:
+        base = db.select(
+            Deadline.key,
+            Deadline.kind,
+            Deadline.date,
+            Deadline.business_day,
+            Deadline.title,
+            Deadline.agreement_id,
+            Deadline.obligation_id,
+            Deadline.series_code,
+            Deadline.year,
+            Deadline.organisation_id,
+            Deadline.only_ended,
+        ).outerjoin(Agreement, Agreement.id == Deadline.agreement_id)
+        base = services._agreement_filters(base, **filters, organisation_deadlines=True)
+        table, extra = Deadline, []
+        windows = (Deadline.date.between(as_of, until), Deadline.date < as_of)
+    elif services.span_answers_for(as_of):
+        chosen = (filters["board_id"], filters["organisation_id"], filters["responsible_person_id"])
+        base = services.span_rows(as_of, chosen)
+        table = DeadlineSpan
+        extra = services._chosen_globals(
+            as_of, until, list(kinds or ()), True, chosen, without_span=True
+        )
+        windows = (
+            services.span_window(as_of, until, overdue=False),
+            services.span_window(as_of, None, overdue=True),
+        )
+    else:
         return None
-    base = db.select(
-        Deadline.kind,
-        Deadline.date,
-        Deadline.business_day,
-        Deadline.title,
-        Deadline.agreement_id,
-        Deadline.obligation_id,
-        Deadline.series_code,
-        Deadline.year,
-        Deadline.organisation_id,
-        Deadline.only_ended,
-    ).outerjoin(Agreement, Agreement.id == Deadline.agreement_id)
-    base = services._agreement_filters(base, **filters, organisation_deadlines=True)
     if kinds:
-        base = base.where(Deadline.kind.in_(list(kinds)))
-    order = (Deadline.date, Deadline.kind, Deadline.agreement_id, Deadline.key)
-    window = Deadline.date.between(as_of, until)
+        base = base.where(table.kind.in_(list(kinds)))
+    order = (table.date, table.kind, table.agreement_id, table.key)
+    within, before = windows
     sections = {
-        "decisions": (base.where(Deadline.kind.in_(DECISION_KINDS), window), SECTION_ROWS),
-        "due": (base.where(Deadline.kind.in_(DUE_KINDS), window), SECTION_ROWS),
-        "overdue": (
-            base.where(Deadline.kind.in_(services.OVERDUE_KINDS), Deadline.date < as_of),
-            OVERDUE_ROWS,
-        ),
+        "decisions": (DECISION_KINDS, within, SECTION_ROWS, lambda d: as_of <= d.date),
+        "due": (DUE_KINDS, within, SECTION_ROWS, lambda d: as_of <= d.date),
+        "overdue": (services.OVERDUE_KINDS, before, OVERDUE_ROWS, lambda d: d.date < as_of),
     }
     rows: list = []
     cut: set[str] = set()
-    for name, (stmt, cap) in sections.items():
+    for name, (section_kinds, window, cap, wanted) in sections.items():
+        stmt = base.where(table.kind.in_(section_kinds), window)
         found = db.session.execute(stmt.order_by(*order).limit(cap + 1)).all()
+        more = [services.view_of(d) for d in extra if d.kind in section_kinds and wanted(d)]
+        if more:
+            found = sorted([*found, *more], key=services._order)[: cap + 1]
         if len(found) > cap:  # one row more than shown: the section says it is cut
             cut.add(name)
             found = found[:cap]
         rows.extend(found)
-    return rows, frozenset(cut)
+    return rows, frozenset(cut), daily
 
 
 def _index_gap_agreements(as_of: date) -> dict[tuple[str, int], tuple[int, ...]]:

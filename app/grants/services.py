@@ -29,6 +29,7 @@ from app.deadlines.services import (
     RECENT_DAYS,
     DeadlineData,
     register_global_producer,
+    register_global_span,
 )
 from app.extensions import db
 from app.finance import services as finance
@@ -674,41 +675,30 @@ def application_due(year: int) -> date:
     return date(year, 3, 1)
 
 
-@register_global_producer
-def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
-    """For each huvudman (beställare or huvudman of a decided agreement with årsarbetare: a PO
-    activity that brings statsbidrag): 1 March of each year one of its agreements runs in (the
-    application) or ran in the year before (the account). One deadline per huvudman and year,
-    whatever the number of its agreements: it applies once, for all of them. The FTE and the
-    huvudman are those in force in the year concerned (a tilläggsavtal may change either)."""
+def _application_window(year: int) -> tuple[date, date]:
+    """The as-of days whose deadlines hold the 1 March of ``year`` (RECENT_DAYS after it to
+    HORIZON_DAYS before)."""
+    due = application_due(year)
+    return due - timedelta(days=HORIZON_DAYS), due + timedelta(days=RECENT_DAYS)
+
+
+def _application_candidates(last_year: int) -> list[Any]:
+    """The decided agreements that may bring statsbidrag up to ``last_year``, as plain columns
+    with their notices, amendments and parties (a national register has tens of thousands)."""
     from types import SimpleNamespace
 
     from app.agreements.models import Amendment
-    from app.agreements.services import (
-        TERM_FIELDS,
-        fields_on,
-        fte_changes,
-        live_amendments,
-        live_notices,
-    )
-    from app.agreements.terms import value_in_year
+    from app.agreements.services import TERM_FIELDS, live_amendments, live_notices
 
-    first_day, last = as_of - timedelta(days=RECENT_DAYS), as_of + timedelta(days=HORIZON_DAYS)
-    years = [
-        y for y in range(first_day.year, last.year + 1) if first_day <= application_due(y) <= last
-    ]
-    if not years:
-        return []
     huvudman_of = db.select(AgreementParty.agreement_id).where(
         AgreementParty.role.in_(HUVUDMAN_ROLES)
     )
     amended = db.select(Amendment.agreement_id).where(Amendment.withdrawn_at.is_(None))
-    # Plain columns, not ORM objects: a national register has tens of thousands of agreements.
     rows = db.session.execute(
         db.select(Agreement.id, Agreement.fte, *(getattr(Agreement, f) for f in TERM_FIELDS)).where(
             Agreement.stage == "decided",
             Agreement.start_date.is_not(None),
-            Agreement.start_date <= date(years[-1], 12, 31),
+            Agreement.start_date <= date(last_year, 12, 31),
             Agreement.id.in_(huvudman_of) | Agreement.id.in_(amended),
             (Agreement.fte > 0) | Agreement.id.in_(amended),
         )
@@ -721,7 +711,7 @@ def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
         parties_of.setdefault(agreement_id, []).append(
             SimpleNamespace(organisation_id=org_id, role=role)
         )
-    candidates = [
+    return [
         SimpleNamespace(
             **row._asdict(),
             terminations=notices.get(row.id, []),
@@ -730,58 +720,139 @@ def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
         )
         for row in rows
     ]
-    applies: set[tuple[int, int]] = set()  # (huvudman, year): applies for the year
-    accounts: set[tuple[int, int]] = set()  # (huvudman, year): accounts for the year before
-    for agreement in candidates:
-        end = last_day(agreement, as_of)
-        changes = fte_changes(agreement)
-        huvudmen: dict[int, set[int]] = {}  # year → the huvudmen in force then
-        for year in years:
-            for concerned, found in ((year, applies), (year - 1, accounts)):
-                if agreement.start_date.year > concerned or (
-                    end is not None and end.year < concerned
-                ):
-                    continue
-                fte = value_in_year(agreement.fte, changes, concerned) if changes else agreement.fte
-                if not fte or fte <= 0:
-                    continue
-                if concerned not in huvudmen:
-                    day = max(agreement.start_date, date(concerned, 1, 1))
-                    huvudmen[concerned] = {
-                        org
-                        for org, role in fields_on(agreement, day)["parties"]
-                        if role in HUVUDMAN_ROLES
-                    }
-                found.update((org_id, year) for org_id in huvudmen[concerned])
-    names = dict(
+
+
+def _applications_of(agreement: Any, end: date | None, years: list[int]) -> set[tuple]:
+    """(huvudman, year, "applies" or "accounts") for each 1 March of ``years`` the agreement
+    asks of its huvudman when it ends on ``end``: the application for the year when it runs
+    in it, the account of the year before when it ran then. The FTE and the huvudman are those
+    in force in the year concerned (a tilläggsavtal may change either)."""
+    from app.agreements.services import fields_on, fte_changes
+    from app.agreements.terms import value_in_year
+
+    changes = fte_changes(agreement)
+    huvudmen: dict[int, set[int]] = {}  # year → the huvudmen in force then
+    found: set[tuple] = set()
+    for year in years:
+        for concerned, what in ((year, "applies"), (year - 1, "accounts")):
+            if agreement.start_date.year > concerned or (end is not None and end.year < concerned):
+                continue
+            fte = value_in_year(agreement.fte, changes, concerned) if changes else agreement.fte
+            if not fte or fte <= 0:
+                continue
+            if concerned not in huvudmen:
+                day = max(agreement.start_date, date(concerned, 1, 1))
+                huvudmen[concerned] = {
+                    org
+                    for org, role in fields_on(agreement, day)["parties"]
+                    if role in HUVUDMAN_ROLES
+                }
+            found.update((org_id, year, what) for org_id in huvudmen[concerned])
+    return found
+
+
+def _application_deadline(
+    org_id: int, year: int, what: set[str], names: dict[int, str]
+) -> DeadlineData:
+    due = application_due(year)
+    a, b = "applies" in what, "accounts" in what
+    text = (
+        f"ansökan {year} och redovisning {year - 1}"
+        if a and b
+        else f"ansökan {year}"
+        if a
+        else f"redovisning {year - 1}"
+    )
+    return DeadlineData(
+        key=f"organisation:{org_id}:grant_application:{due.isoformat()}",
+        kind="grant_application",
+        date=due,
+        title=f"Statsbidrag till Länsstyrelsen: {text}: {names.get(org_id, org_id)}",
+        year=year,
+        organisation_id=org_id,
+    )
+
+
+def _names(org_ids: set[int]) -> dict[int, str]:
+    return dict(
         db.session.execute(
-            db.select(Organisation.id, Organisation.name).where(
-                Organisation.id.in_({org_id for org_id, _y in applies | accounts})
-            )
+            db.select(Organisation.id, Organisation.name).where(Organisation.id.in_(org_ids))
         ).all()
     )
+
+
+def _application_years(first: date, last: date) -> list[int]:
+    """The years whose 1 March the deadlines as of some day from ``first`` to ``last`` hold."""
+    return [
+        y
+        for y in range(first.year - 1, last.year + 3)
+        if _application_window(y)[0] <= last and first <= _application_window(y)[1]
+    ]
+
+
+def grant_application_span(first: date, last: date) -> Iterable[tuple[DeadlineData, date, date]]:
+    """:func:`grant_application_deadlines` as of every day from ``first`` to ``last``, as
+    (deadline, the first as-of day it holds on, the first it no longer does): an agreement's
+    end reads otherwise only where an amendment takes effect or a notice counts, and a year's
+    1 March is in the deadlines of the days of its window."""
+    from app.deadlines.services import as_of_cuts
+
+    years = _application_years(first, last)
+    if not years:
+        return []
+    held: dict[tuple[int, int], list[tuple[date, date, str]]] = {}  # (org, year) → intervals
+    for agreement in _application_candidates(years[-1]):
+        for since, until in as_of_cuts(agreement, first, last):
+            for org_id, year, what in _applications_of(
+                agreement, last_day(agreement, since), years
+            ):
+                w_from, w_to = _application_window(year)
+                lo, hi = max(since, w_from), min(until, w_to + timedelta(days=1))
+                if lo < hi:
+                    held.setdefault((org_id, year), []).append((lo, hi, what))
+    names = _names({org_id for org_id, _y in held})
     result = []
-    for org_id, year in sorted(applies | accounts):
-        due = application_due(year)
-        a, b = (org_id, year) in applies, (org_id, year) in accounts
-        what = (
-            f"ansökan {year} och redovisning {year - 1}"
-            if a and b
-            else f"ansökan {year}"
-            if a
-            else f"redovisning {year - 1}"
-        )
-        result.append(
-            DeadlineData(
-                key=f"organisation:{org_id}:grant_application:{due.isoformat()}",
-                kind="grant_application",
-                date=due,
-                title=f"Statsbidrag till Länsstyrelsen: {what}: {names.get(org_id, org_id)}",
-                year=year,
-                organisation_id=org_id,
+    for (org_id, year), intervals in sorted(held.items()):
+        edges = sorted({day for lo, hi, _w in intervals for day in (lo, hi)})
+        current: tuple[set[str], date] | None = None
+        for lo, hi in zip(edges, edges[1:], strict=False):
+            what = {w for a, b, w in intervals if a <= lo and hi <= b}
+            if current is not None and current[0] != what:
+                if current[0]:
+                    result.append(
+                        (_application_deadline(org_id, year, current[0], names), current[1], lo)
+                    )
+                current = None
+            if current is None:
+                current = (what, lo)
+        if current is not None and current[0]:
+            result.append(
+                (_application_deadline(org_id, year, current[0], names), current[1], edges[-1])
             )
-        )
     return result
+
+
+@register_global_producer
+def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
+    """For each huvudman (beställare or huvudman of a decided agreement with årsarbetare: a PO
+    activity that brings statsbidrag): 1 March of each year one of its agreements runs in (the
+    application) or ran in the year before (the account). One deadline per huvudman and year,
+    whatever the number of its agreements: it applies once, for all of them."""
+    years = _application_years(as_of, as_of)
+    if not years:
+        return []
+    held: dict[tuple[int, int], set[str]] = {}
+    for agreement in _application_candidates(years[-1]):
+        for org_id, year, what in _applications_of(agreement, last_day(agreement, as_of), years):
+            held.setdefault((org_id, year), set()).add(what)
+    names = _names({org_id for org_id, _y in held})
+    return [
+        _application_deadline(org_id, year, what, names)
+        for (org_id, year), what in sorted(held.items())
+    ]
+
+
+register_global_span(grant_application_deadlines, grant_application_span)
 
 
 def expected_for(
