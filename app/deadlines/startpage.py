@@ -335,12 +335,7 @@ def start_page(
         if not daily and any(d.kind == "index_missing" for d in items)
         else {}
     )
-    asked = ids.union(*concerned.values())
-    ended_ids = set(
-        db.session.execute(
-            db.select(Agreement.id).where(Agreement.status == "ended", Agreement.id.in_(asked))
-        ).scalars()
-    )
+    ended_ids = _ended_among(ids.union(*concerned.values()))
     agreements = {
         a.id: a
         for a in db.session.execute(
@@ -366,6 +361,28 @@ def start_page(
     )
     page.truncated = truncated
     return page
+
+
+# Ids sent in one IN list at most: a missing index value can concern every agreement of the
+# register, and PostgreSQL takes at most 65 535 parameters in a statement.
+IN_CHUNK = 10_000
+
+
+def _ended_among(ids: set[int]) -> set[int]:
+    """The ended agreements among ``ids`` (their stored status), asked ``IN_CHUNK`` at a time."""
+    from app.agreements.models import Agreement
+    from app.extensions import db
+
+    ordered = sorted(ids)
+    ended: set[int] = set()
+    for start in range(0, len(ordered), IN_CHUNK):
+        chunk = ordered[start : start + IN_CHUNK]
+        ended.update(
+            db.session.execute(
+                db.select(Agreement.id).where(Agreement.status == "ended", Agreement.id.in_(chunk))
+            ).scalars()
+        )
+    return ended
 
 
 def _stored_rows(

@@ -361,3 +361,26 @@ def test_stored_index_gaps_say_whether_only_ended_agreements_are_concerned(
     db.session.commit()
     page = startpage.start_page(day, 90)
     assert [g.series_code for g in page.overdue] == ["OPI"] and page.ended == []
+
+
+def test_the_ended_agreements_are_asked_a_bounded_number_of_ids_at_a_time(db, factory, monkeypatch):
+    """A missing index value can concern every agreement of a national register: the ids are
+    sent in chunks (PostgreSQL takes at most 65 535 parameters in one statement)."""
+    from sqlalchemy import event
+
+    made = [factory.agreement() for _ in range(3)]  # 2021–2022: ended by now
+    made += [factory.agreement(end_date=None) for _ in range(2)]  # tills vidare: in force
+    assert [a.status == "ended" for a in made] == [True, True, True, False, False]
+    statements: list[str] = []
+    monkeypatch.setattr(startpage, "IN_CHUNK", 2)
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", seen)
+    try:
+        ended = startpage._ended_among({a.id for a in made})
+    finally:
+        event.remove(db.engine, "before_cursor_execute", seen)
+    assert ended == {a.id for a in made[:3]}
+    assert len(statements) == 3  # 5 ids, 2 at a time
