@@ -131,6 +131,8 @@ class DeadlineSpan(db.Model):
     title: Mapped[str] = mapped_column(String(300))
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date] = mapped_column(Date)  # the first as-of day it no longer holds
+    # A missing index value: whether every agreement it concerns had ended (as Deadline).
+    only_ended: Mapped[bool | None] = mapped_column(nullable=True)
 
 
 class DeadlineSpanCoverage(db.Model):
@@ -156,3 +158,42 @@ class DeadlineSpanRefresh(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     span_from: Mapped[date] = mapped_column(Date)
     span_to: Mapped[date] = mapped_column(Date)
+
+
+class DeadlineGlobalSpanState(db.Model):
+    """What the stored span rows of one producer of deadlines of no agreement answer for (one
+    row per producer, ``name``): the as-of days ``covered_from`` to ``covered_to``, computed at
+    ``computed_at`` from data whose fingerprint was ``fingerprint``. The daily refresh
+    recomputes them only when that data changed or the span moves past them
+    (``app.deadlines.services.register_global_span``)."""
+
+    __tablename__ = "deadline_global_span_state"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    covered_from: Mapped[date] = mapped_column(Date)
+    covered_to: Mapped[date] = mapped_column(Date)
+    fingerprint: Mapped[str | None] = mapped_column(String(500))
+    computed_at: Mapped[datetime] = mapped_column(AwareDateTime(), default=utcnow)
+
+
+class DeadlineOrganisationSource(db.Model):
+    """For the span rows of an organisation's deadlines (a huvudman's 1 March application):
+    the agreements they were computed from, so that a change of one of them recomputes only
+    its organisations' rows. No foreign key: a deleted agreement's organisations are found by
+    its rows here."""
+
+    __tablename__ = "deadline_organisation_sources"
+    __table_args__ = (Index("ix_deadline_organisation_sources_agreement", "agreement_id"),)
+
+    organisation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class DeadlineOrganisationCoverage(db.Model):
+    """The last as-of day an organisation's span rows answer for; the daily refresh recomputes
+    the organisations whose day the span passes, a few a day (spread like the agreements')."""
+
+    __tablename__ = "deadline_organisation_coverage"
+
+    organisation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    covered_to: Mapped[date] = mapped_column(Date, index=True)

@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -71,6 +71,7 @@ from app.db import utcnow
 from app.deadlines.models import (
     DEADLINE_KINDS,
     Deadline,
+    DeadlineGlobalSpanState,
     DeadlineRefresh,
     DeadlineSpan,
     DeadlineSpanCoverage,
@@ -198,16 +199,122 @@ def register_global_producer(fn: GlobalProducer) -> GlobalProducer:
 
 
 GlobalSpan = Callable[[date, date], Iterable[tuple[DeadlineData, date, date]]]
-_global_spans: dict[GlobalProducer, GlobalSpan] = {}
+#: ``maintain(first, last, full)``: bring the producer's stored span rows to answer for every
+#: as-of day from ``first`` to ``last`` (``full``: recompute them whatever is stored).
+GlobalSpanMaintainer = Callable[[date, date, bool], None]
 
 
-def register_global_span(producer: GlobalProducer, span: GlobalSpan) -> None:
+@dataclass(frozen=True)
+class _GlobalSpan:
+    name: str
+    span: GlobalSpan
+    maintain: GlobalSpanMaintainer
+
+
+_global_spans: dict[GlobalProducer, _GlobalSpan] = {}
+
+#: How many as-of days past the span the stored rows of no agreement are computed for, so
+#: that a register that did not change is not recomputed every day (see register_global_span).
+GLOBAL_SPAN_SLACK_DAYS = 30
+
+
+def register_global_span(
+    producer: GlobalProducer,
+    span: GlobalSpan,
+    kind: str,
+    maintain: GlobalSpanMaintainer | None = None,
+) -> None:
     """Say how a global producer's deadlines read as of every day of a span at once:
     ``span(first, last)`` gives (deadline, the first as-of day it holds on, the first it no
     longer does) for the days from ``first`` to ``last``, exactly what ``producer`` gives as of
-    each of them. The span rows then answer for it; a producer without one is asked as of the
-    day whenever the span rows answer (see ``_span_page``)."""
-    _global_spans[producer] = span
+    each of them. Its deadlines are all of ``kind``. The span rows then answer for it (the
+    daily rows of no agreement are read from them too); a producer without one is asked as of
+    the day whenever the span rows answer (see ``_span_page``).
+
+    ``maintain(first, last, full)`` keeps the stored rows (see :func:`replace_global_span_rows`
+    and :func:`global_span_state`): it recomputes what may have changed. Without one, the rows
+    are recomputed with ``span`` whenever :func:`register_fingerprint` changed or the span
+    passes the days they were computed for (GLOBAL_SPAN_SLACK_DAYS ahead)."""
+    if maintain is None:
+
+        def maintain(first: date, last: date, full: bool) -> None:
+            _maintain_by_fingerprint(kind, span, first, last, full)
+
+    _global_spans[producer] = _GlobalSpan(kind, span, maintain)
+
+
+def register_fingerprint() -> str:
+    """Changes whenever an agreement (every change of its terms, parties, money, amendments
+    and notices touches it), an organisation, an index value or a grant rate changes: one
+    cheap query."""
+    from app.finance.services import money_fingerprint
+    from app.parties.models import Organisation
+
+    organisations = db.session.execute(
+        db.select(func.count(Organisation.id), func.max(Organisation.id))
+    ).one()
+    return repr((*money_fingerprint(), *organisations))
+
+
+def global_span_state(name: str) -> DeadlineGlobalSpanState | None:
+    return db.session.get(DeadlineGlobalSpanState, name)
+
+
+def store_global_span_state(
+    name: str, first: date, last: date, fingerprint: str | None, computed_at: datetime
+) -> None:
+    """Record what ``name``'s stored span rows answer for (see DeadlineGlobalSpanState)."""
+    table = DeadlineGlobalSpanState.__table__
+    db.session.execute(delete(table).where(table.c.name == name))
+    db.session.execute(
+        table.insert().values(
+            name=name,
+            covered_from=first,
+            covered_to=last,
+            fingerprint=fingerprint,
+            computed_at=computed_at,
+        )
+    )
+
+
+def replace_global_span_rows(
+    kind: str,
+    rows: Iterable[tuple[DeadlineData, date, date]],
+    organisation_ids: Iterable[int] | None = None,
+) -> None:
+    """Replace the stored span rows of no agreement of ``kind`` (only those of
+    ``organisation_ids``, when given) with ``rows``."""
+    table = DeadlineSpan.__table__
+    where = (table.c.agreement_id.is_(None)) & (table.c.kind == kind)
+    if organisation_ids is None:
+        db.session.execute(delete(table).where(where))
+    else:
+        ids = sorted(set(organisation_ids))
+        for start in range(0, len(ids), 500):
+            db.session.execute(
+                delete(table).where(where, table.c.organisation_id.in_(ids[start : start + 500]))
+            )
+    values = [_span_row(d, since, until) for d, since, until in rows]
+    if values:
+        db.session.execute(table.insert(), values)
+
+
+def _maintain_by_fingerprint(
+    name: str, span: GlobalSpan, first: date, last: date, full: bool
+) -> None:
+    state = global_span_state(name)
+    fingerprint = register_fingerprint()
+    if (
+        not full
+        and state is not None
+        and state.covered_from <= first
+        and last <= state.covered_to
+        and state.fingerprint == fingerprint
+    ):
+        return
+    until = last + timedelta(days=GLOBAL_SPAN_SLACK_DAYS)
+    replace_global_span_rows(name, list(span(first, until)))
+    store_global_span_state(name, first, until, fingerprint, utcnow())
 
 
 def _key(agreement_id: int, kind: str, day: date, *extra: Any) -> str:
@@ -464,6 +571,7 @@ def _span_row(d: DeadlineData, since: date, until: date) -> dict[str, Any]:
         "year": d.year,
         "valid_from": since,
         "valid_to": until,
+        "only_ended": d.only_ended,
     }
 
 
@@ -510,29 +618,59 @@ def _span_due(first: date, last: date):
 
 def _global_span_rows(first: date, last: date) -> list[tuple[DeadlineData, date, date]]:
     """The deadlines of no agreement as of every day from ``first`` to ``last``, of the
-    producers that say how they read over a span (see :func:`register_global_span`)."""
-    return [row for span in _global_spans.values() for row in span(first, last)]
+    producers that say how they read over a span (see :func:`register_global_span`),
+    computed now."""
+    return [row for spanned in _global_spans.values() for row in spanned.span(first, last)]
 
 
-def _globals_on(as_of: date, spanned: list[tuple[DeadlineData, date, date]]) -> list[DeadlineData]:
-    """:func:`global_deadlines` as of a day of ``spanned``'s span: those of its rows that hold
-    on ``as_of`` (the daily refresh walks the agreements for them once, not twice), and the
-    others asked as of the day."""
-    found = {d.key: d for d, since, until in spanned if since <= as_of < until}
+def maintain_global_spans(first: date, last: date, full: bool = False) -> None:
+    """Bring the stored span rows of no agreement to answer for the as-of days from ``first``
+    to ``last``: each producer recomputes what may have changed (``full``: everything)."""
+    for spanned in _global_spans.values():
+        spanned.maintain(first, last, full)
+
+
+def stored_global_span_rows(as_of: date) -> list[DeadlineData]:
+    """The stored span rows of no agreement that hold on ``as_of``, as computed deadlines
+    (overdue read against ``as_of``)."""
+    s = DeadlineSpan
+    rows = db.session.execute(
+        db.select(
+            s.key, s.kind, s.date, s.title, s.series_code, s.year, s.organisation_id, s.only_ended
+        ).where(s.agreement_id.is_(None), s.valid_from <= as_of, s.valid_to > as_of)
+    )
+    return [
+        DeadlineData(
+            key=row.key,
+            kind=row.kind,
+            date=row.date,
+            title=row.title,
+            series_code=row.series_code,
+            year=row.year,
+            organisation_id=row.organisation_id,
+            only_ended=row.only_ended,
+            overdue=row.kind in OVERDUE_KINDS and row.kind != "obligation_due" and row.date < as_of,
+        )
+        for row in rows
+    ]
+
+
+def _globals_on(as_of: date) -> list[DeadlineData]:
+    """:func:`global_deadlines` as of a day of the stored span: the stored span rows that hold
+    on ``as_of`` (the daily refresh does not walk the agreements for them), and the others
+    asked as of the day."""
+    found = {d.key: d for d in stored_global_span_rows(as_of)}
     found.update((d.key, d) for d in global_deadlines(as_of, without_span=True))
     return list(found.values())
 
 
-def _refresh_spans(
-    as_of: date,
-    facts: list[Any] | None,
-    spanned: list[tuple[DeadlineData, date, date]],
-) -> None:
+def _refresh_spans(as_of: date, facts: list[Any] | None) -> None:
     """Bring every agreement's span rows to the span of ``as_of``: recompute ``facts`` (all of
-    them: a full refresh), or else only the agreements whose coverage falls short. A full
-    refresh spreads the coverage's ends over SPAN_SLACK_DAYS days so that, later, a few
-    agreements a day are recomputed; a recomputed one answers SPAN_SLACK_DAYS days more.
-    ``spanned``: the deadlines of no agreement over the span (:func:`_global_span_rows`)."""
+    them: a full refresh, which also recomputes the rows of no agreement), or else only the
+    agreements whose coverage falls short and the rows of no agreement that may have changed
+    (:func:`maintain_global_spans`). A full refresh spreads the coverage's ends over
+    SPAN_SLACK_DAYS days so that, later, a few agreements a day are recomputed; a recomputed
+    one answers SPAN_SLACK_DAYS days more."""
     first, last = span_days(as_of)
     fresh = facts is not None
     if fresh:
@@ -547,14 +685,7 @@ def _refresh_spans(
             for a in batch
         }
         _write_spans(batch, first, ends, fresh)
-    table = DeadlineSpan.__table__
-    db.session.execute(
-        delete(table).where(table.c.agreement_id.is_(None)),
-        execution_options={"synchronize_session": False},
-    )
-    rows = [_span_row(d, since, until) for d, since, until in spanned]
-    if rows:
-        db.session.execute(table.insert(), rows)
+    maintain_global_spans(first, last, full=fresh)
     db.session.execute(delete(DeadlineSpanRefresh.__table__))
     db.session.execute(
         DeadlineSpanRefresh.__table__.insert().values(id=1, span_from=first, span_to=last)
@@ -647,7 +778,8 @@ def refresh_agreement(agreement: Agreement, as_of: date) -> list[DeadlineData]:
         db.session.execute(
             update(Agreement.__table__)
             .where(Agreement.__table__.c.id == agreement.id)
-            .values(status=status)
+            # The cached status is no change of the agreement: updated_at stays.
+            .values(status=status, updated_at=Agreement.__table__.c.updated_at)
         )
         set_committed_value(agreement, "status", status)
     return items
@@ -801,8 +933,8 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
                 status_changes.append({"b_id": agreement.id, "b_status": status})
         if progress is not None:
             progress(len(batch))
-    spanned = _global_span_rows(*span_days(as_of))
-    written += _write_changes(_globals_on(as_of, spanned), stored, seen, as_of)
+    _refresh_spans(as_of, None if only_due else facts)
+    written += _write_changes(_globals_on(as_of), stored, seen, as_of)
     gone = [key for key in stored if key not in seen]
     for start in range(0, len(gone), 500):
         db.session.execute(
@@ -810,7 +942,6 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
             .where(Deadline.key.in_(gone[start : start + 500]))
             .execution_options(synchronize_session=False)
         )
-    _refresh_spans(as_of, None if only_due else facts, spanned)
     if db.engine.dialect.name == "postgresql" and written >= 5000:
         # Many rows written at once: fresh planner statistics keep the dashboard on its indexes.
         db.session.execute(text("ANALYZE deadlines"))
@@ -825,7 +956,7 @@ def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool)
         db.session.execute(
             update(table)
             .where(table.c.id == bindparam("b_id"))
-            .values(status=bindparam("b_status")),
+            .values(status=bindparam("b_status"), updated_at=table.c.updated_at),
             status_changes,
         )
         # Loaded objects hold the old status; give them the new one without a reload.
@@ -844,8 +975,12 @@ def _on_agreement_changed(agreement: Agreement, **_extra: Any) -> None:
 
 @index_value_changed.connect
 def _on_index_value_changed(_series: Any, **_extra: Any) -> None:
-    # An entered value ends its "index value missing" deadline at once, not at the next refresh.
+    # An entered value ends its "index value missing" deadline at once, not at the next refresh,
+    # in the daily rows and in the span's.
     refresh_global(clock.today())
+    span = stored_span()
+    if span is not None:
+        maintain_global_spans(*span)
 
 
 # --- Reading -----------------------------------------------------------------------------------
@@ -1027,6 +1162,7 @@ def span_rows(as_of: date, filters: Sequence[Any] = ()):
             s.series_code,
             s.year,
             s.organisation_id,
+            s.only_ended,
         )
         .outerjoin(Agreement, Agreement.id == s.agreement_id)
         .where(s.valid_from <= as_of, s.valid_to > as_of)

@@ -328,11 +328,11 @@ def start_page(
     else:
         items, truncated, daily = stored
     ids: set[int] = {d.agreement_id for d in items if d.agreement_id}
-    # The daily rows say whether a missing index value concerns only ended agreements; computed
-    # ones are told by the finance figures.
+    # Stored rows (daily or span) say whether a missing index value concerns only ended
+    # agreements; computed ones are told by the finance figures.
     concerned = (
         _index_gap_agreements(as_of)
-        if not daily and any(d.kind == "index_missing" for d in items)
+        if any(d.kind == "index_missing" and getattr(d, "only_ended", None) is None for d in items)
         else {}
     )
     ended_ids = _ended_among(ids.union(*concerned.values()))

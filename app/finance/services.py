@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from types import SimpleNamespace
@@ -38,7 +38,7 @@ from app.core import clock
 from app.core.bulk import collector_paused
 from app.core.errors import ValidationError
 from app.core.money import format_fte, format_sek, fraction_to_ore, parse_amount, parse_share
-from app.deadlines.services import DeadlineData, register_global_producer
+from app.deadlines.services import DeadlineData, register_global_producer, register_global_span
 from app.extensions import db
 from app.finance import figures, rules
 from app.finance.models import CompensationItem, CostShare, YearFigure
@@ -1550,48 +1550,86 @@ def index_missing_deadlines(as_of: date) -> list[IndexMissing]:
     return _remember(("index_missing", as_of), lambda: _index_missing(as_of))
 
 
-def _index_missing(as_of: date) -> list[IndexMissing]:
-    snap = money_snapshot()
+def _index_needs(snap: MoneySnapshot, last_year: int) -> dict[tuple[str, int], set[int]]:
+    """(series, year) → the agreements that need the value, asked up to ``last_year`` (the
+    year after the day asked about) or the year an agreement ends."""
     needed: dict[tuple[str, int], set[int]] = defaultdict(set)
-    ended = {a.id for a in snap.agreements if a.last_day is not None and a.last_day < as_of}
     for a in snap.agreements:
         m = snap.money.get(a.id)
         if m is None or a.start_date is None:
             continue
-        last_year = as_of.year + 1
-        if a.last_day is not None:
-            last_year = min(last_year, a.last_day.year)
+        up_to = last_year if a.last_day is None else min(last_year, a.last_day.year)
         for line in m.lines:
             if line.series_code is None:
                 continue
-            if last_year < max(line.effective_first_adjusted_year, a.start_date.year):
+            if up_to < max(line.effective_first_adjusted_year, a.start_date.year):
                 continue  # not indexed in any year the agreement runs up to the coming year
             points = snap.series.get(line.series_code, {})
-            for y in range(line.price_level_year + 1, last_year + 1):
+            for y in range(line.price_level_year + 1, up_to + 1):
                 if y not in points:
                     needed[(line.series_code, y)].add(a.id)
+    return needed
+
+
+def _index_missing(as_of: date) -> list[IndexMissing]:
+    snap = money_snapshot()
+    ended = {a.id for a in snap.agreements if a.last_day is not None and a.last_day < as_of}
     return sorted(
         (
             IndexMissing(code, y, date(y, 1, 31), tuple(sorted(ids)), ids <= ended)
-            for (code, y), ids in needed.items()
+            for (code, y), ids in _index_needs(snap, as_of.year + 1).items()
         ),
         key=lambda d: (d.date, d.series_code),
+    )
+
+
+def index_missing_span(first: date, last: date) -> list[tuple[DeadlineData, date, date]]:
+    """:func:`index_missing_producer` as of every day from ``first`` to ``last``, as
+    (deadline, the first as-of day it holds on, the first it no longer does). The day asked
+    about enters only through its year (values are needed up to the coming year) and whether
+    every agreement concerned had ended by then (from the day after the last of them ends)."""
+    snap = money_snapshot()
+    last_day = {a.id: a.last_day for a in snap.agreements}
+    one_day = timedelta(days=1)
+    held: dict[tuple[str, int, bool], list] = {}  # → [deadline, from, to) of its latest row
+    rows: list[list] = []
+    for year in range(first.year, last.year + 1):
+        lo = max(first, date(year, 1, 1))
+        hi = min(last, date(year, 12, 31)) + one_day
+        for (code, y), ids in _index_needs(snap, year + 1).items():
+            ends = [last_day[i] for i in ids]
+            switch = max(ends) + one_day if None not in ends else hi  # only ended from here
+            switch = min(max(switch, lo), hi)
+            for since, until, only_ended in ((lo, switch, False), (switch, hi, True)):
+                if since >= until:
+                    continue
+                row = held.get((code, y, only_ended))
+                if row is not None and row[2] == since:
+                    row[2] = until  # the same row goes on into this year
+                    continue
+                row = [IndexMissing(code, y, date(y, 1, 31), (), only_ended), since, until]
+                held[(code, y, only_ended)] = row
+                rows.append(row)
+    return [(_as_deadline(d), since, until) for d, since, until in rows]
+
+
+def _as_deadline(d: IndexMissing, overdue: bool = False) -> DeadlineData:
+    return DeadlineData(
+        key=d.key,
+        kind="index_missing",
+        date=d.date,
+        title=d.title,
+        series_code=d.series_code,
+        year=d.year,
+        overdue=overdue,
+        only_ended=d.only_ended,
     )
 
 
 @register_global_producer
 def index_missing_producer(as_of: date) -> list[DeadlineData]:
     """index_missing deadlines (see index_missing_deadlines for the dates chosen)."""
-    return [
-        DeadlineData(
-            key=d.key,
-            kind="index_missing",
-            date=d.date,
-            title=d.title,
-            series_code=d.series_code,
-            year=d.year,
-            overdue=d.date < as_of,
-            only_ended=d.only_ended,
-        )
-        for d in index_missing_deadlines(as_of)
-    ]
+    return [_as_deadline(d, overdue=d.date < as_of) for d in index_missing_deadlines(as_of)]
+
+
+register_global_span(index_missing_producer, index_missing_span, "index_missing")

@@ -682,46 +682,6 @@ def _application_window(year: int) -> tuple[date, date]:
     return due - timedelta(days=HORIZON_DAYS), due + timedelta(days=RECENT_DAYS)
 
 
-def _application_candidates(last_year: int) -> list[Any]:
-    """The decided agreements that may bring statsbidrag up to ``last_year``, as plain columns
-    with their notices, amendments and parties (a national register has tens of thousands)."""
-    from types import SimpleNamespace
-
-    from app.agreements.models import Amendment
-    from app.agreements.services import TERM_FIELDS, live_amendments, live_notices
-
-    huvudman_of = db.select(AgreementParty.agreement_id).where(
-        AgreementParty.role.in_(HUVUDMAN_ROLES)
-    )
-    amended = db.select(Amendment.agreement_id).where(Amendment.withdrawn_at.is_(None))
-    rows = db.session.execute(
-        db.select(Agreement.id, Agreement.fte, *(getattr(Agreement, f) for f in TERM_FIELDS)).where(
-            Agreement.stage == "decided",
-            Agreement.start_date.is_not(None),
-            Agreement.start_date <= date(last_year, 12, 31),
-            Agreement.id.in_(huvudman_of) | Agreement.id.in_(amended),
-            (Agreement.fte > 0) | Agreement.id.in_(amended),
-        )
-    ).all()
-    notices, amendments = live_notices(), live_amendments()
-    parties_of: dict[int, list[SimpleNamespace]] = {}
-    for agreement_id, org_id, role in db.session.execute(
-        db.select(AgreementParty.agreement_id, AgreementParty.organisation_id, AgreementParty.role)
-    ):
-        parties_of.setdefault(agreement_id, []).append(
-            SimpleNamespace(organisation_id=org_id, role=role)
-        )
-    return [
-        SimpleNamespace(
-            **row._asdict(),
-            terminations=notices.get(row.id, []),
-            amendments=amendments.get(row.id, []),
-            parties=parties_of.get(row.id, []),
-        )
-        for row in rows
-    ]
-
-
 def _applications_of(agreement: Any, end: date | None, years: list[int]) -> set[tuple]:
     """(huvudman, year, "applies" or "accounts") for each 1 March of ``years`` the agreement
     asks of its huvudman when it ends on ``end``: the application for the year when it runs
@@ -790,22 +750,90 @@ def _application_years(first: date, last: date) -> list[int]:
     ]
 
 
-def grant_application_span(first: date, last: date) -> Iterable[tuple[DeadlineData, date, date]]:
-    """:func:`grant_application_deadlines` as of every day from ``first`` to ``last``, as
-    (deadline, the first as-of day it holds on, the first it no longer does): an agreement's
-    end reads otherwise only where an amendment takes effect or a notice counts, and a year's
-    1 March is in the deadlines of the days of its window."""
+def _application_candidates(ids: Iterable[int] | None = None) -> list[Any]:
+    """The decided agreements that may bring statsbidrag (a huvudman, or an amendment that may
+    name one; årsarbetare, or an amendment that may set them), as plain columns with their
+    notices, amendments and parties (a national register has tens of thousands); only those
+    of ``ids`` when given."""
+    from types import SimpleNamespace
+
+    from app.agreements.models import Amendment
+    from app.agreements.services import TERM_FIELDS, live_amendments, live_notices
+
+    huvudman_of = db.select(AgreementParty.agreement_id).where(
+        AgreementParty.role.in_(HUVUDMAN_ROLES)
+    )
+    amended = db.select(Amendment.agreement_id).where(Amendment.withdrawn_at.is_(None))
+    stmt = db.select(
+        Agreement.id, Agreement.fte, *(getattr(Agreement, f) for f in TERM_FIELDS)
+    ).where(
+        Agreement.stage == "decided",
+        Agreement.start_date.is_not(None),
+        Agreement.id.in_(huvudman_of) | Agreement.id.in_(amended),
+        (Agreement.fte > 0) | Agreement.id.in_(amended),
+    )
+    parties_stmt = db.select(
+        AgreementParty.agreement_id, AgreementParty.organisation_id, AgreementParty.role
+    )
+    wanted = None if ids is None else set(ids)
+    # Many ids: reading everything once costs less than asking them IN_CHUNK at a time.
+    part = None if wanted is None or len(wanted) > IN_CHUNK else sorted(wanted)
+    if part is not None:
+        stmt = stmt.where(Agreement.id.in_(part))
+        parties_stmt = parties_stmt.where(AgreementParty.agreement_id.in_(part))
+    rows = [r for r in db.session.execute(stmt) if wanted is None or r.id in wanted]
+    parties_of: dict[int, list[SimpleNamespace]] = {}
+    for agreement_id, org_id, role in db.session.execute(parties_stmt):
+        parties_of.setdefault(agreement_id, []).append(
+            SimpleNamespace(organisation_id=org_id, role=role)
+        )
+    notices, amendments = live_notices(part), live_amendments(part)
+    return [
+        SimpleNamespace(
+            **row._asdict(),
+            terminations=notices.get(row.id, []),
+            amendments=amendments.get(row.id, []),
+            parties=parties_of.get(row.id, []),
+        )
+        for row in rows
+    ]
+
+
+#: Ids sent in one IN list at most (PostgreSQL takes at most 65 535 parameters).
+IN_CHUNK = 10_000
+
+
+def _huvudmen_named(agreement: Any) -> set[int]:
+    """The organisations an agreement names huvudman (or beställare) on some day: in its own
+    terms or in one of its amendments."""
+    named = {p.organisation_id for p in agreement.parties if p.role in HUVUDMAN_ROLES}
+    for amendment in agreement.amendments:
+        for party in (amendment.changes or {}).get("parties") or ():
+            if party.get("role") in HUVUDMAN_ROLES:
+                named.add(party["organisation_id"])
+    return named
+
+
+def _application_span_rows(
+    candidates: Iterable[Any], first: date, last: date, orgs: set[int] | None = None
+) -> list[tuple[DeadlineData, date, date]]:
+    """:func:`grant_application_span` from ``candidates`` (for the organisations ``orgs``,
+    when given: all the candidates of those must be among them)."""
     from app.deadlines.services import as_of_cuts
 
     years = _application_years(first, last)
     if not years:
         return []
     held: dict[tuple[int, int], list[tuple[date, date, str]]] = {}  # (org, year) → intervals
-    for agreement in _application_candidates(years[-1]):
+    for agreement in candidates:
+        if agreement.start_date.year > years[-1]:
+            continue
         for since, until in as_of_cuts(agreement, first, last):
             for org_id, year, what in _applications_of(
                 agreement, last_day(agreement, since), years
             ):
+                if orgs is not None and org_id not in orgs:
+                    continue
                 w_from, w_to = _application_window(year)
                 lo, hi = max(since, w_from), min(until, w_to + timedelta(days=1))
                 if lo < hi:
@@ -832,6 +860,121 @@ def grant_application_span(first: date, last: date) -> Iterable[tuple[DeadlineDa
     return result
 
 
+def grant_application_span(first: date, last: date) -> list[tuple[DeadlineData, date, date]]:
+    """:func:`grant_application_deadlines` as of every day from ``first`` to ``last``, as
+    (deadline, the first as-of day it holds on, the first it no longer does): an agreement's
+    end reads otherwise only where an amendment takes effect or a notice counts, and a year's
+    1 March is in the deadlines of the days of its window."""
+    return _application_span_rows(_application_candidates(), first, last)
+
+
+#: An agreement changed up to this long before the last computation counts as changed since
+#: (a transaction still open then, clocks of several machines a little apart).
+CHANGE_MARGIN = timedelta(hours=1)
+
+
+def maintain_application_spans(first: date, last: date, full: bool) -> None:
+    """Keep the stored span rows of the huvudmen's 1 March (see ``register_global_span``) for
+    the as-of days from ``first`` to ``last``, recomputing only the organisations whose rows
+    may read otherwise: those of an agreement changed (or deleted) since the last computation,
+    before and after the change (``deadline_organisation_sources``), and those whose coverage
+    the span passes (spread over GLOBAL_SPAN_SLACK_DAYS days, a few a day). ``full``, or
+    nothing stored yet: every organisation."""
+    from app.db import utcnow
+    from app.deadlines.models import DeadlineOrganisationCoverage, DeadlineOrganisationSource
+    from app.deadlines.services import (
+        GLOBAL_SPAN_SLACK_DAYS,
+        global_span_state,
+        replace_global_span_rows,
+        store_global_span_state,
+    )
+
+    started = utcnow()
+    src, cov = DeadlineOrganisationSource.__table__, DeadlineOrganisationCoverage.__table__
+    until = last + timedelta(days=GLOBAL_SPAN_SLACK_DAYS)
+    state = global_span_state(APPLICATION_SPAN)
+    if full or state is None or state.covered_from > first:
+        candidates = _application_candidates()
+        replace_global_span_rows(APPLICATION_SPAN, _application_span_rows(candidates, first, until))
+        db.session.execute(src.delete())
+        db.session.execute(cov.delete())
+        sources = {(org, c.id) for c in candidates for org in _huvudmen_named(c)}
+        _insert_rows(src, [{"organisation_id": o, "agreement_id": a} for o, a in sources])
+        orgs = {o for o, _a in sources}
+        _insert_rows(
+            cov,
+            [
+                {
+                    "organisation_id": o,
+                    "covered_to": last + timedelta(days=o % GLOBAL_SPAN_SLACK_DAYS),
+                }
+                for o in orgs
+            ],
+        )
+        store_global_span_state(APPLICATION_SPAN, first, until, None, started)
+        return
+    changed = set(
+        db.session.execute(
+            db.select(Agreement.id).where(Agreement.updated_at > state.computed_at - CHANGE_MARGIN)
+        ).scalars()
+    )
+    gone = set(
+        db.session.execute(
+            db.select(src.c.agreement_id)
+            .outerjoin(Agreement.__table__, Agreement.__table__.c.id == src.c.agreement_id)
+            .where(Agreement.__table__.c.id.is_(None))
+        ).scalars()
+    )
+    touched = sorted(changed | gone)
+    orgs: set[int] = set()
+    for start in range(0, len(touched), IN_CHUNK):
+        orgs.update(
+            db.session.execute(
+                db.select(src.c.organisation_id).where(
+                    src.c.agreement_id.in_(touched[start : start + IN_CHUNK])
+                )
+            ).scalars()
+        )
+    for candidate in _application_candidates(changed - gone):
+        orgs.update(_huvudmen_named(candidate))
+    orgs.update(
+        db.session.execute(
+            db.select(cov.c.organisation_id).where(cov.c.covered_to < last)
+        ).scalars()
+    )
+    if orgs:
+        chosen = sorted(orgs)
+        ids = set(changed - gone)
+        for start in range(0, len(chosen), IN_CHUNK):
+            part = chosen[start : start + IN_CHUNK]
+            ids.update(
+                db.session.execute(
+                    db.select(src.c.agreement_id).where(src.c.organisation_id.in_(part))
+                ).scalars()
+            )
+            db.session.execute(src.delete().where(src.c.organisation_id.in_(part)))
+            db.session.execute(cov.delete().where(cov.c.organisation_id.in_(part)))
+        for start in range(0, len(touched), IN_CHUNK):
+            db.session.execute(
+                src.delete().where(src.c.agreement_id.in_(touched[start : start + IN_CHUNK]))
+            )
+        candidates = _application_candidates(ids - gone)
+        replace_global_span_rows(
+            APPLICATION_SPAN, _application_span_rows(candidates, first, until, orgs), orgs
+        )
+        sources = {(o, c.id) for c in candidates for o in _huvudmen_named(c) if o in orgs}
+        _insert_rows(src, [{"organisation_id": o, "agreement_id": a} for o, a in sources])
+        _insert_rows(
+            cov, [{"organisation_id": o, "covered_to": until} for o in {o for o, _a in sources}]
+        )
+    store_global_span_state(APPLICATION_SPAN, state.covered_from, last, None, started)
+
+
+def _insert_rows(table: Any, rows: list[dict]) -> None:
+    for start in range(0, len(rows), 10_000):
+        db.session.execute(table.insert(), rows[start : start + 10_000])
+
+
 @register_global_producer
 def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
     """For each huvudman (beställare or huvudman of a decided agreement with årsarbetare: a PO
@@ -842,7 +985,9 @@ def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
     if not years:
         return []
     held: dict[tuple[int, int], set[str]] = {}
-    for agreement in _application_candidates(years[-1]):
+    for agreement in _application_candidates():
+        if agreement.start_date.year > years[-1]:
+            continue
         for org_id, year, what in _applications_of(agreement, last_day(agreement, as_of), years):
             held.setdefault((org_id, year), set()).add(what)
     names = _names({org_id for org_id, _y in held})
@@ -852,7 +997,13 @@ def grant_application_deadlines(as_of: date) -> Iterable[DeadlineData]:
     ]
 
 
-register_global_span(grant_application_deadlines, grant_application_span)
+APPLICATION_SPAN = "grant_application"
+register_global_span(
+    grant_application_deadlines,
+    grant_application_span,
+    APPLICATION_SPAN,
+    maintain_application_spans,
+)
 
 
 def expected_for(
