@@ -870,7 +870,7 @@ def grant_application_span(first: date, last: date) -> list[tuple[DeadlineData, 
 
 #: An agreement changed up to this long before the last computation counts as changed since
 #: (a transaction still open then, clocks of several machines a little apart).
-CHANGE_MARGIN = timedelta(hours=1)
+CHANGE_MARGIN = timedelta(minutes=15)
 
 
 def maintain_application_spans(first: date, last: date, full: bool) -> None:
