@@ -669,6 +669,43 @@ def deadlines_refresh_daily(ctx: Context):
     return ctx.in_app(run)
 
 
+@benchmark("deadlines_refresh_daily_after_edits", repeat=5, optional=True)
+def deadlines_refresh_daily_after_edits(ctx: Context):
+    """``refresh_due`` on days when 1 % of the register was edited since the day before (their
+    ``updated_at`` moved on: what an edit leaves for the rows of no agreement, the huvudman's
+    1 March and the missing index values, to recompute), one day after another, after one
+    untimed refresh of today."""
+    from app.agreements.models import Agreement
+    from app.deadlines.services import refresh_due
+
+    offsets = itertools.count(1)
+    edited = max(1, ctx.n // 100)
+    rnd = random.Random(11)
+
+    def start():
+        refresh_due(clock.today())
+        db.session.commit()
+
+    def back_to_today():
+        refresh_due(clock.today())
+        db.session.commit()
+
+    def run():
+        ids = rnd.sample(range(1, ctx.n + 1), edited)
+        db.session.execute(
+            Agreement.__table__.update()
+            .where(Agreement.__table__.c.id.in_(ids))
+            .values(updated_at=datetime.now(UTC))
+        )
+        result = refresh_due(clock.today() + timedelta(days=next(offsets)))
+        db.session.commit()
+        return result
+
+    ctx.in_app(start)()
+    ctx.cleanups.append(ctx.in_app(back_to_today))
+    return ctx.in_app(run)
+
+
 @benchmark("reminder_sweep_nothing_due", repeat=20, optional=True)
 def reminder_sweep(ctx: Context):
     run_sweep = optional_import("app.reminders.services", "run_sweep")
