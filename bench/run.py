@@ -682,11 +682,7 @@ def deadlines_refresh_daily_after_edits(ctx: Context):
     edited = max(1, ctx.n // 100)
     rnd = random.Random(11)
 
-    def start():
-        refresh_due(clock.today())
-        db.session.commit()
-
-    def back_to_today():
+    def today():
         refresh_due(clock.today())
         db.session.commit()
 
@@ -701,8 +697,8 @@ def deadlines_refresh_daily_after_edits(ctx: Context):
         db.session.commit()
         return result
 
-    ctx.in_app(start)()
-    ctx.cleanups.append(ctx.in_app(back_to_today))
+    ctx.in_app(today)()
+    ctx.cleanups.append(ctx.in_app(today))
     return ctx.in_app(run)
 
 

@@ -11,7 +11,7 @@ and the collector resumes (and catches up at its next run) when the block ends.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 
@@ -26,3 +26,14 @@ def collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+#: Ids sent in one IN list at most: PostgreSQL takes at most 65 535 parameters in a statement.
+IN_CHUNK = 10_000
+
+
+def in_chunks(ids: Iterable[int], size: int = IN_CHUNK) -> Iterator[list[int]]:
+    """``ids`` sorted, ``size`` at a time (for IN lists that may name the whole register)."""
+    ordered = sorted(set(ids))
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]

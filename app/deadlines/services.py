@@ -649,7 +649,7 @@ def stored_global_span_rows(as_of: date) -> list[DeadlineData]:
             year=row.year,
             organisation_id=row.organisation_id,
             only_ended=row.only_ended,
-            overdue=row.kind in OVERDUE_KINDS and row.kind != "obligation_due" and row.date < as_of,
+            overdue=row.kind in OVERDUE_KINDS and row.date < as_of,
         )
         for row in rows
     ]

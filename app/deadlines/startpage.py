@@ -27,6 +27,7 @@ from flask_babel import gettext as _
 
 from app.agreements import rules
 from app.agreements.services import last_day, termination_end, terms_of
+from app.core import bulk
 from app.core.dates import last_business_day_on_or_before
 
 DECISION_KINDS = ("last_notice", "extension", "term_end")
@@ -363,20 +364,18 @@ def start_page(
     return page
 
 
-# Ids sent in one IN list at most: a missing index value can concern every agreement of the
-# register, and PostgreSQL takes at most 65 535 parameters in a statement.
-IN_CHUNK = 10_000
+#: Ids asked in one IN list at most (see app.core.bulk).
+IN_CHUNK = bulk.IN_CHUNK
 
 
 def _ended_among(ids: set[int]) -> set[int]:
-    """The ended agreements among ``ids`` (their stored status), asked ``IN_CHUNK`` at a time."""
+    """The ended agreements among ``ids`` (their stored status), asked ``IN_CHUNK`` at a time
+    (a missing index value can concern every agreement of the register)."""
     from app.agreements.models import Agreement
     from app.extensions import db
 
-    ordered = sorted(ids)
     ended: set[int] = set()
-    for start in range(0, len(ordered), IN_CHUNK):
-        chunk = ordered[start : start + IN_CHUNK]
+    for chunk in bulk.in_chunks(ids, IN_CHUNK):
         ended.update(
             db.session.execute(
                 db.select(Agreement.id).where(Agreement.status == "ended", Agreement.id.in_(chunk))

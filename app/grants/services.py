@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from app.agreements import lifecycle
 from app.agreements.models import HUVUDMAN_ROLES, Agreement, AgreementParty, Obligation
 from app.agreements.services import last_day, record_audit
+from app.core.bulk import IN_CHUNK, in_chunks
 from app.core.dates import parse_iso_date
 from app.core.errors import NotFoundError, ValidationError
 from app.core.money import format_sek, parse_amount
@@ -799,10 +800,6 @@ def _application_candidates(ids: Iterable[int] | None = None) -> list[Any]:
     ]
 
 
-#: Ids sent in one IN list at most (PostgreSQL takes at most 65 535 parameters).
-IN_CHUNK = 10_000
-
-
 def _huvudmen_named(agreement: Any) -> set[int]:
     """The organisations an agreement names huvudman (or beställare) on some day: in its own
     terms or in one of its amendments."""
@@ -927,12 +924,10 @@ def maintain_application_spans(first: date, last: date, full: bool) -> None:
     )
     touched = sorted(changed | gone)
     orgs: set[int] = set()
-    for start in range(0, len(touched), IN_CHUNK):
+    for part in in_chunks(touched):
         orgs.update(
             db.session.execute(
-                db.select(src.c.organisation_id).where(
-                    src.c.agreement_id.in_(touched[start : start + IN_CHUNK])
-                )
+                db.select(src.c.organisation_id).where(src.c.agreement_id.in_(part))
             ).scalars()
         )
     for candidate in _application_candidates(changed - gone):
@@ -943,10 +938,8 @@ def maintain_application_spans(first: date, last: date, full: bool) -> None:
         ).scalars()
     )
     if orgs:
-        chosen = sorted(orgs)
         ids = set(changed - gone)
-        for start in range(0, len(chosen), IN_CHUNK):
-            part = chosen[start : start + IN_CHUNK]
+        for part in in_chunks(orgs):
             ids.update(
                 db.session.execute(
                     db.select(src.c.agreement_id).where(src.c.organisation_id.in_(part))
@@ -954,10 +947,8 @@ def maintain_application_spans(first: date, last: date, full: bool) -> None:
             )
             db.session.execute(src.delete().where(src.c.organisation_id.in_(part)))
             db.session.execute(cov.delete().where(cov.c.organisation_id.in_(part)))
-        for start in range(0, len(touched), IN_CHUNK):
-            db.session.execute(
-                src.delete().where(src.c.agreement_id.in_(touched[start : start + IN_CHUNK]))
-            )
+        for part in in_chunks(touched):
+            db.session.execute(src.delete().where(src.c.agreement_id.in_(part)))
         candidates = _application_candidates(ids - gone)
         replace_global_span_rows(
             APPLICATION_SPAN, _application_span_rows(candidates, first, until, orgs), orgs
@@ -971,8 +962,8 @@ def maintain_application_spans(first: date, last: date, full: bool) -> None:
 
 
 def _insert_rows(table: Any, rows: list[dict]) -> None:
-    for start in range(0, len(rows), 10_000):
-        db.session.execute(table.insert(), rows[start : start + 10_000])
+    for start in range(0, len(rows), IN_CHUNK):
+        db.session.execute(table.insert(), rows[start : start + IN_CHUNK])
 
 
 @register_global_producer
