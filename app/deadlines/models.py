@@ -31,7 +31,9 @@ class Deadline(db.Model):
     __tablename__ = "deadlines"
     __table_args__ = (
         CheckConstraint(one_of("kind", DEADLINE_KINDS), name="kind"),
-        Index("ix_deadlines_date_kind", "date", "kind"),
+        # The lists' order, and per kind in that order (a start page section, a few kinds).
+        Index("ix_deadlines_date_kind", "date", "kind", "agreement_id", "key"),
+        Index("ix_deadlines_kind_date", "kind", "date", "agreement_id", "key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,7 +108,8 @@ class DeadlineSpan(db.Model):
     __table_args__ = (
         CheckConstraint(one_of("kind", DEADLINE_KINDS), name="kind"),
         CheckConstraint("valid_from < valid_to", name="valid_interval"),
-        Index("ix_deadline_spans_date_kind", "date", "kind"),
+        Index("ix_deadline_spans_date_kind", "date", "kind", "agreement_id", "key"),
+        Index("ix_deadline_spans_kind_date", "kind", "date", "agreement_id", "key"),
         Index("ix_deadline_spans_valid", "valid_from", "valid_to"),
     )
 

@@ -413,7 +413,10 @@ def _stored_rows(
         ).outerjoin(Agreement, Agreement.id == Deadline.agreement_id)
         base = services._agreement_filters(base, **filters, organisation_deadlines=True)
         table, extra = Deadline, []
-        windows = (Deadline.date.between(as_of, until), Deadline.date < as_of)
+        windows = (
+            lambda _kind: Deadline.date.between(as_of, until),
+            lambda _kind: Deadline.date < as_of,
+        )
     elif services.span_answers_for(as_of):
         chosen = (filters["board_id"], filters["organisation_id"], filters["responsible_person_id"])
         base = services.span_rows(as_of, chosen)
@@ -422,14 +425,13 @@ def _stored_rows(
             as_of, until, list(kinds or ()), True, chosen, without_span=True
         )
         windows = (
-            services.span_window(as_of, until, overdue=False),
-            services.span_window(as_of, None, overdue=True),
+            lambda kind: services.span_window(as_of, until, overdue=False, kind=kind),
+            lambda kind: services.span_window(as_of, None, overdue=True, kind=kind),
         )
     else:
         return None
     if kinds:
         base = base.where(table.kind.in_(list(kinds)))
-    order = (table.date, table.kind, table.agreement_id, table.key)
     within, before = windows
     sections = {
         "decisions": (DECISION_KINDS, within, SECTION_ROWS, lambda d: as_of <= d.date),
@@ -439,8 +441,7 @@ def _stored_rows(
     rows: list = []
     cut: set[str] = set()
     for name, (section_kinds, window, cap, wanted) in sections.items():
-        stmt = base.where(table.kind.in_(section_kinds), window)
-        found = db.session.execute(stmt.order_by(*order).limit(cap + 1)).all()
+        found = services.first_in_order(base, table, section_kinds, window, cap + 1)
         more = [services.view_of(d) for d in extra if d.kind in section_kinds and wanted(d)]
         if more:
             found = sorted([*found, *more], key=services._order)[: cap + 1]
