@@ -38,7 +38,7 @@ from app.agreements.models import Agreement, AgreementParty, Amendment, Terminat
 from app.agreements.services import live_amendments, live_notices
 from app.core import clock
 from app.extensions import db
-from app.finance import rules
+from app.finance import rollups, rules
 from app.finance.models import (
     CompensationItem,
     CostShare,
@@ -388,12 +388,17 @@ def _share_row(span: dict, year: int, ref: Any, org_id: int, position: int, amou
 
 
 def _write(ids: Sequence[int], figure_rows: list[dict], share_rows: list[dict]) -> None:
+    """Replace the figures of ``ids``, and their part of the kept year sums."""
+    day = rollups.state_day()
+    before = rollups.contribution(day, ids) if day else None
     for model in (YearFigure, YearFigureShare, FiguresStale):
         db.session.execute(delete(model).where(model.agreement_id.in_(ids)))
     if figure_rows:
         db.session.execute(YearFigure.__table__.insert(), figure_rows)
     if share_rows:
         db.session.execute(YearFigureShare.__table__.insert(), share_rows)
+    if before is not None:
+        rollups.apply(before, rollups.contribution(day, ids))
 
 
 def _batches(ids: Sequence[int], size: int = BATCH_SIZE) -> Iterator[list[int]]:
@@ -446,7 +451,18 @@ def refresh_all(progress: Progress = None, today: date | None = None) -> int:
         done += len(batch)
         if progress:
             progress(done, len(ids))
+    rollups.rebuild(today or clock.today())
     return done
+
+
+def roll_up(today: date) -> bool:
+    """The daily job: the kept year sums made to describe ``today`` (if they do not); whether
+    they were rebuilt."""
+    if current_state() is None or rollups.state_day() == today:
+        return False
+    _lock_writers()
+    rollups.rebuild(today)
+    return True
 
 
 def vacuum() -> None:
@@ -457,7 +473,7 @@ def vacuum() -> None:
     if engine.dialect.name != "postgresql":
         return
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        for model in (YearFigure, YearFigureShare):
+        for model in (YearFigure, YearFigureShare, *rollups.MODELS):
             conn.execute(text(f"VACUUM (ANALYZE) {model.__tablename__}"))
 
 
@@ -559,6 +575,7 @@ def _queue(ids: set[int]) -> None:
 
 def install() -> None:
     """Listen to every session (once per process)."""
+    rollups.install()
     if event.contains(Session, "after_flush", _collect):
         return
     event.listen(Session, "after_flush", _collect)
@@ -663,6 +680,11 @@ def sums(sel: Selection) -> Sums:
         .where(*sel.where(f))
         .group_by(f.board_id, f.kind)
     )
+    rows = (
+        rollups.sum_rows(sel)
+        if rollups.answers_for(sel.as_of, sel.organisation_id)
+        else db.session.execute(stmt)
+    )
     counts = [0] * 5  # count, complete, missing, preliminary, unknown totals
     amounts = [Decimal(0)] * 5  # total, statsbidrag, net, unshared net, known totals
     boards: dict[Any, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
@@ -680,7 +702,7 @@ def sums(sel: Selection) -> Sums:
         unshared,
         known,
         unknown,
-    ) in db.session.execute(stmt):
+    ) in rows:
         total, sb, net, unshared, known = map(_dec, (total, sb, net, unshared, known))
         for i, v in enumerate((n, complete, missing, prel, unknown)):
             counts[i] += int(v)
@@ -715,7 +737,11 @@ def missing_tallies(sel: Selection) -> list[tuple[list, int]]:
         .where(*sel.where(f), f.missing.is_not(None))
         .group_by(f.missing)
     )
-    return [(decode_missing(text), int(n)) for text, n in db.session.execute(stmt)]
+    if rollups.answers_for(sel.as_of, sel.organisation_id):
+        rows = rollups.missing_rows(sel)
+    else:
+        rows = db.session.execute(stmt).all()
+    return [(decode_missing(text), int(n)) for text, n in rows if n]
 
 
 def party_sums(sel: Selection, column: str = "amount") -> list[tuple[int, Decimal]]:
@@ -726,6 +752,8 @@ def party_sums(sel: Selection, column: str = "amount") -> list[tuple[int, Decima
         .where(*sel.where(s), value.is_not(None))
         .group_by(s.organisation_id)
     )
+    if column == "amount" and rollups.answers_for(sel.as_of, sel.organisation_id):
+        return [(org, _dec(v)) for org, v in rollups.party_rows(sel)]
     return [(org, _dec(v)) for org, v in db.session.execute(stmt)]
 
 
@@ -744,7 +772,11 @@ def year_totals(
         .where(f.year.between(from_year, to_year), _span(f, as_of), f.has_lines)
         .group_by(f.year)
     )
-    return {y: (_dec(t), int(gaps) > 0) for y, t, gaps in db.session.execute(stmt)}
+    if rollups.answers_for(as_of):
+        rows = rollups.year_totals(from_year, to_year)
+    else:
+        rows = db.session.execute(stmt).all()
+    return {y: (_dec(t), int(gaps or 0) > 0) for y, t, gaps in rows}
 
 
 def figure_rows(
@@ -788,13 +820,16 @@ def settle_sums(sel: Selection) -> tuple[int, int, Decimal]:
     """(agreements with something to settle, those still missing a value, the net
     difference of the others)."""
     f = YearFigure
-    row = db.session.execute(
-        db.select(
-            func.count(),
-            _count_if(f.settle_net_difference.is_(None)),
-            func.coalesce(func.sum(f.settle_net_difference), 0),
-        ).where(*sel.where(f), f.settles)
-    ).one()
+    if rollups.answers_for(sel.as_of, sel.organisation_id):
+        row = rollups.settle_row(sel)
+    else:
+        row = db.session.execute(
+            db.select(
+                func.count(),
+                _count_if(f.settle_net_difference.is_(None)),
+                func.coalesce(func.sum(f.settle_net_difference), 0),
+            ).where(*sel.where(f), f.settles)
+        ).one()
     return int(row[0]), int(row[1]), _dec(row[2])
 
 

@@ -70,7 +70,8 @@ def sweep_job(app: Flask) -> None:
 
 def figures_job(app: Flask, daily: bool = False) -> None:
     """The stored finance figures waiting after a change of an index value or a grant rate,
-    worked off a batch at a time; once a day also the window of years (a new year)."""
+    worked off a batch at a time, and the year sums kept as of a new day (the first run after
+    midnight); once a day also the window of years (a new year)."""
     from app.extensions import db
     from app.finance import figures
     from app.reminders.services import local_today
@@ -81,6 +82,8 @@ def figures_job(app: Flask, daily: bool = False) -> None:
                 if daily and figures.refresh_if_years_moved(local_today()):
                     db.session.commit()
                     figures.vacuum()
+                if figures.roll_up(local_today()):  # the year sums as of a new day
+                    db.session.commit()
                 while figures.refresh_stale(limit=figures.BATCH_SIZE):
                     db.session.commit()
         except Exception:

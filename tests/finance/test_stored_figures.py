@@ -109,6 +109,31 @@ def random_register(editor, factory, rnd: random.Random, n: int = 8) -> list[dic
     return made
 
 
+def noticed_agreement(editor, org_id: int, received: str) -> dict:
+    """An IOP running tills vidare since 2020 with a line following OPI, given notice (in
+    writing) received on ``received``."""
+    a = _post(
+        editor,
+        "/agreements",
+        {
+            "kind": "iop",
+            "title": "Uppsagt",
+            "start_date": "2020-01-01",
+            "end_date": None,
+            "notice_period_months": 6,
+            "parties": [{"organisation_id": org_id, "role": "bestallare"}],
+        },
+    )
+    line = {"label": "E", "amount": "300000", "price_level_year": 2020, "index_series": "OPI"}
+    _post(editor, f"/agreements/{a['id']}/compensation-items", line)
+    _post(
+        editor,
+        f"/agreements/{a['id']}/terminations",
+        {"organisation_id": org_id, "received_date": received, "written": True},
+    )
+    return a
+
+
 def _overview_facts(o) -> dict:
     return {
         "sums": (o.total, o.statsbidrag, o.net, o.missing_count, o.preliminary_count),
@@ -170,26 +195,7 @@ def test_stored_figures_equal_computing_every_agreement_on_every_day(api, factor
     editor = api("admin")
     random_register(editor, factory, random.Random(seed))
     # A notice on one agreement, OPI 2024 preliminary then final (something to settle).
-    a = _post(
-        editor,
-        "/agreements",
-        {
-            "kind": "iop",
-            "title": "Uppsagt",
-            "start_date": "2020-01-01",
-            "end_date": None,
-            "notice_period_months": 6,
-            "parties": [{"organisation_id": factory.organisation().id, "role": "bestallare"}],
-        },
-    )
-    line = {"label": "E", "amount": "300000", "price_level_year": 2020, "index_series": "OPI"}
-    _post(editor, f"/agreements/{a['id']}/compensation-items", line)
-    org = editor.get(f"/agreements/{a['id']}").json["parties"][0]["organisation_id"]
-    _post(
-        editor,
-        f"/agreements/{a['id']}/terminations",
-        {"organisation_id": org, "received_date": "2025-02-10", "written": True},
-    )
+    noticed_agreement(editor, factory.organisation().id, "2025-02-10")
     for status, percent in (("preliminary", "3.0"), ("final", "4.1")):
         body = {"percent": percent, "status": status}
         assert editor.put("/index-series/OPI/years/2024", body).status_code in (200, 201)
