@@ -4,6 +4,7 @@ and optimistic locking. Pages and the API call these; rules live in ``rules.py``
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from types import SimpleNamespace
@@ -652,6 +653,32 @@ def _ids_with_status(status: str, as_of: date) -> list[int]:
     return ids
 
 
+def list_loads() -> tuple:
+    """What the agreement lists show of each agreement, loaded with it."""
+    return (
+        db.selectinload(Agreement.parties).joinedload(AgreementParty.organisation),
+        db.selectinload(Agreement.terminations),  # the list shows the dates a notice fixes
+        db.selectinload(Agreement.amendments),  # ... and the terms in force (tilläggsavtal)
+        db.joinedload(Agreement.responsible_person),
+        db.joinedload(Agreement.board),
+    )
+
+
+def list_rows(ids: Sequence[int], loads: Sequence = ()) -> list[Agreement]:
+    """The agreements ``ids`` in that order, loaded as the lists show them (and ``loads``)."""
+    if not ids:
+        return []
+    found = {
+        a.id: a
+        for a in db.session.execute(
+            db.select(Agreement).where(Agreement.id.in_(list(ids))).options(*list_loads(), *loads)
+        )
+        .unique()
+        .scalars()
+    }
+    return [found[i] for i in ids if i in found]
+
+
 def list_query(
     q: str | None = None,
     kind: str | None = None,
@@ -667,13 +694,7 @@ def list_query(
     """The SELECT behind the agreement list (pages and API), eager-loading what lists show.
     ``status`` is the status as of ``as_of`` (default today). ``sort`` is one of
     :data:`LIST_SORTS` (default: by title)."""
-    stmt = db.select(Agreement).options(
-        db.selectinload(Agreement.parties).joinedload(AgreementParty.organisation),
-        db.selectinload(Agreement.terminations),  # the list shows the dates a notice fixes
-        db.selectinload(Agreement.amendments),  # ... and the terms in force (tilläggsavtal)
-        db.joinedload(Agreement.responsible_person),
-        db.joinedload(Agreement.board),
-    )
+    stmt = db.select(Agreement).options(*list_loads())
     if q and q.strip():
         from app.agreements.search import search_condition
 

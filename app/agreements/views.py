@@ -129,6 +129,7 @@ def index():
         services.list_query(**filters, as_of=as_of, sort=sort, descending=descending),
         int_param("page") or 1,
         min(max(per_page, 1), 200),
+        searched=bool(filters.get("q")),
     )
     dates = {a.id: services.dates_of(a, as_of) for a in page.items}
     statuses = {a.id: services.status_of(a, as_of) for a in page.items}

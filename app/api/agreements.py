@@ -234,15 +234,16 @@ def list_query_from_args(as_of):
 )
 def list_agreements():
     as_of = as_of_arg()
-    stmt = list_query_from_args(as_of).options(
-        # agreement_json reads these: load them per page, not per agreement.
-        db.selectinload(Agreement.watchers),
-        db.selectinload(Agreement.terminations),
-        db.selectinload(Agreement.amendments),
-        db.selectinload(Agreement.successors),
-    )
+    # agreement_json reads these too: load them per page, not per agreement.
+    loads = (db.selectinload(Agreement.watchers), db.selectinload(Agreement.successors))
     page, per_page = page_args()
-    result = search.page_of(stmt, page, per_page)
+    result = search.page_of(
+        list_query_from_args(as_of),
+        page,
+        per_page,
+        loads=loads,
+        searched=bool((request.args.get("q") or "").strip()),
+    )
     return jsonify(
         {
             "items": [agreement_json(a, as_of) for a in result.items],

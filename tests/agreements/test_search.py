@@ -85,6 +85,29 @@ def test_the_page_and_the_api_show_the_same_matches_and_exact_total(
     assert len(body["items"]) == 2
 
 
+def test_a_searched_page_orders_counts_and_pages_as_the_plain_list(api, factory):
+    """The search's total comes with the page's ids (one pass over the matches): it equals the
+    plain count on every page, the last page is short, a page past the end is empty with the
+    same total, and a search matching nothing says 0."""
+    for i in (5, 1, 4, 2, 3, 0, 6):
+        factory.agreement(title=f"Personligt ombud {i}", diarienummer=f"SN {i}")
+    factory.agreement(title="Annat avtal")
+    reader = api("reader")
+    seen = []
+    for page in (1, 2, 3, 4):
+        body = reader.get(f"/agreements?q=ombud&per_page=3&page={page}").get_json()
+        assert body["total"] == 7, page
+        seen.extend(item["title"] for item in body["items"])
+    assert seen == [f"Personligt ombud {i}" for i in range(7)]
+    body = reader.get("/agreements?q=ombud&per_page=3&page=3").get_json()
+    assert len(body["items"]) == 1
+    assert reader.get("/agreements?q=finnsinte&page=1").get_json()["total"] == 0
+    assert reader.get("/agreements?q=finnsinte&page=2").get_json()["total"] == 0
+    # Sorted by the end of the period (a join to the stored deadlines) it counts the same.
+    body = reader.get("/agreements?q=ombud&per_page=2&sort=period_end").get_json()
+    assert body["total"] == 7 and len(body["items"]) == 2
+
+
 def _queries(db, call) -> int:
     seen = []
 
