@@ -109,7 +109,14 @@ class DeadlineSpan(db.Model):
         CheckConstraint(one_of("kind", DEADLINE_KINDS), name="kind"),
         CheckConstraint("valid_from < valid_to", name="valid_interval"),
         Index("ix_deadline_spans_date_kind", "date", "kind", "agreement_id", "key"),
-        Index("ix_deadline_spans_kind_date", "kind", "date", "agreement_id", "key"),
+        Index(
+            "ix_deadline_spans_kind_date",
+            "kind",
+            "date",
+            "agreement_id",
+            "key",
+            postgresql_include=["valid_from", "valid_to"],
+        ),
         Index("ix_deadline_spans_valid", "valid_from", "valid_to"),
     )
 

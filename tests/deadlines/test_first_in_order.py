@@ -89,3 +89,19 @@ def test_a_window_per_kind(db, factory):
 def test_no_kinds_no_rows(db):
     base = db.select(Deadline.key, Deadline.kind, Deadline.date, Deadline.agreement_id)
     assert services.first_in_order(base, Deadline, (), lambda k: True, 10) == []
+
+
+def test_the_count_kind_by_kind_equals_one_count(db, factory):
+    rnd = random.Random(3)
+    rows = _fill(db, factory, rnd)
+    cut = date(2026, 1, 20)
+
+    def window(kind: str):
+        return Deadline.date <= cut if kind == "index_missing" else Deadline.date > cut
+
+    for kinds in (KINDS, ("obligation_due", "index_missing"), ()):
+        expected = sum(
+            1 for r in rows if r.kind in kinds and ((r.date <= cut) == (r.kind == "index_missing"))
+        )
+        for base in (db.select(Deadline.id), db.select(Deadline.id).where(Deadline.title != "")):
+            assert services.count_by_kind(base, Deadline, kinds, window) == expected
