@@ -17,7 +17,7 @@ finance_cli = AppGroup("finance", help="Ekonomi: de lagrade årssiffrorna per av
 def refresh(full: bool) -> None:
     """Recompute the stored yearly figures: every agreement's with ``--full`` (or when they were
     never built, or a new year moved the window), else those waiting after a change of an index
-    value or a grant rate."""
+    value or a grant rate; and the year sums kept as of today, if they describe another day."""
     from app.core import clock
     from app.extensions import db
     from app.finance import figures
@@ -35,7 +35,9 @@ def refresh(full: bool) -> None:
         rebuild = full or moved
         done = (figures.refresh_all if rebuild else figures.refresh_stale)(progress)
     db.session.commit()
-    if rebuild:
+    summed = figures.roll_up(clock.today())  # the year sums as of today (a rebuild made them)
+    db.session.commit()
+    if rebuild or summed:
         figures.vacuum()
     state = figures.current_state()
     click.echo(f"{done} avtal omräknade, år {state.first_year}–{state.last_year}.")

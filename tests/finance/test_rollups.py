@@ -123,3 +123,19 @@ def test_a_day_other_than_the_kept_one_sums_the_figures(api, factory, monkeypatc
     assert kept != summed  # the page as of the kept day did read the kept sums
     assert other == services.overview(2024, as_of=today - timedelta(days=3)).total
     _db.session.rollback()
+
+
+def test_after_the_upgrade_the_refresh_command_sums_them(api, factory, runner, monkeypatch):
+    """The upgrade that adds the tables leaves them empty: pages sum the figures meanwhile,
+    and `flask finance refresh` (or the scheduler's next run) keeps the sums as of today."""
+    random_register(api("admin"), factory, random.Random(2), n=3)
+    today = clock.today()
+    services.overview(today.year, as_of=today)
+    for model in (*rollups.MODELS, RollupState):
+        _db.session.execute(_db.delete(model))
+    _db.session.commit()
+    assert not rollups.answers_for(today)
+    result = runner.invoke(args=["finance", "refresh"])
+    assert result.exit_code == 0, result.output
+    assert rollups.answers_for(today)
+    assert_kept_equals_summed(monkeypatch, today)
