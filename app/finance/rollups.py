@@ -65,6 +65,11 @@ _AMOUNTS = (
 )
 
 
+def _zero() -> dict[str, Any]:
+    """A group's sums before anything is added."""
+    return {**dict.fromkeys(_INTS, 0), **dict.fromkeys(_AMOUNTS, Decimal(0))}
+
+
 def _expressions() -> dict[str, Any]:
     from app.finance.figures import _count_if, _sum_if
 
@@ -128,9 +133,7 @@ def contribution(day: date, ids: Sequence[int] | None = None) -> Contribution:
         )
         for year, board, kind, *values in db.session.execute(stmt):
             key = (year, board or 0, kind)
-            sums = out.sums.setdefault(
-                key, {**dict.fromkeys(_INTS, 0), **{a: Decimal(0) for a in _AMOUNTS}}
-            )
+            sums = out.sums.setdefault(key, _zero())
             for name, value in zip(exprs, values, strict=True):
                 sums[name] += _dec(value) if name in _AMOUNTS else int(value or 0)
         stmt = (
@@ -218,9 +221,7 @@ def apply(before: Contribution, after: Contribution) -> None:
         return
     kept = _read(groups)
     for key in {*before.sums, *after.sums}:
-        sums = kept.sums.setdefault(
-            key, {**dict.fromkeys(_INTS, 0), **{a: Decimal(0) for a in _AMOUNTS}}
-        )
+        sums = kept.sums.setdefault(key, _zero())
         old, new = before.sums.get(key, {}), after.sums.get(key, {})
         for name in sums:
             sums[name] = sums[name] - old.get(name, 0) + new.get(name, 0)
