@@ -39,7 +39,7 @@ from datetime import date, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
-from flask import current_app
+from flask import current_app, has_request_context, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, delete, func, text, union_all, update
@@ -709,13 +709,18 @@ def deadlines_for(agreement: Agreement, as_of: date) -> list[DeadlineData]:
     return compute_deadlines([agreement], as_of)
 
 
-def global_deadlines(as_of: date, without_span: bool = False) -> list[DeadlineData]:
+def global_deadlines(
+    as_of: date, without_span: bool = False, check: Callable[[], None] | None = None
+) -> list[DeadlineData]:
     """The deadlines of no agreement as of ``as_of`` (``without_span``: only of the producers
-    whose deadlines the span rows do not hold)."""
+    whose deadlines the span rows do not hold); ``check`` is called before each producer (a
+    time budget)."""
     found: dict[str, DeadlineData] = {}
     for producer in _global_producers:
         if without_span and producer in _global_spans:
             continue
+        if check is not None:
+            check()
         for item in producer(as_of):
             found[item.key] = item
     return list(found.values())
@@ -1284,12 +1289,13 @@ def _chosen_globals(
     include_overdue: bool,
     filters: Sequence[Any],
     without_span: bool = False,
+    check: Callable[[], None] | None = None,
 ) -> list[DeadlineData]:
     """The deadlines of no agreement computed as of ``as_of`` (``without_span``: only those the
     span rows do not hold), none when the agreements are filtered, soonest first."""
     if any(filters):
         return []
-    found = global_deadlines(as_of, without_span)
+    found = global_deadlines(as_of, without_span, check)
     return sorted(_chosen(found, as_of, until, kinds, include_overdue), key=_order)
 
 
@@ -1348,6 +1354,36 @@ class AsOfTooCostly(DomainError):
     code = "as_of_too_costly"
 
 
+_BUDGET_STARTED = "avtalskollen.as_of_computing_since"
+
+
+def _as_of_budget(as_of: date) -> Callable[[], None]:
+    """A check that raises :class:`AsOfTooCostly` once the request has spent
+    ``AS_OF_TIME_BUDGET_SECONDS`` computing deadlines. The clock starts at the request's first
+    computed page and is shared by every later one of the same request: the start page computes
+    its list and its sections, and together they stay within one budget."""
+    budget = float(current_app.config.get("AS_OF_TIME_BUDGET_SECONDS", 10))
+    if has_request_context():
+        started = request.environ.setdefault(_BUDGET_STARTED, time.monotonic())
+    else:
+        started = time.monotonic()
+
+    def check() -> None:
+        if time.monotonic() - started > budget:
+            raise AsOfTooCostly(
+                _(
+                    "Frister per %(day)s räknas fram avtal för avtal och skulle ta längre tid än "
+                    "%(seconds)s sekunder. Välj en dag nära den senaste uppdateringen, eller "
+                    "begränsa urvalet (nämnd, part, ansvarig).",
+                    day=as_of.isoformat(),
+                    seconds=f"{budget:g}",
+                )
+            )
+
+    check()
+    return check
+
+
 def _computed_page(
     as_of: date,
     until: date,
@@ -1362,8 +1398,7 @@ def _computed_page(
     let go of before the next), only the chosen deadlines' plain values are kept, and the page's
     agreements are loaded at the end. Past ``AS_OF_TIME_BUDGET_SECONDS`` (default 10) it stops
     with :class:`AsOfTooCostly` rather than keep the worker."""
-    budget = float(current_app.config.get("AS_OF_TIME_BUDGET_SECONDS", 10))
-    started = time.monotonic()
+    check_budget = _as_of_budget(as_of)
     base = _agreement_filters(
         db.select(Agreement).where(Agreement.stage == "decided"), *filters
     ).options(
@@ -1392,17 +1427,8 @@ def _computed_page(
             if agreement not in db.session.dirty:
                 db.session.expunge(agreement)  # with its notices and obligations (cascade)
         del batch
-        if time.monotonic() - started > budget:
-            raise AsOfTooCostly(
-                _(
-                    "Frister per %(day)s räknas fram avtal för avtal och skulle ta längre tid än "
-                    "%(seconds)s sekunder. Välj en dag nära den senaste uppdateringen, eller "
-                    "begränsa urvalet (nämnd, part, ansvarig).",
-                    day=as_of.isoformat(),
-                    seconds=f"{budget:g}",
-                )
-            )
-    chosen += _chosen_globals(as_of, until, kinds, include_overdue, filters)
+        check_budget()
+    chosen += _chosen_globals(as_of, until, kinds, include_overdue, filters, check=check_budget)
     chosen.sort(key=_order)
     start = (page - 1) * per_page
     return ListPage(_views(chosen[start : start + per_page]), len(chosen), page, per_page)

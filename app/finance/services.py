@@ -1438,7 +1438,8 @@ def settlements(year: int, as_of: date | None = None) -> Sequence[SettlementRow]
     _year_range(year, year)
     if figures.covers(year):
         sel = figures.Selection(year, as_of)
-        return StoredSettlementRows(sel, figures.count(sel, YearFigure.settles), YearFigure.settles)
+        total, _incomplete, _net = figures.settle_sums(sel)
+        return StoredSettlementRows(sel, total, YearFigure.settles)
     return _settlements(year, as_of)
 
 

@@ -66,3 +66,39 @@ def test_the_page_says_the_as_of_answer_is_too_costly_instead_of_hanging(
     assert "skulle ta längre tid än 0 sekunder" in text
     app.config["AS_OF_TIME_BUDGET_SECONDS"] = 10
     assert 'id="as-of-too-costly"' not in client.get("/?as_of=2022-08-01").get_data(as_text=True)
+
+
+class _Clock:
+    """``time.monotonic`` as the test sets it."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+def test_the_start_pages_list_and_sections_share_one_budget(
+    app, client, login, agreements, monkeypatch
+):
+    """The start page computes its list, then its sections: together they get one budget, so a
+    request cannot take the budget twice (or more) over."""
+    from app.deadlines import startpage
+
+    login("reader")
+    clock = _Clock()
+    monkeypatch.setattr(services, "time", clock)
+    sections = startpage.start_page
+
+    def later_sections(*args, **kwargs):
+        clock.now += 11  # the list took 11 s of the 10 s budget
+        return sections(*args, **kwargs)
+
+    monkeypatch.setattr(startpage, "start_page", later_sections)
+    text = client.get("/?as_of=2022-08-01").get_data(as_text=True)
+    assert 'id="as-of-too-costly"' in text
+    assert "skulle ta längre tid än 10 sekunder" in text
+
+    # Each request has its own budget: the next one starts afresh.
+    monkeypatch.setattr(startpage, "start_page", sections)
+    assert 'id="as-of-too-costly"' not in client.get("/?as_of=2022-08-01").get_data(as_text=True)
