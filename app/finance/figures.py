@@ -808,11 +808,9 @@ def figure_rows(
     return [(r, shares.get((r.agreement_id, r.valid_from), [])) for r in rows]
 
 
-def count(sel: Selection, extra=None) -> int:
+def count(sel: Selection) -> int:
     f = YearFigure
     stmt = db.select(func.count()).select_from(f).where(*sel.where(f))
-    if extra is not None:
-        stmt = stmt.where(extra)
     return int(db.session.execute(stmt).scalar() or 0)
 
 

@@ -1421,7 +1421,11 @@ class Settlements:
 class StoredSettlementRows(StoredRows):
     """The agreements with something to settle, counted and ordered from the stored figures;
     a page's settlements in detail (each line before and after) are computed for that page's
-    agreements only."""
+    agreements only. ``sums``: :func:`figures.settle_sums` of the selection, read once."""
+
+    def __init__(self, sel: figures.Selection, sums: tuple[int, int, Decimal]) -> None:
+        super().__init__(sel, sums[0], YearFigure.settles)
+        self.sums = sums
 
     def _read(self, offset: int, limit: int) -> list[SettlementRow]:  # type: ignore[override]
         if limit <= 0:
@@ -1438,8 +1442,7 @@ def settlements(year: int, as_of: date | None = None) -> Sequence[SettlementRow]
     _year_range(year, year)
     if figures.covers(year):
         sel = figures.Selection(year, as_of)
-        total, _incomplete, _net = figures.settle_sums(sel)
-        return StoredSettlementRows(sel, total, YearFigure.settles)
+        return StoredSettlementRows(sel, figures.settle_sums(sel))
     return _settlements(year, as_of)
 
 
@@ -1491,7 +1494,7 @@ def settlement_overview(year: int, as_of: date | None = None) -> Settlements:
     rows = settlements(year, as_of)
     names = _names(Organisation)
     if isinstance(rows, StoredSettlementRows):
-        _count, incomplete, net = figures.settle_sums(rows.sel)
+        _count, incomplete, net = rows.sums
         per_party = figures.party_sums(rows.sel, "settle_difference")
         by_party = sorted((names.get(k, str(k)), v) for k, v in per_party)
         return Settlements(year, rows, net, by_party, incomplete, names)
