@@ -78,6 +78,8 @@ def app(_schema, tmp_path):
         with _db.engine.begin() as conn:
             for table in reversed(_db.metadata.sorted_tables):
                 conn.execute(table.delete())
+            # Emptying the agreements added their removal to the kept list counts (PostgreSQL).
+            conn.execute(_db.metadata.tables["agreement_list_counts"].delete())
         _db.engine.dispose()  # each test's app has its own pool; close it (ResourceWarning)
 
 

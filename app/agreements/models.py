@@ -7,6 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
+    DDL,
     JSON,
     CheckConstraint,
     Column,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -177,6 +179,70 @@ class Agreement(db.Model):
 
     def __repr__(self) -> str:
         return f"<Agreement {self.id} {self.title!r}>"
+
+
+#: PostgreSQL keeps the agreement list's broad counts in ``agreement_list_counts`` (see
+#: :class:`AgreementListCount`): statement triggers on ``agreements`` add what each INSERT,
+#: UPDATE, DELETE or TRUNCATE changed, in the same transaction. The migration and
+#: ``create_all`` (below) install the same SQL.
+LIST_COUNT_TRIGGER_SQL = (
+    """
+CREATE OR REPLACE FUNCTION agreement_list_counts_keep() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+        DELETE FROM agreement_list_counts;
+    ELSIF TG_OP = 'INSERT' THEN
+        INSERT INTO agreement_list_counts (kind, status, archived, n)
+        SELECT kind, status, stage = 'archived', count(*) FROM kept_new GROUP BY 1, 2, 3;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO agreement_list_counts (kind, status, archived, n)
+        SELECT kind, status, stage = 'archived', -count(*) FROM kept_old GROUP BY 1, 2, 3;
+    ELSE
+        INSERT INTO agreement_list_counts (kind, status, archived, n)
+        SELECT kind, status, archived, sum(n) FROM (
+            SELECT kind, status, stage = 'archived' AS archived, 1 AS n FROM kept_new
+            UNION ALL
+            SELECT kind, status, stage = 'archived', -1 FROM kept_old
+        ) AS changed
+        GROUP BY 1, 2, 3 HAVING sum(n) <> 0;
+    END IF;
+    RETURN NULL;
+END
+$$""",
+    "CREATE TRIGGER agreement_list_counts_insert AFTER INSERT ON agreements "
+    "REFERENCING NEW TABLE AS kept_new "
+    "FOR EACH STATEMENT EXECUTE FUNCTION agreement_list_counts_keep()",
+    "CREATE TRIGGER agreement_list_counts_update AFTER UPDATE ON agreements "
+    "REFERENCING OLD TABLE AS kept_old NEW TABLE AS kept_new "
+    "FOR EACH STATEMENT EXECUTE FUNCTION agreement_list_counts_keep()",
+    "CREATE TRIGGER agreement_list_counts_delete AFTER DELETE ON agreements "
+    "REFERENCING OLD TABLE AS kept_old "
+    "FOR EACH STATEMENT EXECUTE FUNCTION agreement_list_counts_keep()",
+    "CREATE TRIGGER agreement_list_counts_truncate AFTER TRUNCATE ON agreements "
+    "FOR EACH STATEMENT EXECUTE FUNCTION agreement_list_counts_keep()",
+)
+
+for _statement in LIST_COUNT_TRIGGER_SQL:
+    event.listen(
+        Agreement.__table__, "after_create", DDL(_statement).execute_if(dialect="postgresql")
+    )
+
+
+class AgreementListCount(db.Model):
+    """How many agreements there are per kind, status and whether archived, as rows to be
+    summed (PostgreSQL only; the triggers above add them): the unfiltered agreement list and
+    the list by kind or status count these few rows instead of every agreement
+    (``app.agreements.search``). Rows are only ever added, so no two transactions wait on
+    one; the nightly job folds them into one row per group (``search.compact_counts``)."""
+
+    __tablename__ = "agreement_list_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str | None] = mapped_column(String(30))
+    status: Mapped[str | None] = mapped_column(String(20))
+    archived: Mapped[bool | None]
+    n: Mapped[int] = mapped_column(Integer)
 
 
 class AgreementParty(db.Model):

@@ -15,20 +15,30 @@ party's name: SQLite has no index for it short of
 an FTS5 shadow table, and at one municipality's size (hundreds to a few thousand agreements)
 the scan costs a few milliseconds.
 
-**Counts.** ``total`` stays exact (API.md); it is counted by a plain ``SELECT count(*)`` over
-the same filters without the eager loads and sort, answered from the indexes (``status``,
-``kind``, ``board_id``, ``responsible_person_id``, ``agreement_parties.organisation_id``,
-the search index). See README, "Production", for what this costs at 100 000 agreements.
+**Counts.** ``total`` stays exact (API.md). The lists whose size grows with the register (all
+agreements, by kind, by today's status, with or without the archived) are counted on
+PostgreSQL from ``agreement_list_counts``, a few rows kept by triggers in the same transaction
+as each change (``AgreementListCount``): ``list_query`` marks such a list with
+:class:`BroadFilters`. Any other list is counted by a plain ``SELECT count(*)`` over the same
+filters without the eager loads and sort, answered from the indexes (``board_id``,
+``responsible_person_id``, ``agreement_parties.organisation_id``, the search index). See
+README, "Production", for what this costs at 100 000 agreements.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import and_, false, func, literal_column, union
+from sqlalchemy import and_, false, func, literal_column, text, union
 
-from app.agreements.models import SEARCH_VECTOR_SQL, Agreement, AgreementParty
+from app.agreements.models import (
+    SEARCH_VECTOR_SQL,
+    Agreement,
+    AgreementListCount,
+    AgreementParty,
+)
 from app.extensions import db
 from app.parties.models import Organisation
 
@@ -84,9 +94,57 @@ def search_condition(q: str):
     return Agreement.id.in_(union(*arms).scalar_subquery())
 
 
+#: The execution option by which ``list_query`` marks a list that a kept count answers for.
+KEPT_COUNT = "avtalskollen_kept_count"
+
+
+@dataclass(frozen=True)
+class BroadFilters:
+    """The filters of a list the kept counts answer for: a kind or none, today's status or
+    none, and whether archived agreements are in it (when no status is asked)."""
+
+    kind: str | None
+    status: str | None
+    include_archived: bool
+
+
+def kept_count(filters: BroadFilters) -> int:
+    """The number of agreements of a list with only ``filters``, summed from the kept counts
+    (at most one row per kind, status and archived after :func:`compact_counts`). PostgreSQL."""
+    c = AgreementListCount
+    stmt = db.select(func.coalesce(func.sum(c.n), 0))
+    if filters.kind:
+        stmt = stmt.where(c.kind == filters.kind)
+    if filters.status:
+        stmt = stmt.where(c.status == filters.status)
+    elif not filters.include_archived:
+        stmt = stmt.where(c.archived == false())
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def compact_counts() -> None:
+    """Fold the kept counts into one row per kind, status and archived (the nightly job): one
+    statement, so rows added meanwhile by other transactions are kept as they are. PostgreSQL;
+    nothing elsewhere. The caller commits."""
+    if not _is_postgresql():
+        return
+    db.session.execute(
+        text(
+            "WITH gone AS (DELETE FROM agreement_list_counts RETURNING kind, status, archived, n) "
+            "INSERT INTO agreement_list_counts (kind, status, archived, n) "
+            "SELECT kind, status, archived, sum(n) FROM gone GROUP BY kind, status, archived "
+            "HAVING sum(n) <> 0"
+        )
+    )
+
+
 def count_of(stmt) -> int:
-    """The exact number of rows of the list ``stmt`` (a SELECT of Agreement): a COUNT over the
-    same filters, without its eager loads and its ORDER BY."""
+    """The exact number of rows of the list ``stmt`` (a SELECT of Agreement): from the kept
+    counts where ``list_query`` marked it (PostgreSQL), else a COUNT over the same filters,
+    without its eager loads and its ORDER BY."""
+    broad = stmt.get_execution_options().get(KEPT_COUNT)
+    if broad is not None and _is_postgresql():
+        return kept_count(broad)
     ids = stmt.with_only_columns(Agreement.id).order_by(None).options().subquery()
     return db.session.execute(db.select(func.count()).select_from(ids)).scalar_one()
 

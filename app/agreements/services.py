@@ -720,6 +720,14 @@ def list_query(
         stmt = stmt.where(Agreement.responsible_person_id == responsible_person_id)
     if board_id:
         stmt = stmt.where(Agreement.board_id == board_id)
+    today_status = not status or as_of is None or as_of == clock.today()
+    if today_status and not (q and q.strip()) and not (
+        organisation_id or responsible_person_id or board_id
+    ):
+        from app.agreements.search import KEPT_COUNT, BroadFilters
+
+        broad = BroadFilters(kind or None, status or None, include_archived)
+        stmt = stmt.execution_options(**{KEPT_COUNT: broad})
     return _sorted(stmt, sort, descending, as_of or clock.today())
 
 

@@ -107,6 +107,10 @@ def refresh_job(app: Flask) -> None:
             with _measured("deadline_refresh"):
                 refresh_due(local_today())
                 db.session.commit()
+            from app.agreements.search import compact_counts
+
+            compact_counts()  # the day's changes to the agreement list's kept counts, folded
+            db.session.commit()
         except Exception:
             log.exception("Uppdateringen av frister misslyckades")
             db.session.rollback()
