@@ -695,10 +695,6 @@ def list_query(
     ``status`` is the status as of ``as_of`` (default today). ``sort`` is one of
     :data:`LIST_SORTS` (default: by title)."""
     stmt = db.select(Agreement).options(*list_loads())
-    if q and q.strip():
-        from app.agreements.search import search_condition
-
-        stmt = stmt.where(search_condition(q))
     if kind:
         stmt = stmt.where(Agreement.kind == kind)
     if status and as_of is not None and as_of != clock.today():
@@ -720,10 +716,19 @@ def list_query(
         stmt = stmt.where(Agreement.responsible_person_id == responsible_person_id)
     if board_id:
         stmt = stmt.where(Agreement.board_id == board_id)
+    if q and q.strip():
+        from app.agreements.search import with_search
+
+        # The free text last: the search's plans (search.page_of) put it to the other filters.
+        return with_search(
+            stmt,
+            q,
+            lambda s: _sorted(s, sort, descending, as_of or clock.today()),
+            by_title=sort in (None, "", "title"),
+            descending=descending,
+        )
     today_status = not status or as_of is None or as_of == clock.today()
-    if today_status and not (q and q.strip()) and not (
-        organisation_id or responsible_person_id or board_id
-    ):
+    if today_status and not (organisation_id or responsible_person_id or board_id):
         from app.agreements.search import KEPT_COUNT, BroadFilters
 
         broad = BroadFilters(kind or None, status or None, include_archived)

@@ -160,3 +160,53 @@ def test_postgresql_answers_the_search_from_the_swedish_text_index(db, register)
             row[0] for row in conn.exec_driver_sql("EXPLAIN " + sql, stmt.compile(db.engine).params)
         )
     assert "ix_agreements_search_sv" in plan, plan
+
+
+@pytest.mark.parametrize("walk_share", [0, 10**9], ids=["title-index-walk", "sorted-matches"])
+def test_a_search_pages_the_same_whether_it_walks_the_title_index_or_sorts_the_matches(
+    db, factory, monkeypatch, walk_share
+):
+    """On PostgreSQL a page of a search sorted by title is read either by walking the title
+    index (a common word) or by sorting every match (a rare one), and its total counts the
+    word matches and the other matches apart: both ways give the same pages, and an agreement
+    found by its words and by its party's name is counted once. (SQLite has one way; the
+    expected pages are the same.)"""
+    from datetime import date
+
+    from app.agreements.services import archive_agreement, list_query
+
+    monkeypatch.setattr(search, "WALK_SHARE", walk_share)
+    norrlands = factory.organisation("Norrlands förening", kind="forening")
+    other = factory.organisation("Kommunen")
+    with_norrlands = [(other, "bestallare"), (norrlands, "utforare")]
+    for i in (3, 1, 5, 2, 4):
+        factory.agreement(title=f"Ombud norr {i}", kind="iop" if i % 2 else "samverkansavtal")
+    factory.agreement(with_norrlands, title="Boende Söder")  # the party's name only
+    factory.agreement(with_norrlands, title="Norrskenet stöd")  # its words and its party
+    factory.agreement(title="Stöd X", diarienummer="norr")  # the exact diarienummer
+    factory.agreement(title="Annat avtal")
+    gone = factory.agreement(title="Ombud norr arkiv")
+    archive_agreement(gone, None, gone.version, date(2021, 6, 1))
+    db.session.commit()
+
+    def pages(per_page: int = 3, **filters) -> tuple[list[str], set[int]]:
+        titles, totals = [], set()
+        for page in range(1, 6):
+            result = search.page_of(list_query(q="norr", **filters), page, per_page)
+            titles.extend(a.title for a in result.items)
+            totals.add(result.total)
+        return titles, totals
+
+    ombud = [f"Ombud norr {i}" for i in range(1, 6)]
+    everything = ["Boende Söder", "Norrskenet stöd", *ombud, "Stöd X"]
+    assert pages() == (everything, {8})
+    assert pages(descending=True) == (everything[::-1], {8})
+    assert pages(include_archived=True) == (
+        ["Boende Söder", "Norrskenet stöd", *ombud[:5], "Ombud norr arkiv", "Stöd X"],
+        {9},
+    )
+    assert pages(kind="iop") == (["Ombud norr 1", "Ombud norr 3", "Ombud norr 5"], {3})
+    assert pages(per_page=50, sort="status")[1] == {8}
+    assert pages(organisation_id=norrlands.id) == (["Boende Söder", "Norrskenet stöd"], {2})
+    result = search.page_of(list_query(q="finnsinte"), 1, 3)
+    assert (result.items, result.total) == ([], 0)
