@@ -191,7 +191,9 @@ def fill(n: int, echo: bool = True, amended: bool = True) -> tuple[int, int, str
     from app.parties.models import Organisation, OrganisationUnit, Person
 
     rnd = random.Random(42)
-    now = utcnow()
+    # Entered before today, as a register is: a refresh that follows sees no agreement as
+    # changed just now (CHANGE_MARGIN), which would recompute every huvudman's 1 March.
+    now = utcnow() - timedelta(days=1)
     user = create_user("bench-admin", "admin", PASSWORD, name="Bench")
     token = issue_token(user)
 
@@ -371,7 +373,7 @@ def _amendments(agreements: list[dict]) -> list[dict]:
     from app.db import utcnow
 
     rnd = random.Random(1313)
-    now = utcnow()
+    now = utcnow() - timedelta(days=1)  # entered with the agreements (see fill)
     rows: list[dict] = []
     for row in agreements[4::5]:
         terms = rules.Terms(**{f: row.get(f) for f in _TERM_COLUMNS})
