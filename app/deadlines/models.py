@@ -190,13 +190,16 @@ class DeadlineOrganisationSource(db.Model):
     """For the span rows of an organisation's deadlines (a huvudman's 1 March application):
     the agreements they were computed from, so that a change of one of them recomputes only
     its organisations' rows. No foreign key: a deleted agreement's organisations are found by
-    its rows here."""
+    its rows here. ``digest``: of all the rows were computed from of the agreement (its terms,
+    FTE, parties, live notices and amendments), so that an edit of anything else (a title, the
+    money) recomputes no organisation's rows."""
 
     __tablename__ = "deadline_organisation_sources"
     __table_args__ = (Index("ix_deadline_organisation_sources_agreement", "agreement_id"),)
 
     organisation_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     agreement_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    digest: Mapped[str | None] = mapped_column(String(32))
 
 
 class DeadlineOrganisationCoverage(db.Model):

@@ -10,10 +10,13 @@ audit entry on the agreement and flushes; the caller commits.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 from typing import Any
 
 from flask_babel import gettext as _
@@ -756,7 +759,6 @@ def _application_candidates(ids: Iterable[int] | None = None) -> list[Any]:
     name one; årsarbetare, or an amendment that may set them), as plain columns with their
     notices, amendments and parties (a national register has tens of thousands); only those
     of ``ids`` when given."""
-    from types import SimpleNamespace
 
     from app.agreements.models import Amendment
     from app.agreements.services import TERM_FIELDS, live_amendments, live_notices
@@ -809,6 +811,34 @@ def _huvudmen_named(agreement: Any) -> set[int]:
             if party.get("role") in HUVUDMAN_ROLES:
                 named.add(party["organisation_id"])
     return named
+
+
+def _inputs_digest(agreement: Any) -> str:
+    """A digest of all an application candidate's 1 March rows are computed from (its terms,
+    FTE, stage, parties, live notices and amendments, as :func:`_application_candidates`
+    loads them): the same digest, the same rows as of any day."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, list):
+            return sorted((plain(item) for item in value), key=repr)
+        if isinstance(value, SimpleNamespace):
+            return sorted((k, plain(v)) for k, v in vars(value).items())
+        return value
+
+    data = json.dumps(plain(agreement), default=str, sort_keys=True)
+    return hashlib.blake2b(data.encode(), digest_size=16).hexdigest()
+
+
+def _source_rows(candidates: Iterable[Any], orgs: set[int] | None = None) -> list[dict]:
+    """The ``deadline_organisation_sources`` rows of ``candidates`` (for ``orgs`` only, when
+    given): each organisation an agreement names huvudman, with the agreement's digest."""
+    return [
+        {"organisation_id": org, "agreement_id": c.id, "digest": digest}
+        for c in candidates
+        for digest in (_inputs_digest(c),)
+        for org in _huvudmen_named(c)
+        if orgs is None or org in orgs
+    ]
 
 
 def _application_span_rows(
@@ -895,9 +925,9 @@ def maintain_application_spans(first: date, last: date, full: bool) -> None:
         replace_global_span_rows(APPLICATION_SPAN, _application_span_rows(candidates, first, until))
         db.session.execute(src.delete())
         db.session.execute(cov.delete())
-        sources = {(org, c.id) for c in candidates for org in _huvudmen_named(c)}
-        _insert_rows(src, [{"organisation_id": o, "agreement_id": a} for o, a in sources])
-        orgs = {o for o, _a in sources}
+        sources = _source_rows(candidates)
+        _insert_rows(src, sources)
+        orgs = {row["organisation_id"] for row in sources}
         _insert_rows(
             cov,
             [
@@ -922,16 +952,29 @@ def maintain_application_spans(first: date, last: date, full: bool) -> None:
             .where(Agreement.__table__.c.id.is_(None))
         ).scalars()
     )
-    touched = sorted(changed | gone)
+    # An edit that leaves all the rows are computed from as it was (the same digest, the same
+    # huvudmen) changes no organisation's rows.
+    stored: dict[int, tuple[set[int], set[str | None]]] = {}
+    for part in in_chunks(sorted(changed | gone)):
+        for org_id, agreement_id, digest in db.session.execute(
+            db.select(src.c.organisation_id, src.c.agreement_id, src.c.digest).where(
+                src.c.agreement_id.in_(part)
+            )
+        ):
+            named, digests = stored.setdefault(agreement_id, (set(), set()))
+            named.add(org_id)
+            digests.add(digest)
     orgs: set[int] = set()
-    for part in in_chunks(touched):
-        orgs.update(
-            db.session.execute(
-                db.select(src.c.organisation_id).where(src.c.agreement_id.in_(part))
-            ).scalars()
-        )
+    unchanged: set[int] = set()
     for candidate in _application_candidates(changed - gone):
-        orgs.update(_huvudmen_named(candidate))
+        named = _huvudmen_named(candidate)
+        if stored.get(candidate.id) == (named, {_inputs_digest(candidate)}):
+            unchanged.add(candidate.id)
+        else:
+            orgs.update(named)
+    changed -= unchanged
+    touched = sorted(changed | gone)
+    orgs.update(o for a in touched for o in stored.get(a, ((), ()))[0])
     orgs.update(
         db.session.execute(
             db.select(cov.c.organisation_id).where(cov.c.covered_to < last)
@@ -953,11 +996,10 @@ def maintain_application_spans(first: date, last: date, full: bool) -> None:
         replace_global_span_rows(
             APPLICATION_SPAN, _application_span_rows(candidates, first, until, orgs), orgs
         )
-        sources = {(o, c.id) for c in candidates for o in _huvudmen_named(c) if o in orgs}
-        _insert_rows(src, [{"organisation_id": o, "agreement_id": a} for o, a in sources])
-        _insert_rows(
-            cov, [{"organisation_id": o, "covered_to": until} for o in {o for o, _a in sources}]
-        )
+        sources = _source_rows(candidates, orgs)
+        _insert_rows(src, sources)
+        covered = {row["organisation_id"] for row in sources}
+        _insert_rows(cov, [{"organisation_id": o, "covered_to": until} for o in covered])
     store_global_span_state(APPLICATION_SPAN, state.covered_from, last, None, started)
 
 

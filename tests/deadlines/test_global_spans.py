@@ -183,7 +183,7 @@ def _application_row_ids(db, organisation_id: int) -> set[int]:
     )
 
 
-def test_a_quiet_day_recomputes_nothing_of_no_agreement(factory, db):
+def test_a_quiet_day_recomputes_nothing_of_no_agreement(factory, db, monkeypatch):
     rnd = random.Random(7)
     orgs = [factory.organisation() for _ in range(5)]
     made = _register(rnd, factory, db, orgs)
@@ -203,21 +203,44 @@ def test_a_quiet_day_recomputes_nothing_of_no_agreement(factory, db):
     db.session.expire_all()
     assert db.session.get(DeadlineGlobalSpanState, "index_missing").computed_at == computed_at
     assert {o.id: _application_row_ids(db, o.id) for o in kept} == before
-    # A change of one agreement rewrites its huvudman's applications, and no one else's.
-    target = next(a for a in made if a.fte and a.stage == "decided")
-    db.session.refresh(target)
-    huvudman = next(
-        p.organisation_id for p in target.parties if p.role in ("huvudman", "bestallare")
+
+    # An edit of what the 1 March does not read (the title, the money) rewrites no huvudman's
+    # applications; one of the FTE rewrites its huvudman's, and no one else's.
+    def huvudman_of(agreement) -> int:
+        db.session.refresh(agreement)
+        return next(
+            p.organisation_id for p in agreement.parties if p.role in ("huvudman", "bestallare")
+        )
+
+    target = next(a for a in made if a.fte and a.stage == "decided" and huvudman_of(a) in before)
+    huvudman = huvudman_of(target)
+    recomputed: list[set[int]] = []
+    real = grants._application_span_rows
+
+    def spy(candidates, first, last, orgs=None):
+        recomputed.append(set(orgs or ()))
+        return real(candidates, first, last, orgs)
+
+    monkeypatch.setattr(grants, "_application_span_rows", spy)
+    agreements.update_agreement(
+        target, {"title": "Nytt namn"}, None, target.version, day + timedelta(days=1)
     )
+    db.session.commit()
+    services.refresh_due(day + timedelta(days=1))
+    db.session.commit()
+    db.session.expire_all()
+    assert not any(huvudman in orgs for orgs in recomputed)
+    assert {o.id: _application_row_ids(db, o.id) for o in kept} == before
+    db.session.refresh(target)
     agreements.update_agreement(target, {"fte": "4"}, None, target.version, day + timedelta(days=1))
     db.session.commit()
     services.refresh_due(day + timedelta(days=2))
     db.session.commit()
     db.session.expire_all()
+    assert any(huvudman in orgs for orgs in recomputed)
     others = {o.id for o in kept if o.id != huvudman and (o.id % spread) > 2}
     assert {o: _application_row_ids(db, o) for o in others} == {o: before[o] for o in others}
-    if huvudman in before:
-        assert _application_row_ids(db, huvudman) != before[huvudman]
+    assert _application_row_ids(db, huvudman) != before[huvudman]
     # The agreement's money changed too: the missing index values are computed again.
     assert db.session.get(DeadlineGlobalSpanState, "index_missing").computed_at > computed_at
     # Entering an index value recomputes them at once, without waiting for the refresh.
