@@ -822,7 +822,8 @@ def _inputs_digest(agreement: Any) -> str:
         if isinstance(value, list):
             return sorted((plain(item) for item in value), key=repr)
         if isinstance(value, SimpleNamespace):
-            return sorted((k, plain(v)) for k, v in vars(value).items())
+            # Not what a reading cached on it (``_timeline``).
+            return sorted((k, plain(v)) for k, v in vars(value).items() if not k.startswith("_"))
         return value
 
     data = json.dumps(plain(agreement), default=str, sort_keys=True)

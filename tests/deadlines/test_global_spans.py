@@ -221,6 +221,18 @@ def test_a_quiet_day_recomputes_nothing_of_no_agreement(factory, db, monkeypatch
         recomputed.append(set(orgs or ()))
         return real(candidates, first, last, orgs)
 
+    # An amended one: what a reading caches on it is no part of what the rows are computed from.
+    add_amendment(
+        target,
+        {"effective_date": target.start_date + timedelta(days=40), "changes": {"fte": "3"}},
+        None,
+        day,
+    )
+    db.session.commit()
+    services.refresh_due(day + timedelta(days=1))
+    db.session.commit()
+    db.session.refresh(target)
+    before = {o.id: _application_row_ids(db, o.id) for o in kept}
     monkeypatch.setattr(grants, "_application_span_rows", spy)
     agreements.update_agreement(
         target, {"title": "Nytt namn"}, None, target.version, day + timedelta(days=1)
