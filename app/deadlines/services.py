@@ -441,8 +441,9 @@ def compute_with_validity(
     which its deadlines or status could read otherwise — until then a refresh would find the
     same (the daily refresh skips it, see :func:`refresh_due`):
 
-    - a deadline's day passes (its overdue flag, the status at a period's end) or leaves the
-      window behind (RECENT_DAYS, or OVERDUE_LOOKBACK_DAYS for an obligation);
+    - a deadline's day passes (the status at a period's end; not an obligation's overdue
+      flag, see :func:`_mark_overdue`) or leaves the window behind (RECENT_DAYS, or
+      OVERDUE_LOOKBACK_DAYS for an obligation);
     - a deadline comes into the window at its far edge: the producers look LOOKAHEAD_DAYS past
       it to find the first; with none there, the day after that look-ahead;
     - the agreement starts, an amendment takes effect or a notice counts from its receipt.
@@ -466,8 +467,12 @@ def compute_with_validity(
             by(d.agreement_id, d.date - horizon)  # the day it comes into the window
             continue
         items.append(d)
-        behind = OVERDUE_LOOKBACK_DAYS if d.kind == "obligation_due" else RECENT_DAYS
-        for day in (d.date, d.date + ONE_DAY, d.date + timedelta(days=behind + 1)):
+        if d.kind == "obligation_due":
+            # Its day passing turns only its overdue flag, which the refresh sets for every
+            # agreement at once (:func:`_mark_overdue`); it leaves the window a year later.
+            by(d.agreement_id, d.date + timedelta(days=OVERDUE_LOOKBACK_DAYS + 1))
+            continue
+        for day in (d.date, d.date + ONE_DAY, d.date + timedelta(days=RECENT_DAYS + 1)):
             by(d.agreement_id, day)
     for a in agreements:
         if a.start_date is not None:
@@ -902,7 +907,26 @@ def refresh_due(as_of: date, progress: Callable[[int], Any] | None = None) -> in
     recomputes everything. Returns the number of deadlines written for the recomputed."""
     if needs_full_refresh(as_of):
         return refresh_all(as_of, progress)
+    _mark_overdue(stored_as_of(), as_of)
     return _refresh(as_of, progress, only_due=True)
+
+
+def _mark_overdue(since: date, as_of: date) -> None:
+    """The obligations whose day passed since the stored day ``since`` (not met: a met one has
+    no row) are overdue as of ``as_of``: one UPDATE over the date index, instead of recomputing
+    every agreement whose obligation fell due (on 31 March, most of a register)."""
+    db.session.execute(
+        update(Deadline)
+        .where(
+            Deadline.kind == "obligation_due",
+            Deadline.agreement_id.is_not(None),
+            Deadline.date >= since,
+            Deadline.date < as_of,
+            Deadline.overdue.is_(False),
+        )
+        .values(overdue=True)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def needs_full_refresh(as_of: date) -> bool:

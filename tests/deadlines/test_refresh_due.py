@@ -163,3 +163,41 @@ def test_stored_rows_do_not_answer_past_an_amendment_taking_effect(factory, db):
     assert not services.stored_rows_answer_for(date(2027, 1, 16), date(2028, 1, 16))
     assert last_notices(date(2027, 1, 16)) == [date(2027, 4, 15)]
     assert last_notices(date(2027, 1, 20)) == [date(2027, 4, 15)]
+
+
+def test_an_obligation_falling_overdue_is_marked_without_recomputing_its_agreement(factory, db):
+    """31 March passes unmet: the next day's refresh marks the row overdue with one UPDATE; the
+    agreement is not due (its rows change only in that flag), and all reads as from scratch.
+    (Before, every agreement with a report due that day was recomputed the next.)"""
+    from app.deadlines.models import Deadline
+
+    agreement = factory.agreement(
+        start_date=date(2020, 1, 1), end_date=date(2023, 12, 31), notice_period_months=6
+    )
+    made = lifecycle.create_obligation(
+        agreement,
+        {"title": "Verksamhetsberättelse", "recurrence": "yearly", "due_month": 3, "due_day": 31},
+        None,
+        date(2020, 1, 1),
+    )
+    # Last year's was met (an unmet one would leave the window about now, a change of rows).
+    lifecycle.record_fulfilment(made, {"due_date": date(2020, 3, 31)}, None, date(2020, 3, 31))
+    db.session.commit()
+    services.refresh_all(date(2021, 3, 30))
+    db.session.commit()
+    assert db.session.get(DeadlineValidity, agreement.id).valid_until > date(2021, 4, 1)
+
+    def overdue() -> bool:
+        return db.session.execute(
+            db.select(Deadline.overdue).where(
+                Deadline.kind == "obligation_due", Deadline.date == date(2021, 3, 31)
+            )
+        ).scalar_one()
+
+    assert overdue() is False
+    for day in (date(2021, 3, 31), date(2021, 4, 1)):
+        assert db.session.execute(services.due_for_refresh(day)).all() == []
+        services.refresh_due(day)
+        db.session.commit()
+        assert _stored(db) == _from_scratch(day)
+    assert overdue() is True
