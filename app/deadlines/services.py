@@ -936,18 +936,27 @@ def needs_full_refresh(as_of: date) -> bool:
     return stored is None or as_of < stored
 
 
+def stored_rows(only=None):
+    """The SELECT of the stored deadlines a refresh compares with what it computes: of the
+    agreements whose ids the subquery ``only`` gives, and of no agreement (None: all). Two
+    arms of a UNION ALL: asked as ``IN (only) OR IS NULL``, PostgreSQL cannot join the ids
+    and, when they do not fit in ``work_mem`` (most of a national register due on one day),
+    reads them again for every stored row."""
+    stmt = db.select(
+        Deadline.key, Deadline.title, Deadline.overdue, Deadline.business_day, Deadline.only_ended
+    )
+    if only is None:
+        return stmt
+    return union_all(
+        stmt.where(Deadline.agreement_id.in_(only)), stmt.where(Deadline.agreement_id.is_(None))
+    )
+
+
 def _refresh(as_of: date, progress: Callable[[int], Any] | None, only_due: bool) -> int:
     db.session.flush()
     only = due_for_refresh(as_of) if only_due else None
     facts = load_facts(only)
-    stored_stmt = db.select(
-        Deadline.key, Deadline.title, Deadline.overdue, Deadline.business_day, Deadline.only_ended
-    )
-    if only is not None:
-        stored_stmt = stored_stmt.where(
-            Deadline.agreement_id.in_(only) | Deadline.agreement_id.is_(None)
-        )
-    stored = {key: tuple(values) for key, *values in db.session.execute(stored_stmt)}
+    stored = {key: tuple(values) for key, *values in db.session.execute(stored_rows(only))}
     seen: set[str] = set()
     written = 0
     status_changes: list[dict[str, Any]] = []

@@ -201,3 +201,25 @@ def test_an_obligation_falling_overdue_is_marked_without_recomputing_its_agreeme
         db.session.commit()
         assert _stored(db) == _from_scratch(day)
     assert overdue() is True
+
+
+def test_the_stored_rows_of_the_due_are_joined_not_read_again_per_row(factory, db):
+    """On PostgreSQL with little ``work_mem`` (most of a national register due on one day):
+    the stored rows of the due agreements are found by a join, with no subplan read again
+    for every stored deadline (that took more than 16 minutes at 100 000 agreements)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the plan is PostgreSQL's; SQLite has no work_mem")
+    factory.agreement(start_date=date(2020, 1, 1), end_date=date(2021, 12, 31))
+    services.refresh_all(date(2021, 6, 1))
+    db.session.commit()
+    stmt = services.stored_rows(services.due_for_refresh(date(2021, 7, 1)))
+    compiled = stmt.compile(db.engine)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("SET work_mem = '64kB'")
+        conn.exec_driver_sql("SET enable_hashjoin = off")  # as when the ids do not fit
+        plan = "\n".join(
+            row[0] for row in conn.exec_driver_sql("EXPLAIN " + str(compiled), compiled.params)
+        )
+    assert "SubPlan" not in plan, plan
+    keys = {row.key for row in db.session.execute(stmt)}
+    assert keys == {row.key for row in db.session.execute(services.stored_rows())}
