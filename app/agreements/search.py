@@ -60,16 +60,20 @@ def _is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def _arms(q: str):
-    """The PostgreSQL search for ``q``: the Swedish word-prefix condition on the agreement
-    (None when ``q`` has no word), and the SELECTs of the ids the other ways find (the exact
-    diarienummer, a party's name)."""
-    by_party = (
+def _by_party(q: str):
+    """The SELECT of the ids of the agreements with a party whose name contains ``q``."""
+    return (
         db.select(AgreementParty.agreement_id)
         .join(Organisation, Organisation.id == AgreementParty.organisation_id)
         .where(Organisation.name.ilike(f"%{q}%"))
     )
-    others = [db.select(Agreement.id).where(Agreement.diarienummer == q), by_party]
+
+
+def _arms(q: str):
+    """The PostgreSQL search for ``q``: the Swedish word-prefix condition on the agreement
+    (None when ``q`` has no word), and the SELECTs of the ids the other ways find (the exact
+    diarienummer, a party's name)."""
+    others = [db.select(Agreement.id).where(Agreement.diarienummer == q), _by_party(q)]
     query = prefix_tsquery(q)
     if query is None:
         return None, others
@@ -93,12 +97,7 @@ def search_condition(q: str):
             if words
             else false()
         )
-        by_party = (
-            db.select(AgreementParty.agreement_id)
-            .join(Organisation, Organisation.id == AgreementParty.organisation_id)
-            .where(Organisation.name.ilike(f"%{q}%"))
-        )
-        return each_word | Agreement.diarienummer.ilike(f"%{q}%") | Agreement.id.in_(by_party)
+        return each_word | Agreement.diarienummer.ilike(f"%{q}%") | Agreement.id.in_(_by_party(q))
     words, others = _arms(q)
     arms = [db.select(Agreement.id).where(words), *others] if words is not None else others
     return Agreement.id.in_(union(*arms).scalar_subquery())
@@ -114,14 +113,17 @@ WALK_SHARE = 8
 
 @dataclass(frozen=True, eq=False)
 class Search:
-    """A searched list's free text beside the list without it (``base``: every other filter,
-    unsorted), and whether it is sorted by title (and which way), for :func:`page_of`'s plans
-    on PostgreSQL."""
+    """A searched list without its free text (``base``: every other filter, unsorted), whether
+    it is sorted by title (and which way), and the free text's conditions, for
+    :func:`page_of`'s plans on PostgreSQL."""
 
-    q: str
     base: Any
     by_title: bool
     descending: bool
+    #: The word-prefix condition (None: ``q`` has no word) and "found another way" (the exact
+    #: diarienummer, a party's name), as conditions on the agreement (see :func:`_arms`).
+    words: Any
+    other_ids: Any
 
 
 def with_search(stmt, q: str, sort: Callable[[Any], Any], by_title: bool, descending: bool):
@@ -131,7 +133,14 @@ def with_search(stmt, q: str, sort: Callable[[Any], Any], by_title: bool, descen
     listed = sort(stmt.where(search_condition(q)))
     if not _is_postgresql():
         return listed
-    return listed.execution_options(**{SEARCH: Search(q, stmt, by_title, descending)})
+    words, others = _arms(q)
+    other_ids = Agreement.id.in_(union(*others).scalar_subquery())
+    search = Search(stmt, by_title, descending, words, other_ids)
+    return listed.execution_options(**{SEARCH: search})
+
+
+def _directed(columns: Sequence[Any], descending: bool) -> list[Any]:
+    return [c.desc() if descending else c for c in columns]
 
 
 def _searched_ids(stmt, search: Search, total: int, everyone: int, offset: int, limit: int):
@@ -144,27 +153,23 @@ def _searched_ids(stmt, search: Search, total: int, everyone: int, offset: int, 
     each way's own index (the words, the diarienummer, the parties) with the other filters,
     sorted (a rare word: PostgreSQL cannot know how few they are and would join the whole
     table to them). Sorted otherwise, ``stmt`` as it is."""
+    words, other_ids = search.words, search.other_ids
+    expected_read = (offset + limit) * max(everyone, total) / max(total, 1)
     if not search.by_title:
         source = stmt.with_only_columns(Agreement.id)
+    elif words is not None and WALK_SHARE * expected_read <= total:
+        walk = search.base.where(words | other_ids).with_only_columns(Agreement.id)
+        source = walk.order_by(*_directed((Agreement.title, Agreement.id), search.descending))
     else:
-        words, others = _arms(search.q)
-        other_ids = Agreement.id.in_(union(*others).scalar_subquery())
-        expected_read = (offset + limit) * max(everyone, total) / max(total, 1)
-        if words is not None and WALK_SHARE * expected_read <= total:
-            order = (Agreement.title, Agreement.id)
-            walk = search.base.where(words | other_ids).with_only_columns(Agreement.id)
-            source = walk.order_by(*(c.desc() if search.descending else c for c in order))
-        else:
-            arms = [search.base.where(other_ids)]
-            if words is not None:
-                arms.insert(0, search.base.where(words))
-            matches = union(
-                *(arm.with_only_columns(Agreement.id, Agreement.title) for arm in arms)
-            ).subquery()
-            order = (matches.c.title, matches.c.id)
-            source = db.select(matches.c.id).order_by(
-                *(c.desc() if search.descending else c for c in order)
-            )
+        arms = [search.base.where(other_ids)]
+        if words is not None:
+            arms.insert(0, search.base.where(words))
+        matches = union(
+            *(arm.with_only_columns(Agreement.id, Agreement.title) for arm in arms)
+        ).subquery()
+        source = db.select(matches.c.id).order_by(
+            *_directed((matches.c.title, matches.c.id), search.descending)
+        )
     return list(db.session.execute(source.options().limit(limit).offset(offset)).scalars())
 
 
@@ -179,8 +184,7 @@ def _search_total(search: Search):
     word matches counted over the search index, and the others' matches (diarienummer, party)
     that are not word matches, so that no match is counted twice and no list of every
     match's id is built."""
-    words, others = _arms(search.q)
-    other_ids = Agreement.id.in_(union(*others).scalar_subquery())
+    words, other_ids = search.words, search.other_ids
     if words is None:
         matches = _count(search.base.where(other_ids)).scalar_subquery()
     else:

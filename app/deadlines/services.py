@@ -905,9 +905,10 @@ def refresh_due(as_of: date, progress: Callable[[int], Any] | None = None) -> in
     stored deadlines may not hold on ``as_of`` (:func:`due_for_refresh`) and the deadlines of no
     agreement. A day before the stored one (a clock put back, an operator's ``--as-of``)
     recomputes everything. Returns the number of deadlines written for the recomputed."""
-    if needs_full_refresh(as_of):
+    stored = stored_as_of()
+    if _needs_full(as_of, stored):
         return refresh_all(as_of, progress)
-    _mark_overdue(stored_as_of(), as_of)
+    _mark_overdue(stored, as_of)
     return _refresh(as_of, progress, only_due=True)
 
 
@@ -932,7 +933,10 @@ def _mark_overdue(since: date, as_of: date) -> None:
 def needs_full_refresh(as_of: date) -> bool:
     """Whether :func:`refresh_due` recomputes everything on ``as_of``: nothing refreshed yet,
     or a day before the stored one."""
-    stored = stored_as_of()
+    return _needs_full(as_of, stored_as_of())
+
+
+def _needs_full(as_of: date, stored: date | None) -> bool:
     return stored is None or as_of < stored
 
 

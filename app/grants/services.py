@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -833,13 +834,15 @@ def _inputs_digest(agreement: Any) -> str:
 def _source_rows(candidates: Iterable[Any], orgs: set[int] | None = None) -> list[dict]:
     """The ``deadline_organisation_sources`` rows of ``candidates`` (for ``orgs`` only, when
     given): each organisation an agreement names huvudman, with the agreement's digest."""
-    return [
-        {"organisation_id": org, "agreement_id": c.id, "digest": digest}
-        for c in candidates
-        for digest in (_inputs_digest(c),)
-        for org in _huvudmen_named(c)
-        if orgs is None or org in orgs
-    ]
+    rows = []
+    for c in candidates:
+        named = [org for org in _huvudmen_named(c) if orgs is None or org in orgs]
+        if named:
+            digest = _inputs_digest(c)
+            rows.extend(
+                {"organisation_id": o, "agreement_id": c.id, "digest": digest} for o in named
+            )
+    return rows
 
 
 def _application_span_rows(
@@ -955,27 +958,26 @@ def maintain_application_spans(first: date, last: date, full: bool) -> None:
     )
     # An edit that leaves all the rows are computed from as it was (the same digest, the same
     # huvudmen) changes no organisation's rows.
-    stored: dict[int, tuple[set[int], set[str | None]]] = {}
+    named_before: dict[int, set[int]] = defaultdict(set)
+    digests_before: dict[int, set[str | None]] = defaultdict(set)
     for part in in_chunks(sorted(changed | gone)):
         for org_id, agreement_id, digest in db.session.execute(
             db.select(src.c.organisation_id, src.c.agreement_id, src.c.digest).where(
                 src.c.agreement_id.in_(part)
             )
         ):
-            named, digests = stored.setdefault(agreement_id, (set(), set()))
-            named.add(org_id)
-            digests.add(digest)
+            named_before[agreement_id].add(org_id)
+            digests_before[agreement_id].add(digest)
     orgs: set[int] = set()
-    unchanged: set[int] = set()
     for candidate in _application_candidates(changed - gone):
         named = _huvudmen_named(candidate)
-        if stored.get(candidate.id) == (named, {_inputs_digest(candidate)}):
-            unchanged.add(candidate.id)
+        before = (named_before.get(candidate.id), digests_before.get(candidate.id))
+        if before == (named, {_inputs_digest(candidate)}):
+            changed.discard(candidate.id)
         else:
             orgs.update(named)
-    changed -= unchanged
     touched = sorted(changed | gone)
-    orgs.update(o for a in touched for o in stored.get(a, ((), ()))[0])
+    orgs.update(o for a in touched for o in named_before.get(a, ()))
     orgs.update(
         db.session.execute(
             db.select(cov.c.organisation_id).where(cov.c.covered_to < last)
